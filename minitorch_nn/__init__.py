@@ -1,0 +1,42 @@
+"""minitorch_nn: a minimal deep-learning engine with PyTorch's API.
+
+    import minitorch_nn as torch
+    x = torch.ones(5, requires_grad=True)
+    (x ** 2 + x ** 3).sum().backward()
+    x.grad   # tensor([5., 5., 5., 5., 5.])
+
+Layers (each imports only those below it): kernels ← backends ← tensor/autograd ← ops ←
+nn, optim, func, data. See docs/ for a tour of each.
+"""
+from __future__ import annotations
+
+from . import autograd, backends, cuda, dtypes, ops
+from ._tensor_str import set_printoptions
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .device import device
+from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype,
+                     float, float16, float32, float64, get_default_dtype, half, int, int8,
+                     int16, int32, int64, is_complex, is_floating_point, long, promote_types,
+                     result_type, set_default_dtype, short, uint8, can_cast)
+from .tensor import Size, Tensor
+
+__version__ = "0.1.0"
+
+
+def _export_families() -> None:
+    """Expose each op family's public functions as `minitorch_nn.<name>` (like torch.add)."""
+    namespace = globals()
+    for module in ops.MODULES:
+        for name in module.__all__:
+            namespace[name] = getattr(module, name)
+
+
+_export_families()
+
+
+def is_tensor(obj) -> "bool":
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> "int":
+    return input.numel()

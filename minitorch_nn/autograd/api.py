@@ -1,0 +1,104 @@
+"""`backward` and `grad`: the two entry points into the engine, with PyTorch's checks."""
+from __future__ import annotations
+
+from ..backends import backend_of
+from .engine import run_backward
+from .function import _edge
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_roots(outputs, grad_outputs):
+    """Pair each output with its gradient array, checking shapes as PyTorch does."""
+    from ..tensor import Tensor
+    roots = []
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs: got "
+                           f"{len(grad_outputs)} gradients for {len(outputs)} outputs")
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, got {type(out).__name__}")
+        node, nr = _edge(out)
+        if node is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out.dtype.kind < 2:
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
+            garr = backend_of(out._data).xp.ones(out._data.shape, out._data.dtype)
+        else:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"grad_outputs[{i}] must be a Tensor or None, got "
+                                f"{type(g).__name__}")
+            if tuple(g.shape) != tuple(out.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                    f"output[{i}] has a shape of {out.shape}.")
+            garr = g._data.astype(out._data.dtype, copy=False)
+        roots.append((node, nr, garr))
+    return roots
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute gradients of `tensors` and accumulate them into the leaves' `.grad`."""
+    if create_graph:
+        raise NotImplementedError("minitorch_nn does not support create_graph=True "
+                                  "(higher-order gradients)")
+    tensors = _as_tuple(tensors)
+    roots = _make_roots(tensors, _as_tuple(grad_tensors))
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        grads = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph,
+                     allow_unused=True)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                t._accumulate_grad(g._data)
+        return
+    run_backward(roots, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of `outputs` with respect to `inputs` (no `.grad` is touched)."""
+    from ..tensor import Tensor, _wrap
+    if create_graph:
+        raise NotImplementedError("minitorch_nn does not support create_graph=True "
+                                  "(higher-order gradients)")
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    roots = _make_roots(outputs, _as_tuple(grad_outputs))
+    capture = {}
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs[{i}] must be a Tensor, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        capture[_edge(t)] = i
+    captured = run_backward(roots, bool(retain_graph), capture, accumulate=False)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is None:
+            if materialize_grads:
+                result.append(t.new_zeros(t.shape))
+                continue
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            result.append(None)
+        else:
+            result.append(_wrap(g))
+    return tuple(result)

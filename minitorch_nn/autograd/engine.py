@@ -1,0 +1,148 @@
+"""The backward engine: walks the tape from the outputs to the leaves, iteratively.
+
+PyTorch's scheme: first count, for every node reachable from the roots, how many edges lead
+into it (its dependents). Then run nodes whose dependents are all done, newest first; the
+gradients reaching a node by several paths are summed in its buffer before it runs, so each
+node runs once. No recursion, so graph depth is unlimited.
+"""
+from __future__ import annotations
+
+import heapq
+
+from . import grad_mode
+from .graph import AccumulateGrad
+
+__all__ = ["run_backward"]
+
+
+def _count_dependents(roots) -> dict:
+    deps: dict = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node._edges:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _add_into(buffer: list, nr: int, grad) -> None:
+    old = buffer[nr]
+    buffer[nr] = grad if old is None else old + grad
+
+
+def _run_tensor_hooks(node, grads: list) -> None:
+    """Hooks registered with `tensor.register_hook`, then `retain_grad()` results."""
+    from ..tensor import Tensor, _wrap
+    hooks = node._tensor_pre_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            for fn in list(fns.values()):
+                if grads[nr] is None:
+                    continue
+                new = fn(_wrap(grads[nr]))
+                if new is not None:
+                    if not isinstance(new, Tensor):
+                        raise TypeError(f"a tensor hook must return a Tensor or None, got "
+                                        f"{type(new).__name__}")
+                    grads[nr] = new._data
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                t._grad = _wrap(grads[nr].copy()) if t._grad is None \
+                    else _wrap(t._grad._data + grads[nr])
+
+
+def _run_node(node, grads: list, retain_graph: bool):
+    from ..tensor import _wrap
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            new = fn(tuple(None if g is None else _wrap(g) for g in grads))
+            if new is not None:
+                grads = [None if g is None else g._data for g in new]
+    meta = getattr(node, "_output_meta", None)
+    if meta is not None and node._materialize_grads:
+        xp = None
+        for i, g in enumerate(grads):
+            if g is None and meta[i] is not None:
+                xp = xp or _namespace_of(grads)
+                grads[i] = xp.zeros(meta[i][0], meta[i][1])
+    with grad_mode.no_grad():
+        out = node.apply(tuple(grads))
+    if node._post_hooks:
+        for fn in list(node._post_hooks.values()):
+            new = fn(tuple(None if g is None else _wrap(g) for g in out),
+                     tuple(None if g is None else _wrap(g) for g in grads))
+            if new is not None:
+                out = tuple(None if g is None else g._data for g in new)
+    if not retain_graph:
+        node._release()
+    return out
+
+
+def _namespace_of(grads):
+    from ..backends import backend_of
+    for g in grads:
+        if g is not None:
+            return backend_of(g).xp
+    import numpy
+    return numpy
+
+
+def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = True):
+    """Propagate `roots` = [(node, output_nr, grad_array)] back through the graph.
+
+    `capture` maps (node, output_nr) → index: the gradient arriving there is stored in the
+    returned list instead of (for leaves) being accumulated into `.grad`.
+    """
+    root_nodes = []
+    buffers: dict = {}
+    for node, nr, grad in roots:
+        if node not in buffers:
+            buffers[node] = [None] * node_outputs(node)
+            root_nodes.append(node)
+        _add_into(buffers[node], nr, grad)
+    deps = _count_dependents(root_nodes)
+    captured = [None] * (len(capture) if capture else 0)
+    ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
+    heapq.heapify(ready)
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        grads = buffers.pop(node, None) or [None] * node_outputs(node)
+        live = any(g is not None for g in grads)
+        if live:
+            _run_tensor_hooks(node, grads)
+        if capture:
+            for nr in range(len(grads)):
+                slot = capture.get((node, nr))
+                if slot is not None:
+                    captured[slot] = grads[nr]
+        if isinstance(node, AccumulateGrad):
+            if live and accumulate:
+                node.accumulate(grads[0])
+            continue
+        out = _run_node(node, grads, retain_graph) if live else (None,) * len(node._edges)
+        for (nxt, nr), g in zip(node._edges, out):
+            if nxt is None:
+                continue
+            if g is not None:
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * node_outputs(nxt)
+                _add_into(buf, nr, g)
+            left = deps[nxt] - 1
+            deps[nxt] = left
+            if left == 0:
+                heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+    return captured
+
+
+def node_outputs(node) -> int:
+    return getattr(node, "_n_outputs", 1)

@@ -1,0 +1,201 @@
+"""The backward graph: nodes (`grad_fn`), saved tensors, leaf accumulators and hook handles.
+
+Every result that needs a gradient points at the node that made it (`t.grad_fn`) and at its
+position among that node's outputs (`t._output_nr`). A node keeps one edge per forward
+argument: `(node_of_that_input, its_output_nr)`, `(None, 0)` where no gradient is needed.
+Leaves that require grad end in an `AccumulateGrad` node that adds into `leaf.grad`.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections import OrderedDict
+
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
+
+_sequence = itertools.count()
+
+
+class RemovableHandle:
+    """Removes a hook from the dict it was stored in; usable as a context manager."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict, *extra_dicts):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.extra_dict_refs = tuple(weakref.ref(d) for d in extra_dicts)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        for ref in (self.hooks_dict_ref,) + self.extra_dict_refs:
+            d = ref()
+            if d is not None and self.id in d:
+                del d[self.id]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _hook_dict(owner, name: str) -> OrderedDict:
+    d = owner.__dict__.get(name)
+    if d is None:
+        d = OrderedDict()
+        setattr(owner, name, d)
+    return d
+
+
+class Node:
+    """One step of the backward pass. Subclasses implement `apply(grads) -> input grads`."""
+
+    _edges: tuple = ()
+    _tensor_pre_hooks = None     # {output_nr: OrderedDict of hooks on that output's grad}
+    _retained = None             # {output_nr: weakref to a tensor that called retain_grad()}
+    _pre_hooks = None            # OrderedDict of fn(grad_outputs)
+    _post_hooks = None           # OrderedDict of fn(grad_inputs, grad_outputs)
+    _output_meta = None          # per output: (shape, array dtype), to make zero gradients
+    _materialize_grads = True    # give backward zeros (not None) for outputs without a grad
+    _n_outputs = 1
+
+    def __init__(self):
+        self._seq = next(_sequence)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple(e for e in self._edges if e is not _NO_TENSOR)
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self._metadata = {}
+        return meta
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """`fn(grad_inputs, grad_outputs)` runs after this node; may return new grad_inputs."""
+        hooks = _hook_dict(self, "_post_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """`fn(grad_outputs)` runs before this node; may return new grad_outputs."""
+        hooks = _hook_dict(self, "_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def _add_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        hooks = self._tensor_pre_hooks.setdefault(output_nr, OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def _retain(self, output_nr: int, tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    def __call__(self, *grads):
+        return self.apply(grads)
+
+    def apply(self, grads):
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        """Free what backward needed (called after a pass without retain_graph)."""
+
+
+_NO_TENSOR = (None, 0)   # the edge of a non-tensor forward argument (hidden from next_functions)
+
+
+class AccumulateGrad(Node):
+    """The end of the graph at a leaf: adds the incoming gradient into `leaf.grad`."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self._variable_ref = weakref.ref(variable)
+        self._n_outputs = 1
+
+    @property
+    def variable(self):
+        return self._variable_ref()
+
+    def accumulate(self, grad) -> None:
+        from ..tensor import _wrap
+        leaf = self._variable_ref()
+        if leaf is None:
+            return
+        old = leaf._grad
+        if old is None:
+            leaf._grad = _wrap(grad.copy())   # our own buffer: later adds may write into it
+        elif old._data.shape == grad.shape and old._data.flags.writeable:
+            old._data += grad
+        else:
+            leaf._grad = _wrap(old._data + grad)
+
+
+class SavedTensor:
+    """A tensor saved for backward, with the version it had then (in-place edits are caught).
+
+    An input is kept as the Tensor object (so `x.data = ...` is seen, as in PyTorch); an
+    output keeps only its array and counter, so the output does not point back at its node.
+    """
+
+    __slots__ = ("tensor", "data", "counter", "version", "output_nr", "owner")
+
+    def __init__(self, tensor, output_nr: int | None, owner):
+        self.counter = tensor._version
+        self.version = tensor._version.value
+        self.output_nr = output_nr
+        self.owner = owner
+        if output_nr is None:
+            self.tensor, self.data = tensor, None
+        else:
+            self.tensor, self.data = None, tensor._data
+
+    def unpack(self):
+        from ..tensor import _wrap
+        if self.counter.value != self.version:
+            self._raise_modified()
+        if self.tensor is not None:
+            return self.tensor
+        t = _wrap(self.data)
+        t._version = self.counter
+        return t
+
+    def _raise_modified(self):
+        if self.tensor is not None:
+            t = self.tensor
+            producer = t.grad_fn
+            nr = t._output_nr
+        else:
+            t = None
+            producer, nr = self.owner, self.output_nr
+        data = self.data if t is None else t._data
+        from ..dtypes import from_numpy_dtype
+        kind = "torch." + from_numpy_dtype(data.dtype)._legacy
+        desc = f"[{kind} [{', '.join(str(s) for s in data.shape)}]]"
+        if producer is not None and not isinstance(producer, AccumulateGrad):
+            desc += f", which is output {nr} of {_op_name(producer)},"
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: {desc} is at version {self.counter.value}; expected version "
+            f"{self.version} instead. Hint: enable anomaly detection to find the operation "
+            "that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _op_name(node) -> str:
+    name = type(node).__name__
+    for suffix in ("Backward0", "Backward1", "Backward"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

@@ -1,0 +1,70 @@
+"""The CUDA backend: CuPy arrays, cuBLAS through CuPy, CUDA C kernels from kernels/cuda.
+
+Imported only when a cuda device is used. Without CuPy or without a GPU, `get_backend()`
+raises a RuntimeError that says so, and the rest of the package keeps working on the CPU.
+"""
+from __future__ import annotations
+
+from ..device import device
+from .base import Backend
+
+__all__ = ["get_backend", "is_available", "device_count"]
+
+_BACKEND = None
+
+
+class CudaUnavailableError(RuntimeError, AssertionError):
+    """No usable GPU. A RuntimeError, and an AssertionError as PyTorch's CPU builds raise."""
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def device_count() -> int:
+    cupy = _cupy()
+    if cupy is None:
+        return 0
+    try:
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:   # CuPy installed but no driver / no GPU
+        return 0
+
+
+def is_available() -> bool:
+    return device_count() > 0
+
+
+class CudaBackend(Backend):
+    name = "cuda"
+
+    def __init__(self, cupy):
+        super().__init__(cupy, "minitorch_nn.kernels.cuda")
+        self.array_type = cupy.ndarray
+        self._cupy = cupy
+
+    def device_of(self, array):
+        return device("cuda", array.device.id)
+
+    def from_host(self, array, dev):
+        index = 0 if dev.index is None else dev.index
+        with self._cupy.cuda.Device(index):
+            return self._cupy.asarray(array)
+
+    def to_host(self, array):
+        return self._cupy.asnumpy(array)
+
+
+def get_backend() -> CudaBackend:
+    global _BACKEND
+    if _BACKEND is None:
+        if not is_available():
+            raise CudaUnavailableError(
+                "CUDA is not available: no NVIDIA GPU was found or CuPy is not installed "
+                "(pip install 'minitorch_nn[cuda]'). Keep the tensor on the cpu.")
+        _BACKEND = CudaBackend(_cupy())
+    return _BACKEND

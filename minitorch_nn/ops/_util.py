@@ -1,0 +1,103 @@
+"""Helpers shared by every op family: operands, result dtypes, and gradient reduction."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..backends import backend_of
+from ..tensor import Tensor, _wrap, _wrap_dim, as_array
+
+__all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", "grad_cast",
+           "normalize_dims", "check_tensor"]
+
+wrap_dim = _wrap_dim
+
+
+def xp_of(array):
+    """The array namespace (numpy or cupy) that owns `array`."""
+    return backend_of(array).xp
+
+
+def check_tensor(x, name: str, fn: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def to_tensor(value, like: Tensor | None = None) -> Tensor:
+    """A Tensor from a Tensor or Python number (numbers land on `like`'s device)."""
+    if isinstance(value, Tensor):
+        return value
+    backend = backend_of(like._data) if like is not None else backend_of(np.empty(0))
+    return _wrap(as_array(value, None, backend))
+
+
+def binary_operands(a, b):
+    """Arrays for a binary op in PyTorch's result dtype; Python scalars stay weak scalars.
+
+    Returns (a_array_or_scalar, b_array_or_scalar, result_dtype).
+    """
+    res = _dt.result_type(a, b)
+    npd = res.np
+    if isinstance(a, Tensor):
+        x = a._data if a._data.dtype == npd else a._data.astype(npd)
+    else:
+        x = _scalar_as(a, res)
+    if isinstance(b, Tensor):
+        y = b._data if b._data.dtype == npd else b._data.astype(npd)
+        if isinstance(a, Tensor) and type(y) is not type(x):
+            _device_mismatch(a, b)
+    else:
+        y = _scalar_as(b, res)
+    return x, y, res
+
+
+def _scalar_as(value, res: _dt.dtype):
+    """A Python scalar as a numpy scalar of the result dtype (keeps numpy from widening)."""
+    if isinstance(value, (bool, int, float, complex)):
+        try:
+            return res.np.type(value)
+        except OverflowError:   # PyTorch wraps integers around, numpy refuses
+            return np.array(value).astype(res.np)[()]
+    raise TypeError(f"unsupported operand type: {type(value).__name__} (expected a Tensor or "
+                    "a Python number)")
+
+
+def _device_mismatch(a: Tensor, b: Tensor):
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                       f"two devices, {a.device} and {b.device}!")
+
+
+def sum_to_shape(grad, shape: tuple):
+    """Sum a broadcast gradient back to `shape` (the shape of the input it flows to)."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def grad_cast(grad, like):
+    """`grad` in the dtype of the array `like` (an input may have a narrower dtype)."""
+    if grad.dtype == like.dtype:
+        return grad
+    return grad.astype(like.dtype)
+
+
+def normalize_dims(dim, ndim: int) -> tuple:
+    """A dim, a list of dims or None (all dims) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return tuple(range(ndim))
+        dims = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        return dims
+    return (_wrap_dim(dim, ndim),)

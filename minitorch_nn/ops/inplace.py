@@ -1,0 +1,130 @@
+"""In-place ops: write a result into a tensor's own storage and keep autograd correct.
+
+Every in-place op bumps the storage's version counter (shared by all views), so a node that
+saved the old values raises at backward time instead of silently using the new ones. With a
+graph being recorded, the op is computed out of place on an alias of the old values and the
+result is written back; the tensor then continues from the op's node. When the tensor is a
+view, its base gets a `CopySlices` node (PyTorch's name): the gradient of the written region
+goes to the op, the rest to the base's old history.
+"""
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..autograd import grad_mode
+from ..autograd.function import _edge
+from ..autograd.graph import Node
+from ..tensor import Tensor, _wrap
+
+__all__ = ["apply_inplace", "check_inplace", "bump", "write_result"]
+
+_state = grad_mode._state
+
+
+def bump(t: Tensor) -> None:
+    t._version.value += 1
+
+
+def check_inplace(self: Tensor, *others) -> bool:
+    """Raise PyTorch's errors for forbidden in-place ops; return True if a graph is recorded."""
+    if not _state.enabled:
+        return False
+    recording = self._requires_grad or any(getattr(o, "_requires_grad", False) for o in others)
+    if recording:
+        if self.grad_fn is None and self._requires_grad and self._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    return recording
+
+
+def write_result(self: Tensor, result_array, result_dtype) -> None:
+    """Copy `result_array` into `self`'s storage, refusing casts PyTorch refuses."""
+    target = self.dtype
+    if not _dt.can_cast(result_dtype, target):
+        raise RuntimeError(f"result type {_legacy_name(result_dtype)} can't be cast to the "
+                           f"desired output type {_legacy_name(target)}")
+    if not self._data.flags.writeable:
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    if result_array.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                           f"broadcast shape {list(result_array.shape)}")
+    self._data[...] = result_array
+
+
+def _legacy_name(d) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat",
+            "complex128": "ComplexDouble"}[d.name]
+
+
+def apply_inplace(self: Tensor, fn, *args) -> Tensor:
+    """Run `fn(self, *args)` (an out-of-place op) and store its result in `self`."""
+    recording = check_inplace(self, *args)
+    if not recording:
+        with grad_mode.no_grad():
+            out = fn(self, *args)
+        write_result(self, out._data, out.dtype)
+        bump(self)
+        return self
+    old = _wrap(self._data.copy(), self._requires_grad)   # the values before the write
+    old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+    if old.grad_fn is None and old._requires_grad:
+        old._accumulator = self._get_accumulator()
+    out = fn(old, *args)
+    write_result(self, out._data, out.dtype)
+    bump(self)
+    if self._base is None:
+        self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._requires_grad = out._requires_grad
+    else:
+        _rebase_view(self, out)
+    return self
+
+
+class CopySlices(Node):
+    """The base of a view written in place: the view's region came from `out`'s node."""
+
+    def __init__(self, view_fn, view_dtype):
+        super().__init__()
+        self._view_fn = view_fn
+        self._view_dtype = view_dtype
+
+    def apply(self, grads):
+        g = grads[0]
+        g_base = g.copy()
+        region = self._view_fn(g_base)
+        g_view = region.astype(self._view_dtype, copy=True)
+        region[...] = 0
+        return (g_base, g_view)
+
+
+class AsStridedBackward0(Node):
+    """A view whose base was rewritten: its gradient lands in its region of the base."""
+
+    def __init__(self, view_fn, base_shape, base_dtype):
+        super().__init__()
+        self._view_fn = view_fn
+        self._base_meta = (base_shape, base_dtype)
+
+    def apply(self, grads):
+        from .._tensor_helpers import zeros_like_array
+        g = grads[0]
+        z = zeros_like_array(g, *self._base_meta)
+        self._view_fn(z)[...] += g
+        return (z,)
+
+
+def _rebase_view(view: Tensor, out: Tensor) -> None:
+    base = view._base
+    copy = CopySlices(view._view_fn, out._data.dtype)
+    copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
+    base.grad_fn, base._output_nr, base._requires_grad = copy, 0, True
+    node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype)
+    node._edges = ((copy, 0),)
+    view.grad_fn, view._output_nr, view._requires_grad = node, 0, True

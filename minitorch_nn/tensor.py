@@ -1,0 +1,552 @@
+"""Tensor: one backend array plus what autograd needs to know about it.
+
+A Tensor holds `_data` (a numpy array on the CPU, a cupy array on the GPU; its dtype and device
+are the tensor's), `_version` (a counter shared by every view of the same storage, bumped by
+in-place ops) and its place in the graph (`grad_fn`, `_output_nr`). The ops themselves live in
+`minitorch_nn.ops`, which attaches them as methods (`t.sum()`, `t + u`, ...).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import dtypes as _dt
+from ._tensor_str import tensor_repr
+from .autograd.graph import AccumulateGrad
+from .backends import backend_for_device, backend_of
+from .device import CPU, to_device
+
+__all__ = ["Tensor", "Size"]
+
+
+class _Version:
+    """The version counter of one storage: shared by views, `detach()`, not by `.data`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Size(tuple):
+    """A shape: a tuple printed as `torch.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+_new = object.__new__
+
+
+_generic = np.generic
+
+
+def _wrap(data, requires_grad: bool = False) -> "Tensor":
+    """A new plain Tensor over `data` (no copy): the fast constructor the ops use.
+
+    numpy turns 0-d results into scalars (np.float32); those become 0-d arrays again here.
+    """
+    if isinstance(data, _generic):
+        data = np.asarray(data)
+    t = _new(Tensor)
+    t._data = data
+    t._version = _Version()
+    t._requires_grad = requires_grad
+    t.grad_fn = None
+    t._output_nr = 0
+    t._base = None
+    return t
+
+
+def _view_of(base: "Tensor", data, view_fn) -> "Tensor":
+    """A new Tensor over `data`, a view of `base`'s array: it shares base's version counter.
+
+    `view_fn(array)` redoes the view on any array of base's shape; in-place ops on the view
+    use it to route gradients through the base (PyTorch's CopySlices).
+    """
+    t = _new(Tensor)
+    t._data = data
+    t._version = base._version
+    t._requires_grad = False
+    t.grad_fn = None
+    t._output_nr = 0
+    root = base._base
+    if root is None:
+        t._base, t._view_fn = base, view_fn
+    else:
+        outer = base._view_fn
+        t._base, t._view_fn = root, (lambda a: view_fn(outer(a)))
+    return t
+
+
+def _leaf_grad_error():
+    return RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it for autograd."""
+
+    __slots__ = ("_data", "_version", "_requires_grad", "grad_fn", "_output_nr", "_base",
+                 "__dict__", "__weakref__")
+
+    # Rarely used fields live in the instance __dict__ only once set; these are the defaults.
+    _grad = None
+    _accumulator = None
+    _retains_grad = False
+    _view_fn = None
+    __array_priority__ = 1000   # numpy scalars defer to Tensor's reflected operators
+
+    def __init__(self, *args, device=None):
+        """`Tensor(2, 3)` (uninitialised float), `Tensor([1, 2])` (float data) or `Tensor()`."""
+        dtype = _dt.get_default_dtype()
+        backend = backend_for_device(to_device(device))
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = as_array(args[0], dtype, backend)
+        else:
+            shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
+            data = backend.xp.empty(shape if args else (0,), dtype.np)
+        self._data = data
+        self._version = _Version()
+        self._requires_grad = False
+        self.grad_fn = None
+        self._output_nr = 0
+        self._base = None
+
+    # ---------------------------------------------------------------- metadata
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return _dt.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return backend_of(self._data).device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    @property
+    def layout(self):
+        return "torch.strided"
+
+    def get_device(self) -> int:
+        dev = self.device
+        return -1 if dev.type == "cpu" else (dev.index or 0)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f" or self.dtype is _dt.bfloat16
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        item = self._data.itemsize
+        strides = tuple(s // item for s in self._data.strides)
+        if dim is None:
+            return strides
+        return strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self) -> int:
+        base = self._data.base if self._data.base is not None else self._data
+        try:
+            start = base.__array_interface__["data"][0]
+        except AttributeError:
+            return 0
+        return (self._data.__array_interface__["data"][0] - start) // self._data.itemsize
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        if isinstance(self._data, np.ndarray):
+            return self._data.__array_interface__["data"][0]
+        return self._data.data.ptr
+
+    def untyped_storage(self):
+        return self._data.base if self._data.base is not None else self._data
+
+    @property
+    def _version_value(self) -> int:
+        return self._version.value
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    # ---------------------------------------------------------------- host conversion
+    def _host_array(self) -> np.ndarray:
+        return backend_of(self._data).to_host(self._data)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        value = self._host_array().reshape(()).item()
+        if self._data.dtype.name == "bfloat16":
+            value = float(value)
+        return value
+
+    def tolist(self):
+        host = self._host_array()
+        if host.dtype.name == "bfloat16" or host.dtype == np.float16:
+            host = host.astype(np.float32)
+        return host.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if not isinstance(self._data, np.ndarray):
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
+                                "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return self._host_array()
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        host = self._host_array()
+        return host if dtype is None else host.astype(dtype)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self._scalar_value("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar_value("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar_value("complex"))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def _scalar_value(self, kind: str):
+        if self._data.size != 1:
+            raise TypeError(f"only one element tensors can be converted to Python scalars")
+        return self.item()
+
+    # ---------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fc" and \
+                self._data.dtype.name != "bfloat16":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self.grad_fn._retain(self._output_nr, self)
+        self._retains_grad = True
+
+    def _get_accumulator(self) -> AccumulateGrad:
+        acc = self._accumulator
+        if acc is None:
+            acc = self._accumulator = AccumulateGrad(self)
+        return acc
+
+    def _accumulate_grad(self, grad_array) -> None:
+        self._get_accumulator().accumulate(grad_array)
+
+    def register_hook(self, hook):
+        """`hook(grad)` runs when this tensor's gradient is computed; may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        return self._get_accumulator()._add_tensor_hook(0, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see docs/autograd.md)."""
+        from .autograd.api import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        """The same storage and version counter, outside the graph."""
+        t = _wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def _alias(self) -> "Tensor":
+        """A new Tensor object over the same array and counter (no graph)."""
+        t = _wrap(self._data)
+        t._version = self._version
+        return t
+
+    @property
+    def data(self) -> "Tensor":
+        """The same storage with its own version counter: edits escape autograd's checks."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _cdata(self) -> int:
+        return id(self)
+
+    # ---------------------------------------------------------------- copying and pickling
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        new = _new(type(self))
+        new._data = self._data.copy()
+        new._version = _Version()
+        new._requires_grad = self._requires_grad
+        new.grad_fn = None
+        new._output_nr = 0
+        new._base = None
+        memo[id(self)] = new
+        import copy
+        for key, value in self.__dict__.items():
+            if key in ("_accumulator",):
+                continue
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
+
+    def __reduce_ex__(self, protocol):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_accumulator",)}
+        return (_rebuild, (type(self), self._host_array(), self._requires_grad,
+                           str(self.device), state))
+
+
+def _rebuild(cls, array, requires_grad, device, state):
+    backend = backend_for_device(to_device(device))
+    t = _new(cls)
+    t._data = backend.from_host(array, to_device(device))
+    t._version = _Version()
+    t._requires_grad = requires_grad
+    t.grad_fn = None
+    t._output_nr = 0
+    t._base = None
+    t.__dict__.update(state)
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) mapped to [0, ndim), with PyTorch's IndexError otherwise."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return dim + ndim if dim < 0 else (0 if ndim == 0 else dim)
+
+
+def as_array(value, dtype: "_dt.dtype | None", backend):
+    """Turn Python data, a numpy array or a Tensor into a backend array of `dtype`.
+
+    `dtype=None` infers as PyTorch does: Python floats give the default dtype, ints int64,
+    bools bool; numpy arrays keep their dtype.
+    """
+    if isinstance(value, Tensor):
+        arr = value._data
+        if backend_of(arr) is not backend:
+            arr = backend.from_host(backend_of(arr).to_host(arr), CPU)
+        return arr if dtype is None else arr.astype(dtype.np, copy=False)
+    if isinstance(value, np.ndarray):
+        host = value
+        if dtype is None:
+            _dt.from_numpy_dtype(host.dtype)   # rejects types PyTorch lacks
+    else:
+        host = _python_to_numpy(value)
+        if dtype is None:
+            dtype = _inferred_dtype(host)
+    if dtype is not None:
+        host = host.astype(dtype.np, copy=False)
+    return backend.from_host(host, None)
+
+
+def _python_to_numpy(value) -> np.ndarray:
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, Tensor) for v in _flat_items(value)):
+            value = _tensors_to_lists(value)
+        return np.asarray(value)
+    if isinstance(value, (int, float, complex, bool, np.generic)):
+        return np.asarray(value)
+    if hasattr(value, "__dlpack__") or hasattr(value, "__array__"):
+        return np.asarray(value)
+    raise TypeError(f"Could not infer dtype of {type(value).__name__}")
+
+
+def _flat_items(value):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            yield from _flat_items(v)
+        else:
+            yield v
+
+
+def _tensors_to_lists(value):
+    if isinstance(value, Tensor):
+        if value.numel() != 1 and value.dim() != 0:
+            return value.tolist()
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_tensors_to_lists(v) for v in value]
+    return value
+
+
+def _inferred_dtype(host: np.ndarray):
+    kind = host.dtype.kind
+    if kind == "f":
+        return _dt.get_default_dtype() if host.dtype == np.float64 else None
+    if kind in "iu":
+        return _dt.int64 if host.dtype == np.int64 or kind == "i" else None
+    if kind == "b":
+        return _dt.bool
+    if kind == "c":
+        return _dt.get_default_dtype().to_complex()
+    if kind == "O" or kind == "U":
+        raise TypeError(f"Could not infer dtype of {host.dtype}: expected numbers or nested "
+                        "lists of numbers of equal length")
+    return None
