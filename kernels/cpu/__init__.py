@@ -1,7 +1,9 @@
-"""Numba CPU kernels, one module per family, re-exported by name for the backend's table.
+"""Numba CPU kernels, one module per family (`kernels/cpu/<family>.py`).
 
-Numba is imported only when a kernel is first asked for (`Backend.kernel(name)`), so
-`import minitorch_nn` stays fast; every kernel is compiled with `cache=True`.
+Ops reach them through `backend.kernel(family, name)`, which imports the family module on
+first use, so `import minitorch_nn` does not import Numba; every kernel uses `cache=True`.
+Kernels take float32/float64 arrays (Numba has no float16/bfloat16); ops fall back to numpy
+for other dtypes.
 """
 from __future__ import annotations
 

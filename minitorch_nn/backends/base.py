@@ -21,14 +21,21 @@ class Backend:
         self._kernel_package = kernel_package
         self._kernels: dict[str, object] = {}
 
-    def kernel(self, name: str):
-        """The kernel `name`, e.g. 'relu_backward', from `kernels/<device>/<module>.py`."""
-        fn = self._kernels.get(name)
+    def kernel(self, family: str, name: str):
+        """Kernel `name` of `kernels/<device>/<family>.py`, e.g. ('activation', 'relu_bwd')."""
+        key = (family, name)
+        fn = self._kernels.get(key)
         if fn is None:
-            module = importlib.import_module(self._kernel_package)
+            module = importlib.import_module(f"{self._kernel_package}.{family}")
             fn = getattr(module, name)
-            self._kernels[name] = fn
+            self._kernels[key] = fn
         return fn
+
+    # Numba kernels take float32/float64; float16 and bfloat16 go through numpy instead.
+    KERNEL_DTYPES = ("float32", "float64")
+
+    def has_kernel_dtype(self, array) -> bool:
+        return array.dtype.name in self.KERNEL_DTYPES
 
     def device_of(self, array):
         raise NotImplementedError
