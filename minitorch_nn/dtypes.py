@@ -102,17 +102,17 @@ def from_numpy_dtype(np_dtype) -> dtype:
 
 
 def to_dtype(obj) -> dtype:
-    """Accept a dtype, a numpy dtype or a Python type (float, int, bool, complex)."""
+    """Accept a dtype, a numpy dtype or a Python type (float → float64, int → int64, ...)."""
     if type(obj) is dtype:
         return obj
-    if obj is _pyfloat:
-        return get_default_dtype()
+    if obj is _pyfloat:   # a Python float is a C double, as in PyTorch
+        return float64
     if obj is _pyint:
         return int64
     if obj is _pybool:
         return bool
     if obj is _pycomplex:
-        return get_default_dtype().to_complex()
+        return complex128
     try:
         return from_numpy_dtype(np.dtype(obj))
     except TypeError:

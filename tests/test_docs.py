@@ -1,0 +1,31 @@
+"""The runnable examples of README.md and docs/autograd.md must run (and print what they say)."""
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DOCS = ["README.md", "docs/autograd.md"]
+
+
+def _python_blocks(path: pathlib.Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return "\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S))
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_doc_examples_run(doc, capsys):
+    code = _python_blocks(ROOT / doc)
+    assert code.strip(), f"{doc} has no python examples"
+    exec(compile(code, doc, "exec"), {"__name__": "__doc_example__"})
+
+
+def test_autograd_doc_prints_what_it_says(capsys):
+    exec(compile(_python_blocks(ROOT / "docs/autograd.md"), "autograd.md", "exec"), {})
+    out = capsys.readouterr().out
+    for expected in ["tensor(14., grad_fn=<SumBackward0>)", "True False True", "MulBackward0",
+                     "['AccumulateGrad', 'AccumulateGrad']", "tensor([2., 4., 6.])",
+                     "tensor([12., 24.]) tensor([36., 72.])", "tensor([2., 4.])"]:
+        assert expected in out, f"missing {expected!r} in the printed output"
