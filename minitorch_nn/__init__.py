@@ -11,7 +11,7 @@ nn, optim, func, data. See docs/ for a tour of each.
 from __future__ import annotations
 
 from . import autograd, backends, cuda, dtypes, ops
-from ._tensor_str import set_printoptions
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
 from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype,
@@ -19,6 +19,7 @@ from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      int16, int32, int64, is_complex, is_floating_point, long, promote_types,
                      result_type, set_default_dtype, short, uint8, can_cast)
 from .tensor import Size, Tensor
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
