@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pathlib
-import tomllib
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")   # Python 3.11+
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
