@@ -1,0 +1,103 @@
+"""Helpers shared by the nn op families (activation, convolution, pooling, norms, losses).
+
+- `cpu_kernel(array, family, name)`: the Numba kernel for `array` when it can take one
+  (a numpy float32/float64 array), else None, so callers fall back to `xp` code (float16,
+  bfloat16, GPU arrays).
+- `compute_array(array)`: float16/bfloat16 widened to float32 for the arithmetic (PyTorch's
+  CPU kernels also accumulate half types in float); the result is cast back with `astype`.
+- `require_float`: PyTorch's NotImplementedError for integer inputs to float-only ops.
+- `reduction_of` / `reduce_loss`: the loss `reduction` argument, legacy flags included.
+- `int_tuple`: `kernel_size=3` or `(3, 3)` as a tuple of ints of the wanted length.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..backends import cpu as _cpu
+from ..tensor import Tensor
+from .inplace import _legacy_name
+
+__all__ = ["cpu_kernel", "compute_array", "require_float", "reduction_of", "reduce_loss",
+           "int_tuple", "type_name", "PARALLEL_MIN"]
+
+_CPU_BACKEND = _cpu.BACKEND
+_KERNEL_CHARS = "fd"   # numpy type chars of float32 and float64
+
+# Arrays with fewer elements than this run a serial kernel: starting threads costs more.
+PARALLEL_MIN = 1 << 16
+
+
+def cpu_kernel(array, family: str, name: str):
+    """Kernel `name` of kernels/cpu/<family>.py if `array` is a numpy float32/64 array."""
+    if type(array) is not np.ndarray or array.dtype.char not in _KERNEL_CHARS:
+        return None
+    return _CPU_BACKEND.kernel(family, name)
+
+
+def compute_array(array):
+    """`array` itself, or a float32 copy when it is float16/bfloat16 (computed in float)."""
+    if array.dtype.itemsize == 2 and (array.dtype.kind == "f" or array.dtype.name == "bfloat16"):
+        return array.astype(np.float32)
+    return array
+
+
+def require_float(x: Tensor, kernel_name: str) -> None:
+    """PyTorch's error for an integer or bool tensor given to a float-only op."""
+    if not x.is_floating_point():
+        raise NotImplementedError(f'"{kernel_name}" not implemented for '
+                                  f"'{_legacy_name(x.dtype)}'")
+
+
+def type_name(x: Tensor) -> str:
+    """PyTorch's scalar type name of x ("Float", "Long", ...) for error messages."""
+    return _legacy_name(x.dtype)
+
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def reduction_of(size_average=None, reduce=None, reduction: str = "mean") -> str:
+    """The reduction string, honouring PyTorch's deprecated `size_average`/`reduce` flags."""
+    if size_average is not None or reduce is not None:
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      "reduction='{}' instead.".format(_legacy_reduction(size_average, reduce)),
+                      UserWarning, stacklevel=3)
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def reduce_loss(loss, reduction: str):
+    """Apply `reduction` to an elementwise loss array (mean of an empty array is nan)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if loss.size == 0:
+        return loss.dtype.type(np.nan) * loss.sum()
+    return loss.mean()
+
+
+def int_tuple(value, n: int, name: str) -> tuple:
+    """An int or a sequence of ints as an n-tuple of ints (`kernel_size=3` → (3, 3))."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    if isinstance(value, (tuple, list)):
+        if len(value) == 1:
+            return (int(value[0]),) * n
+        if len(value) == n:
+            return tuple(int(v) for v in value)
+        raise RuntimeError(f"{name} must be a single int or a tuple of {n} ints, "
+                           f"got {tuple(value)}")
+    raise TypeError(f"{name} must be an int or a tuple of ints, got {type(value).__name__}")

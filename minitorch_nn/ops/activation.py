@@ -1,0 +1,494 @@
+"""Activations: leaky_relu, elu, gelu, silu, softplus, hardtanh, relu6, softmax, dropout.
+
+Each op is one `ArrayFunction`. On CPU float32/float64 C-contiguous inputs the forward and
+the backward formula each run as one Numba pass (kernels/cpu/activation.py); other inputs
+(float16/bfloat16 computed in float32, non-contiguous views, GPU arrays) use the same formulas
+written with `xp`. relu, sigmoid and tanh live in ops/unary.py.
+
+Only the names PyTorch has at top level are exported (`__all__`): torch.softmax,
+torch.log_softmax, torch.dropout. The `nn.functional` forms (with PyTorch's F signatures) are
+the other public functions here, gathered by minitorch_nn/nn/functional.py.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array, cpu_kernel, require_float, type_name
+from ._util import wrap_dim, xp_of
+from .inplace import apply_inplace
+
+__all__ = ["softmax", "log_softmax", "dropout", "dropout_"]
+
+
+# ------------------------------------------------------------------ kernel dispatch
+def _run_kernel(name: str, arrays, *params):
+    """Kernel `name` over flat copies of `arrays`, or None when the numpy path must run.
+
+    The kernel path needs a CPU float32/float64 C-contiguous first array (the input); the
+    other arrays (gradients) are made contiguous if needed.
+    """
+    first = arrays[0]
+    if not first.flags.c_contiguous:
+        return None
+    kernel = cpu_kernel(first, "activation", name)
+    if kernel is None:
+        return None
+    flat = []
+    for a in arrays:
+        if a.dtype != first.dtype:
+            return None
+        flat.append(np.ascontiguousarray(a).reshape(-1))
+    out = np.empty(first.shape, first.dtype)
+    kernel(*flat, out.reshape(-1), *params)
+    return out
+
+
+def _erf(xp, a):
+    """The error function on numpy (scipy when installed) or cupy arrays."""
+    if xp is np:
+        try:
+            from scipy.special import erf
+        except ImportError:   # slow but exact: only float16/bfloat16 without scipy get here
+            return np.vectorize(math.erf, otypes=[a.dtype])(a)
+        return erf(a)
+    from cupyx.scipy.special import erf   # pragma: no cover - GPU only
+    return erf(a)
+
+
+def _sigmoid(xp, a):
+    return 0.5 * (xp.tanh(0.5 * a) + 1.0)   # stable for large |a|, no overflow warnings
+
+
+def _elementwise(name: str, np_fn, arrays, *params):
+    """Run the Numba kernel `name`, or `np_fn(xp, *arrays, *params)` computed in float."""
+    out = _run_kernel(name, arrays, *params)
+    if out is not None:
+        return out
+    dtype = arrays[0].dtype
+    xp = xp_of(arrays[0])
+    result = np_fn(xp, *(compute_array(a) for a in arrays), *params)
+    return result.astype(dtype, copy=False)
+
+
+# ------------------------------------------------------------------ numpy formulas
+def _gelu_np(xp, x, tanh_approx):
+    if tanh_approx:
+        k = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + xp.tanh(k * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1.0 + _erf(xp, x * (1.0 / math.sqrt(2.0))))
+
+
+def _gelu_grad_np(xp, x, g, tanh_approx):
+    if tanh_approx:
+        k = math.sqrt(2.0 / math.pi)
+        t = xp.tanh(k * (x + 0.044715 * x ** 3))
+        dt = k * (1.0 + 3.0 * 0.044715 * x * x)
+        return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dt)
+    cdf = 0.5 * (1.0 + _erf(xp, x * (1.0 / math.sqrt(2.0))))
+    pdf = xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _silu_np(xp, x):
+    return x * _sigmoid(xp, x)
+
+
+def _silu_grad_np(xp, x, g):
+    s = _sigmoid(xp, x)
+    return g * s * (1.0 + x * (1.0 - s))
+
+
+def _elu_np(xp, x, alpha):
+    return xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+
+
+def _elu_grad_np(xp, x, g, alpha):
+    return xp.where(x > 0, g, g * alpha * xp.exp(xp.minimum(x, 0)))
+
+
+def _softplus_np(xp, x, beta, threshold):
+    bx = x * beta
+    return xp.where(bx > threshold, x, xp.log1p(xp.exp(xp.minimum(bx, threshold))) / beta)
+
+
+def _softplus_grad_np(xp, x, g, beta, threshold):
+    bx = x * beta
+    return xp.where(bx > threshold, g, g * _sigmoid(xp, bx))
+
+
+def _leaky_relu_np(xp, x, slope):
+    return xp.where(x > 0, x, x * slope)
+
+
+def _leaky_relu_grad_np(xp, x, g, slope):
+    return xp.where(x > 0, g, g * slope)
+
+
+# ------------------------------------------------------------------ elementwise ops
+class Gelu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        require_float(x, "GeluKernelImpl")
+        if approximate not in ("none", "tanh"):
+            raise RuntimeError(f"approximate argument must be either none or tanh.")
+        ctx.save_for_backward(x)
+        ctx.tanh = approximate == "tanh"
+        return _wrap(_elementwise("gelu_fwd", _gelu_np, [x._data], ctx.tanh))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _elementwise("gelu_bwd", _gelu_grad_np, [x._data, g], ctx.tanh), None
+
+
+class Silu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        require_float(x, "silu_cpu")
+        ctx.save_for_backward(x)
+        return _wrap(_elementwise("silu_fwd", _silu_np, [x._data]))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _elementwise("silu_bwd", _silu_grad_np, [x._data, g])
+
+
+class Elu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        require_float(x, "elu_cpu")
+        ctx.save_for_backward(x)
+        ctx.alpha = float(alpha)
+        return _wrap(_elementwise("elu_fwd", _elu_np, [x._data], ctx.alpha))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _elementwise("elu_bwd", _elu_grad_np, [x._data, g], ctx.alpha), None
+
+
+class Softplus(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        require_float(x, "softplus_cpu")
+        ctx.save_for_backward(x)
+        ctx.params = (float(beta), float(threshold))
+        return _wrap(_elementwise("softplus_fwd", _softplus_np, [x._data], *ctx.params))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        grad = _elementwise("softplus_bwd", _softplus_grad_np, [x._data, g], *ctx.params)
+        return grad, None, None
+
+
+class LeakyRelu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        require_float(x, "leaky_relu_cpu")
+        ctx.save_for_backward(x)
+        ctx.slope = float(negative_slope)
+        return _wrap(_elementwise("leaky_relu_fwd", _leaky_relu_np, [x._data], ctx.slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _elementwise("leaky_relu_bwd", _leaky_relu_grad_np, [x._data, g],
+                            ctx.slope), None
+
+
+class Hardtanh(ArrayFunction):
+    """clamp(x, min_val, max_val); the gradient is 0 at and beyond the bounds (PyTorch's)."""
+
+    @staticmethod
+    def forward(ctx, x, min_val=-1.0, max_val=1.0):
+        if x.dtype is _dt.bool:
+            raise NotImplementedError('"hardtanh_cpu" not implemented for \'Bool\'')
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        xp = xp_of(x._data)
+        out = xp.minimum(xp.maximum(x._data, min_val), max_val).astype(x._data.dtype,
+                                                                         copy=False)
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        a = x._data
+        inside = (a > lo) & (a < hi)
+        return g * inside, None, None
+
+
+# ------------------------------------------------------------------ softmax family
+def _as_rows(a, dim: int):
+    """`a` as a C-contiguous 2-D array whose rows run along `dim`, if that needs no copy."""
+    if dim == a.ndim - 1 and a.flags.c_contiguous and a.shape[-1] > 0:
+        return a.reshape(-1, a.shape[-1])
+    return None
+
+
+def _softmax_np(xp, a, dim, log):
+    a = compute_array(a)
+    m = a.max(axis=dim, keepdims=True) if a.size else a.sum(axis=dim, keepdims=True)
+    shifted = a - xp.where(xp.isfinite(m), m, 0)
+    if log:
+        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+    e = xp.exp(shifted)
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+class Softmax(ArrayFunction):
+    """softmax along `dim`: one fused Numba pass per row for the last dim of a contiguous
+    float32/float64 array, numpy (max, exp, sum, divide) otherwise."""
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype=None):
+        arr = _softmax_input(x, dim, dtype, "softmax")
+        ctx.meta = (dim, x._data.dtype)
+        out = _softmax_forward(arr, dim, log=False)
+        result = _wrap(out)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        dim, in_dtype = ctx.meta
+        y = y._data
+        rows = _as_rows(y, dim)
+        kernel = cpu_kernel(y, "activation", "softmax_bwd") if rows is not None else None
+        if kernel is not None and g.dtype == y.dtype:
+            out = np.empty(y.shape, y.dtype)
+            kernel(np.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
+        else:
+            yc, gc = compute_array(y), compute_array(g)
+            out = yc * (gc - (gc * yc).sum(axis=dim, keepdims=True))
+        return out.astype(in_dtype, copy=False), None, None
+
+
+class LogSoftmax(ArrayFunction):
+    """log_softmax along `dim` (x - max - log(sum(exp(x - max)))), same paths as Softmax."""
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype=None):
+        arr = _softmax_input(x, dim, dtype, "log_softmax")
+        ctx.meta = (dim, x._data.dtype)
+        result = _wrap(_softmax_forward(arr, dim, log=True))
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        dim, in_dtype = ctx.meta
+        y = y._data
+        rows = _as_rows(y, dim)
+        kernel = cpu_kernel(y, "activation", "log_softmax_bwd") if rows is not None else None
+        if kernel is not None and g.dtype == y.dtype:
+            out = np.empty(y.shape, y.dtype)
+            kernel(np.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
+        else:
+            xp = xp_of(y)
+            yc, gc = compute_array(y), compute_array(g)
+            out = gc - xp.exp(yc) * gc.sum(axis=dim, keepdims=True)
+        return out.astype(in_dtype, copy=False), None, None
+
+
+def _softmax_input(x: Tensor, dim: int, dtype, name: str):
+    """x's array, cast to `dtype` if given, after PyTorch's checks."""
+    arr = x._data
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype).np, copy=False)
+    elif not x.is_floating_point():
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                                  f"'{type_name(x)}'")
+    return arr
+
+
+def _softmax_forward(arr, dim: int, log: bool):
+    """softmax/log_softmax of `arr` along `dim` (already a non-negative int)."""
+    if arr.ndim == 0:
+        xp = xp_of(arr)
+        return (xp.zeros_like(arr) if log else xp.ones_like(arr))
+    rows = _as_rows(arr, dim)
+    kernel = None
+    if rows is not None:
+        kernel = cpu_kernel(arr, "activation", "log_softmax_fwd" if log else "softmax_fwd")
+    if kernel is not None:
+        out = np.empty(arr.shape, arr.dtype)
+        kernel(rows, out.reshape(rows.shape))
+        return out
+    return _softmax_np(xp_of(arr), arr, dim, log).astype(arr.dtype, copy=False)
+
+
+# ------------------------------------------------------------------ dropout
+class NativeDropout(ArrayFunction):
+    """x * mask / (1 - p) with a Bernoulli(1 - p) mask drawn from the default generator."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        from ..random import default_generator
+        from ..backends import backend_of
+        arr = x._data
+        keep = default_generator._rng.random(arr.shape) >= p   # host mask, then moved
+        backend = backend_of(arr)
+        mask = backend.from_host(keep, x.device)
+        scale = 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
+        ctx.mask, ctx.scale = mask, scale
+        out = arr * mask
+        out *= out.dtype.type(scale)
+        return _wrap(out.astype(arr.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = g * ctx.mask
+        grad *= grad.dtype.type(ctx.scale)
+        return grad, None
+
+
+def _check_p(p) -> float:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
+
+
+# ------------------------------------------------------------------ public functions
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """torch.softmax(input, dim, dtype=None): exp(x) / sum(exp(x)) along `dim`."""
+    return Softmax.apply(input, wrap_dim(dim, input.ndim), dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    """torch.log_softmax(input, dim, dtype=None): log(softmax(x)), computed stably."""
+    return LogSoftmax.apply(input, wrap_dim(dim, input.ndim), dtype)
+
+
+def dropout(input: Tensor, p: float, train: bool) -> Tensor:
+    """torch.dropout(input, p, train): zero elements with probability p, scale by 1/(1-p)."""
+    return dropout_f(input, p, train, False)
+
+
+def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
+    return dropout_f(input, p, train, True)
+
+
+def dropout_f(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """F.dropout: identity when not training or p == 0 (the input itself is returned)."""
+    p = _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if not input.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{type_name(input)}")
+    if inplace:
+        return apply_inplace(input, NativeDropout.apply, p)
+    return NativeDropout.apply(input, p)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """0.5 x (1 + erf(x / sqrt 2)); approximate='tanh' uses the tanh formula."""
+    return Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    if inplace:
+        return apply_inplace(input, Silu.apply)
+    return Silu.apply(input)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    if inplace:
+        return apply_inplace(input, Elu.apply, alpha)
+    return Elu.apply(input, alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return apply_inplace(input, Elu.apply, alpha)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+    return Softplus.apply(input, beta, threshold)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    if inplace:
+        return apply_inplace(input, LeakyRelu.apply, negative_slope)
+    return LeakyRelu.apply(input, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return apply_inplace(input, LeakyRelu.apply, negative_slope)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return apply_inplace(input, Hardtanh.apply, min_val, max_val)
+    return Hardtanh.apply(input, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's implicit dim for F.softmax(x) without dim (deprecated, with a warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+              dtype=None) -> Tensor:
+    """F.softmax(input, dim=None, _stacklevel=3, dtype=None)."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return Softmax.apply(input, wrap_dim(dim, input.ndim), dtype)
+
+
+def log_softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                  dtype=None) -> Tensor:
+    """F.log_softmax(input, dim=None, _stacklevel=3, dtype=None)."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return LogSoftmax.apply(input, wrap_dim(dim, input.ndim), dtype)
+
+
+def softmin_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+              dtype=None) -> Tensor:
+    """F.softmin: softmax of -input."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return Softmax.apply(-input, wrap_dim(dim, input.ndim), dtype)
+
+
+def _softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
+    return Softmax.apply(self, wrap_dim(dim, self.ndim), dtype)
+
+
+def _log_softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
+    return LogSoftmax.apply(self, wrap_dim(dim, self.ndim), dtype)
+
+
+METHODS = {"softmax": _softmax_method, "log_softmax": _log_softmax_method}
