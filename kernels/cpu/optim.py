@@ -1,0 +1,133 @@
+"""Fused optimizer updates: one pass over a parameter, its gradient and its state buffers.
+
+PyTorch's single-tensor optimizers run a handful of elementwise ops per parameter (each one a
+full pass over memory with a temporary); here each optimizer's whole update is one loop.
+
+Contract (shared by every kernel here):
+- Arrays are 1-D, C-contiguous, all of the same dtype (float32 or float64) and length; the
+  caller flattens them with `reshape(-1)`, which is a view for contiguous arrays, so writes
+  land in the parameter and the state tensors.
+- Floating scalars arrive already cast to the arrays' dtype (`np.float32(lr)` for float32
+  arrays), so the arithmetic runs in that dtype as PyTorch's kernels do. Every coefficient
+  (`1 - beta`, bias corrections) is computed by the caller: a Python literal here would
+  promote float32 arithmetic to float64.
+- `maximize` flips the gradient's sign; the gradient array itself is never written.
+- The order of operations follows PyTorch's `_single_tensor_<optimizer>` functions so the
+  numbers agree with them to rounding.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+
+
+@njit(cache=True)
+def _lerp(start, end, weight, one_minus_weight):
+    """PyTorch's lerp: exact at both ends (two formulas split at weight 0.5)."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * one_minus_weight
+
+
+@njit(cache=True)
+def sgd_update(p, g, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+               maximize, init_buf):
+    """SGD with optional momentum (`buf`, untouched when momentum is 0).
+
+    d = ±g + weight_decay * p
+    buf = d                                         (first step: init_buf)
+    buf = momentum * buf + (1 - dampening) * d      (later steps)
+    d = d + momentum * buf  (nesterov)  or  d = buf
+    p = p - lr * d
+    """
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * p[i]
+        if momentum != 0:
+            if init_buf:
+                b = d
+            else:
+                b = buf[i] * momentum + one_minus_dampening * d
+            buf[i] = b
+            if nesterov:
+                d = d + momentum * b
+            else:
+                d = b
+        p[i] = p[i] + (-lr) * d
+
+
+@njit(cache=True)
+def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, one_minus_beta1, beta2,
+                one_minus_beta2, eps, weight_decay, decay_factor, step_size,
+                bias_correction2_sqrt, amsgrad, maximize, decoupled):
+    """Adam, AdamW (decoupled=True) and AMSGrad (`max_exp_avg_sq`, untouched otherwise).
+
+    x = p * (1 - lr * wd)  (decoupled)   or   d = ±g + wd * p   (L2)
+    m = lerp(m, d, 1 - beta1);  v = beta2 * v + (1 - beta2) * d^2;  vmax = max(vmax, v)
+    p = x - step_size * m / (sqrt(v or vmax) / sqrt(1 - beta2^t) + eps),
+    step_size = lr / (1 - beta1^t); `decay_factor` is 1 - lr * wd.
+    """
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        x = p[i]
+        if weight_decay != 0:
+            if decoupled:
+                x = x * decay_factor
+            else:
+                d = d + weight_decay * x
+        m = _lerp(exp_avg[i], d, one_minus_beta1, beta1)
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + one_minus_beta2 * (d * d)
+        exp_avg_sq[i] = v
+        if amsgrad:
+            if max_exp_avg_sq[i] > v:
+                v = max_exp_avg_sq[i]
+            max_exp_avg_sq[i] = v
+        denom = np.sqrt(v) / bias_correction2_sqrt + eps
+        p[i] = x + (-step_size) * (m / denom)
+
+
+@njit(cache=True)
+def rmsprop_update(p, g, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, eps,
+                   weight_decay, momentum, centered, maximize):
+    """RMSprop, optionally centered (`grad_avg`) and with momentum (`buf`).
+
+    square_avg = alpha * square_avg + (1 - alpha) * d^2
+    avg = sqrt(square_avg - grad_avg^2) + eps   (centered)  or  sqrt(square_avg) + eps
+    buf = momentum * buf + d / avg;  p -= lr * buf   (momentum > 0)
+    p -= lr * d / avg                                (otherwise)
+    """
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * p[i]
+        sq = square_avg[i] * alpha + one_minus_alpha * (d * d)
+        square_avg[i] = sq
+        if centered:
+            ga = _lerp(grad_avg[i], d, one_minus_alpha, alpha)
+            grad_avg[i] = ga
+            avg = np.sqrt(sq - ga * ga)
+        else:
+            avg = np.sqrt(sq)
+        avg = avg + eps
+        if momentum > 0:
+            b = buf[i] * momentum + d / avg
+            buf[i] = b
+            p[i] = p[i] + (-lr) * b
+        else:
+            p[i] = p[i] + (-lr) * (d / avg)
+
+
+@njit(cache=True)
+def adagrad_update(p, g, state_sum, clr, eps, weight_decay, maximize):
+    """Adagrad: sum += d^2;  p -= clr * d / (sqrt(sum) + eps), clr = lr / (1 + (t-1) decay)."""
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * p[i]
+        s = state_sum[i] + d * d
+        state_sum[i] = s
+        p[i] = p[i] + (-clr) * (d / (np.sqrt(s) + eps))

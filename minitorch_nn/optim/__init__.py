@@ -1,0 +1,25 @@
+"""Optimizers and learning-rate schedules (`torch.optim`).
+
+    >>> import minitorch_nn as torch
+    >>> w = torch.tensor([3.0], requires_grad=True)
+    >>> opt = torch.optim.SGD([w], lr=0.25)
+    >>> for _ in range(3):
+    ...     opt.zero_grad(); (w * w).sum().backward(); opt.step()
+    >>> w      # each step multiplies w by 1 - 0.25 * 2
+    tensor([0.3750], requires_grad=True)
+
+Every update runs under `no_grad` on the parameters' arrays in place (bumping their version
+counters); float32/float64 CPU parameters use the fused Numba kernels of
+`kernels/cpu/optim.py`, other dtypes and devices the same formulas written with array ops.
+"""
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

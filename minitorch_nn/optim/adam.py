@@ -1,0 +1,180 @@
+"""Adam (and AdamW through `decoupled_weight_decay=True`), with AMSGrad and maximize.
+
+The update of one parameter at step t (PyTorch's `_single_tensor_adam`):
+
+    d = -grad if maximize else grad
+    p = p * (1 - lr * wd)        (decoupled weight decay: AdamW)
+    d = d + wd * p               (otherwise, when wd != 0: L2 penalty)
+    m = lerp(m, d, 1 - beta1)                      first moment
+    v = beta2 * v + (1 - beta2) * d * d            second moment
+    vmax = max(vmax, v); use vmax for v            (amsgrad)
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..ops._util import xp_of
+from ..tensor import Tensor, _wrap
+from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
+                        _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
+                        _use_kernel)
+
+__all__ = ["Adam", "adam_update"]
+
+
+class Adam(Optimizer):
+    """Adam (`torch.optim.Adam`): per-coordinate steps scaled by running gradient moments.
+
+        >>> import minitorch_nn as torch
+        >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = torch.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w     # the first Adam step moves each coordinate by about lr
+        tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable, lr: float | Tensor = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        _check_hyper_parameters(lr, betas, eps, weight_decay)
+        _check_flags(type(self).__name__, differentiable)
+        betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() else b for b in betas)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable,
+                    "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("amsgrad", False), ("maximize", False), ("foreach", None),
+                                 ("capturable", False), ("differentiable", False),
+                                 ("decoupled_weight_decay", False), ("fused", None)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if p_state and not isinstance(p_state["step"], Tensor):
+                    step = _new_step()
+                    step._data[...] = float(p_state["step"])
+                    p_state["step"] = step
+
+    def _state_of(self, p: Tensor, amsgrad: bool) -> dict:
+        """The state of `p`, created on its first step: step counter and moment buffers."""
+        state = self.state[p]
+        if len(state) == 0:
+            xp = xp_of(p._data)
+            state["step"] = _new_step()
+            state["exp_avg"] = _wrap(xp.zeros_like(p._data))
+            state["exp_avg_sq"] = _wrap(xp.zeros_like(p._data))
+            if amsgrad:
+                state["max_exp_avg_sq"] = _wrap(xp.zeros_like(p._data))
+        return state
+
+    @_step_impl
+    def step(self, closure: Callable[[], float] | None = None):
+        """One Adam update of every parameter that has a gradient; returns closure's loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr = _as_float(group["lr"], "lr")
+            beta1, beta2 = (_as_float(b, "betas") for b in group["betas"])
+            amsgrad = group["amsgrad"]
+            for p, grad in _params_with_grad(group):
+                state = self._state_of(p, amsgrad)
+                t = _bump_step(state["step"])
+                vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+                p._version.value += 1
+                adam_update(p._data, grad._data, state["exp_avg"]._data,
+                            state["exp_avg_sq"]._data, vmax, t, lr, beta1, beta2,
+                            group["eps"], group["weight_decay"], group["maximize"],
+                            group["decoupled_weight_decay"])
+        return loss
+
+
+def _check_hyper_parameters(lr, betas, eps, weight_decay) -> None:
+    """PyTorch's argument checks for Adam and AdamW (same messages)."""
+    if not 0.0 <= _as_float(lr, "lr"):
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= _as_float(betas[0], "betas[0]") < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= _as_float(betas[1], "betas[1]") < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    both_floats = isinstance(betas[0], float) and isinstance(betas[1], float)
+    both_tensors = isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor)
+    if not (both_floats or both_tensors):
+        raise ValueError("betas must be either both floats or both Tensors")
+
+
+def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step: float, lr: float,
+                beta1: float, beta2: float, eps: float, weight_decay: float, maximize: bool,
+                decoupled: bool) -> None:
+    """Update the arrays `p` and the moments in place at step `step` (1 on the first call).
+
+    `max_exp_avg_sq` is None without AMSGrad. float32/float64 C-contiguous CPU arrays take
+    the fused Numba kernel; anything else takes the array formulas below.
+    """
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bc2_sqrt = bias_correction2 ** 0.5
+    p, g, exp_avg, exp_avg_sq = (_real_view(a) for a in (p, g, exp_avg, exp_avg_sq))
+    amsgrad = max_exp_avg_sq is not None
+    if amsgrad:
+        max_exp_avg_sq = _real_view(max_exp_avg_sq)
+    arrays = (p, g, exp_avg, exp_avg_sq) + ((max_exp_avg_sq,) if amsgrad else ())
+    if _use_kernel(*arrays):
+        c = p.dtype.type
+        vmax = max_exp_avg_sq.reshape(-1) if amsgrad else np.empty(0, p.dtype)
+        _kernel("adam_update")(
+            p.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), vmax,
+            c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(weight_decay),
+            c(1 - lr * weight_decay), c(step_size), c(bc2_sqrt), amsgrad, bool(maximize),
+            bool(decoupled))
+        return
+    _adam_formula(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                  weight_decay, step_size, bc2_sqrt, maximize, decoupled)
+
+
+def _lerp(start, end, weight: float, one_minus_weight: float):
+    """PyTorch's lerp formula (exact at both ends) on arrays."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * one_minus_weight
+
+
+def _adam_formula(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                  weight_decay, step_size, bc2_sqrt, maximize, decoupled) -> None:
+    """The Adam update with whole-array ops, computed in float32 for 16-bit storage."""
+    xp = xp_of(p)
+    ct = _compute_dtype(p)
+    x = p.astype(ct)
+    d = g.astype(ct)
+    if maximize:
+        d = -d
+    if weight_decay != 0:
+        if decoupled:
+            x = x * (1 - lr * weight_decay)
+        else:
+            d = d + weight_decay * x
+    m = _lerp(exp_avg.astype(ct), d, 1 - beta1, beta1)
+    v = exp_avg_sq.astype(ct) * beta2 + (1 - beta2) * (d * d)
+    exp_avg[...] = m
+    exp_avg_sq[...] = v
+    if max_exp_avg_sq is not None:
+        v = xp.maximum(max_exp_avg_sq.astype(ct), v)
+        max_exp_avg_sq[...] = v
+    denom = xp.sqrt(v) / bc2_sqrt + eps
+    p[...] = x + (-step_size) * (m / denom)
+
