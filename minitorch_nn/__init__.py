@@ -20,6 +20,7 @@ from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      result_type, set_default_dtype, short, uint8, can_cast)
 from .tensor import Size, Tensor
 from .serialization import load, save
+from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 
 __version__ = "0.1.0"
 

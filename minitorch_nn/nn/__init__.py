@@ -1,0 +1,22 @@
+"""Neural-network building blocks: Module, Parameter, containers, layers and init.
+
+    import minitorch_nn as torch
+    from minitorch_nn import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    for name, p in model.named_parameters():
+        print(name, p.shape)
+
+See docs/modules.md for the Module system: registration, hooks, state_dict and containers.
+"""
+from __future__ import annotations
+
+from . import init, modules, parameter, utils
+from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict,
+                      ParameterList, ReLU, Sequential, Sigmoid, Tanh)
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
+
+__all__ = ["init", "modules", "parameter", "utils", "Module", "Sequential", "ModuleList",
+           "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
+           "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
+           "UninitializedBuffer"]
