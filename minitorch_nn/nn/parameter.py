@@ -254,11 +254,6 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     def __init__(self, *args, **kwargs):
         """Everything happens in __new__."""
 
-    def __deepcopy__(self, memo):
-        if id(self) in memo:
-            return memo[id(self)]
-        result = type(self)(self.requires_grad, self.data.device, self.data.dtype,
-                            getattr(self, "persistent", True))
-        memo[id(self)] = result
-        return result
+    # PyTorch gives UninitializedBuffer no __deepcopy__: copying one raises ValueError.
+    __deepcopy__ = _blocked("__deepcopy__")
 
