@@ -21,6 +21,7 @@ from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
 from .tensor import Size, Tensor
 from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
+from . import optim, utils  # noqa: E402  (optimizers, data loading)
 
 __version__ = "0.1.0"
 

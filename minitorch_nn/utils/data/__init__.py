@@ -1,0 +1,13 @@
+"""Datasets, samplers and the DataLoader (`torch.utils.data`)."""
+from __future__ import annotations
+
+from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
+                      Subset, TensorDataset, random_split)
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                      SubsetRandomSampler, WeightedRandomSampler)
+
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info", "Dataset",
+           "IterableDataset", "TensorDataset", "StackDataset", "ChainDataset", "Subset",
+           "ConcatDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
