@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from .inplace import _legacy_name
 
 __all__ = ["cpu_kernel", "compute_array", "require_float", "reduction_of", "reduce_loss",
-           "int_tuple", "type_name", "PARALLEL_MIN"]
+           "int_tuple", "type_name", "broadcast_shape", "PARALLEL_MIN"]
 
 _CPU_BACKEND = _cpu.BACKEND
 _KERNEL_CHARS = "fd"   # numpy type chars of float32 and float64
@@ -101,3 +101,17 @@ def int_tuple(value, n: int, name: str) -> tuple:
         raise RuntimeError(f"{name} must be a single int or a tuple of {n} ints, "
                            f"got {tuple(value)}")
     raise TypeError(f"{name} must be an int or a tuple of ints, got {type(value).__name__}")
+
+
+def broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast of shapes a and b, with PyTorch's error when they do not broadcast."""
+    n = max(len(a), len(b))
+    a = (1,) * (n - len(a)) + tuple(a)
+    b = (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
