@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import heapq
 
+from numpy import asarray as _np_asarray, generic as _np_generic
+
 from . import grad_mode
 from .graph import AccumulateGrad
 
@@ -33,7 +35,11 @@ def _count_dependents(roots) -> dict:
 
 def _add_into(buffer: list, nr: int, grad) -> None:
     old = buffer[nr]
-    buffer[nr] = grad if old is None else old + grad
+    if old is not None:
+        grad = old + grad
+    if isinstance(grad, _np_generic):   # numpy turns 0-d results into scalars: re-wrap them
+        grad = _np_asarray(grad)
+    buffer[nr] = grad
 
 
 def _run_tensor_hooks(node, grads: list) -> None:
