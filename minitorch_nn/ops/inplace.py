@@ -34,10 +34,23 @@ def check_inplace(self: Tensor, *others) -> bool:
             raise RuntimeError("a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
         base = self._base
+        if base is not None and "_inplace_view_error" in self.__dict__:
+            _raise_custom_view_inplace(self)
         if base is not None and base.grad_fn is None and base._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
     return recording
+
+
+def _raise_custom_view_inplace(view: Tensor) -> None:
+    """A view returned by a custom Function (it names itself in `_inplace_view_error`)."""
+    raise RuntimeError(
+        f"Output {view._output_nr} of {view._inplace_view_error} is a view and is being "
+        "modified inplace. This view was created inside a custom Function (or because an "
+        "input was returned as-is) and the autograd logic to handle view+inplace would "
+        "override the custom backward associated with the custom Function, leading to "
+        "incorrect gradients. This behavior is forbidden. You can fix this by cloning the "
+        "output of the custom Function.")
 
 
 def write_result(self: Tensor, result_array, result_dtype) -> None:

@@ -179,7 +179,7 @@ class BackwardHook:
                       "to module outputs since no inputs require gradients. See "
                       "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
                       "#torch.nn.Module.register_full_backward_hook for more details.",
-                      stacklevel=5)
+                      stacklevel=7)   # the user line calling backward()
         grad_inputs = self._pack_with_none([], [], self.n_inputs)
         for user_hook in self.user_hooks:
             res = user_hook(self.module, grad_inputs, self.grad_outputs)
