@@ -111,6 +111,11 @@ def adagrad_update(p, g, state_sum, clr: float, eps: float, weight_decay: float,
         _kernel("adagrad_update")(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c(clr),
                                   c(eps), c(weight_decay), bool(maximize))
         return
+    _adagrad_formula(p, g, state_sum, clr, eps, weight_decay, maximize)
+
+
+def _adagrad_formula(p, g, state_sum, clr, eps, weight_decay, maximize) -> None:
+    """The Adagrad update with whole-array ops, computed in float32 for 16-bit storage."""
     xp = xp_of(p)
     ct = _compute_dtype(p)
     x = p.astype(ct)
