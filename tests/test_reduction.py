@@ -439,6 +439,16 @@ def test_grad_fn_names_match_pytorch(expr):
     assert names[0] == names[1]
 
 
+def test_norm_method_and_function_signatures():
+    for T in _libs():
+        x = T.tensor([[3., 4.], [6., 8.]])
+        m = x.norm(2, 1, True, T.float64)   # Tensor.norm(p, dim, keepdim, dtype)
+        f = T.norm(x, 2, 1, True, None, T.float64)   # (input, p, dim, keepdim, out, dtype)
+        assert m.dtype is T.float64 and m.tolist() == [[5.], [10.]] and f.tolist() == m.tolist()
+        assert x.norm(p=None).item() == pytest.approx(math.sqrt(125))
+        assert x.norm(p=T.tensor(1.)).item() == 21.0
+
+
 def test_binary_max_min_is_maximum_minimum():
     _compare(lambda T, x: T.max(x, T.tensor([1., 1., 1.], dtype=T.float64)), [1., 0., 3.])
     _compare(lambda T, x: x.min(T.tensor([1., 1., 1.], dtype=T.float64)), [1., 0., 3.])

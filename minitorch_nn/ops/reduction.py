@@ -122,6 +122,11 @@ def _is_low_float(np_dtype) -> bool:
     return np_dtype.name in ("float16", "bfloat16")
 
 
+def _is_floating(np_dtype) -> bool:
+    """Float or complex, bfloat16 included (numpy's kind for ml_dtypes.bfloat16 is 'V')."""
+    return np_dtype.kind in "fc" or np_dtype.name == "bfloat16"
+
+
 def _acc(arr):
     """`arr` in a dtype to accumulate in: float16/bfloat16 are computed in float32."""
     return arr.astype(np.float32) if _is_low_float(arr.dtype) else arr
@@ -151,7 +156,7 @@ def _sum_array(arr, dims: tuple, keepdim: bool, out_np):
 
 
 def _require_float(x: Tensor, message: str) -> None:
-    if x._data.dtype.kind not in "fc" and x.dtype is not _dt.bfloat16:
+    if not _is_floating(x._data.dtype):
         raise RuntimeError(message)
 
 
@@ -178,7 +183,7 @@ def _evenly(g_keep, x, value_keep, dims: tuple, nan_aware: bool):
     """The gradient of a max-like value split evenly over the elements equal to it."""
     xp = xp_of(x)
     mask = x == value_keep
-    if nan_aware and x.dtype.kind in "fc":
+    if nan_aware and _is_floating(x.dtype):
         mask = mask | (xp.isnan(x) & xp.isnan(value_keep))
     count = mask.sum(axis=dims, keepdims=True).astype(g_keep.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -226,7 +231,7 @@ class Nansum(ArrayFunction):
         arr = x._data
         ctx.save_for_backward(x)
         ctx.meta = (dims, keepdim)
-        if arr.dtype.kind in "fc" or _is_low_float(arr.dtype):
+        if _is_floating(arr.dtype):
             arr = xp_of(arr).where(xp_of(arr).isnan(arr), arr.dtype.type(0), arr)
         return _wrap(_sum_array(arr, dims, keepdim, out_np))
 
@@ -647,7 +652,7 @@ def _median_pick(arr, d, ignore_nan: bool):
     xp = xp_of(arr)
     n = arr.shape[d]
     order = xp.argsort(arr, axis=d, kind="stable")
-    if arr.dtype.kind in "fc" or _is_low_float(arr.dtype):
+    if _is_floating(arr.dtype):
         n_nan = xp.isnan(arr).sum(axis=d, keepdims=True)
         n_valid = n - n_nan
         if ignore_nan:
@@ -724,15 +729,16 @@ class MedianAll(ArrayFunction):
     def _forward(cls, ctx, x):
         xp = xp_of(x._data)
         flat = x._data.reshape(-1)
-        floating = flat.dtype.kind in "fc" or _is_low_float(flat.dtype)
+        floating = _is_floating(flat.dtype)
         if floating:
             nan = xp.isnan(flat)
             if cls._ignore_nan:
                 flat = flat[~nan]
             elif bool(nan.any()):
                 flat = flat[nan]   # the result is NaN
-        if flat.size == 0:
-            value = xp.asarray(np.nan, dtype=x._data.dtype)
+        if flat.size == 0:   # NaN; an integer tensor gets what NaN casts to in C, as PyTorch
+            empty = np.nan if floating else np.iinfo(flat.dtype).min
+            value = xp.asarray(empty, dtype=x._data.dtype)
         else:
             value = xp.sort(flat)[(flat.size - 1) // 2]
         out = _wrap(xp.asarray(value).reshape(()))
@@ -989,6 +995,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None,
         raise TypeError(f"norm(): argument 'p' must be a number or 'fro'/'nuc', not "
                         f"{type(p).__name__}")
     return _vector_norm(input, float(p), dim, keepdim, dtype)
+
+
+def _norm_method(self: Tensor, p="fro", dim=None, keepdim: bool = False,
+                 dtype=None) -> Tensor:
+    """`Tensor.norm(p, dim, keepdim, dtype)`: like `norm`, with no `out` before `dtype`."""
+    return norm(self, p, dim, keepdim, dtype=dtype)
 
 
 # ====================================================================== scans
@@ -1384,7 +1396,7 @@ METHODS = {
     "sum": sum, "nansum": nansum, "mean": mean, "nanmean": nanmean, "prod": prod,
     "var": var, "std": std, "max": max, "min": min, "amax": amax, "amin": amin,
     "aminmax": aminmax, "argmax": argmax, "argmin": argmin, "median": median,
-    "nanmedian": nanmedian, "mode": mode, "logsumexp": logsumexp, "norm": norm, "all": all,
+    "nanmedian": nanmedian, "mode": mode, "logsumexp": logsumexp, "norm": _norm_method, "all": all,
     "any": any, "count_nonzero": count_nonzero, "cumsum": cumsum, "cumprod": cumprod,
     "cumsum_": cumsum_, "cumprod_": cumprod_,
 }
