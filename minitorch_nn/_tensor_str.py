@@ -6,11 +6,12 @@ elements (precision 4, line width 80), tensors over 1000 elements are summarised
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
-__all__ = ["tensor_repr", "set_printoptions"]
+__all__ = ["tensor_repr", "set_printoptions", "get_printoptions", "printoptions"]
 
 
 class _PrintOptions:
@@ -23,13 +24,22 @@ class _PrintOptions:
 
 PRINT_OPTS = _PrintOptions()
 
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
+
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None):
-    """Change how tensors print, as `torch.set_printoptions` does."""
-    if profile == "default":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold = 4, 1000
-        PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 3, 80
+                     profile=None, sci_mode=None) -> None:
+    """Change how tensors print, as `torch.set_printoptions` does.
+
+    `profile` is one of 'default', 'short', 'full'; explicit options override it. Like
+    PyTorch, every call resets `sci_mode` (None lets the formatter choose).
+
+        >>> set_printoptions(precision=2); tensor([1.12345]); set_printoptions(profile="default")
+    """
+    if profile in _PROFILES:
+        (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
+         PRINT_OPTS.linewidth) = _PROFILES[profile]
     for name, value in (("precision", precision), ("threshold", threshold),
                         ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:
@@ -37,8 +47,31 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     PRINT_OPTS.sci_mode = sci_mode
 
 
+def get_printoptions() -> dict:
+    """The current options, as keywords `set_printoptions` accepts."""
+    return {"precision": PRINT_OPTS.precision, "threshold": PRINT_OPTS.threshold,
+            "edgeitems": PRINT_OPTS.edgeitems, "linewidth": PRINT_OPTS.linewidth,
+            "sci_mode": PRINT_OPTS.sci_mode}
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Change the print options inside a `with` block only."""
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
+
+
 class _Formatter:
-    """Chooses one notation and width for every element of `values` (a numpy array)."""
+    """Chooses one notation and width for every element of `values` (a numpy array).
+
+    Floats print as integers with a dot (`1.`) when all are whole, in scientific notation
+    when the finite non-zero magnitudes span more than 1000x, exceed 1e8 or go below 1e-4,
+    else in fixed notation with `precision` decimals (PyTorch's `_Formatter`).
+    """
 
     def __init__(self, values: np.ndarray):
         self.floating = values.dtype.kind == "f"
@@ -53,23 +86,21 @@ class _Formatter:
         finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
         if finite.size == 0:
             return
-        fmin, fmax = float(np.abs(finite).min()), float(np.abs(finite).max())
+        magnitude = np.abs(finite)
+        fmin, fmax = float(magnitude.min()), float(magnitude.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = fmax / fmin > 1000.0 or fmax > 1.0e8 or fmin < 1.0e-4
+        else:
+            self.sci_mode = PRINT_OPTS.sci_mode
         p = PRINT_OPTS.precision
-        if self.int_mode:
-            if fmax / fmin > 1000.0 or fmax > 1.0e8:
-                self.sci_mode = True
-                widths = [len(f"{v:.{p}e}") for v in finite.tolist()]
-            else:
-                widths = [len(f"{v:.0f}") + 1 for v in finite.tolist()]
-        elif fmax / fmin > 1000.0 or fmax > 1.0e8 or fmin < 1.0e-4:
-            self.sci_mode = True
+        if self.sci_mode:
             widths = [len(f"{v:.{p}e}") for v in finite.tolist()]
+        elif self.int_mode:
+            widths = [len(f"{v:.0f}") + 1 for v in finite.tolist()]
         else:
             widths = [len(f"{v:.{p}f}") for v in finite.tolist()]
         self.max_width = max(self.max_width, max(widths))
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def width(self) -> int:
         return self.max_width
@@ -94,26 +125,43 @@ def _int_str(v) -> str:
 
 
 def _summarized(values: np.ndarray) -> np.ndarray:
-    """The edge items along every dimension, for formatting long tensors."""
+    """The edge items along every dimension: what the formatter measures in long tensors."""
     e = PRINT_OPTS.edgeitems
     if values.ndim == 0:
         return values
     if values.ndim == 1:
         if values.shape[0] > 2 * e:
-            return np.concatenate([values[:e], values[-e:]])
+            return np.concatenate([values[:e], values[-e:]])   # e=0 keeps all, as PyTorch
         return values
-    if values.shape[0] > 2 * e:
-        rows = [_summarized(values[i]) for i in list(range(e)) + list(range(len(values) - e,
-                                                                           len(values)))]
-    else:
-        rows = [_summarized(row) for row in values]
-    return np.stack(rows)
+    if not e:
+        return values[(slice(0, 0),) * values.ndim]
+    n = values.shape[0]
+    rows = range(n) if n <= 2 * e else list(range(e)) + list(range(n - e, n))
+    return np.stack([_summarized(values[i]) for i in rows])
+
+
+class _ComplexFormatter:
+    """Real and imaginary parts measured and formatted separately, as PyTorch does."""
+
+    def __init__(self, values: np.ndarray):
+        self.real = _Formatter(np.ascontiguousarray(values.real))
+        self.imag = _Formatter(np.ascontiguousarray(values.imag))
+
+    def width(self) -> int:
+        return self.real.width() + self.imag.width() + 1   # + the "j"
+
+    def format(self, value) -> str:
+        real = self.real.format(value.real)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
 
 
 def _vector_str(values, indent, summarize, fmt) -> str:
     e = PRINT_OPTS.edgeitems
     per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.width() + 2))))
-    if summarize and values.shape[0] > 2 * e:
+    if summarize and not e:
+        data = ["..."]
+    elif summarize and values.shape[0] > 2 * e:
         data = ([fmt.format(v) for v in values[:e].tolist()] + [" ..."]
                 + [fmt.format(v) for v in values[-e:].tolist()])
     else:
@@ -137,31 +185,13 @@ def _nested_str(values, indent, summarize, fmt) -> str:
     return "[" + ("," + "\n" * (values.ndim - 1) + " " * (indent + 1)).join(rows) + "]"
 
 
-def _complex_str(values, indent, summarize) -> str:
-    """Complex tensors: real and imaginary parts formatted separately, as PyTorch does."""
-    sample = _summarized(values) if summarize else values
-    real_fmt, imag_fmt = _Formatter(sample.real.copy()), _Formatter(sample.imag.copy())
-
-    class _Pair:
-        def width(self):
-            return real_fmt.width() + imag_fmt.width() + 2
-
-        def format(self, v):
-            imag = imag_fmt.format(abs(v.imag)).lstrip()
-            sign = "-" if v.imag < 0 or (v.imag == 0 and math.copysign(1, v.imag) < 0) else "+"
-            return real_fmt.format(v.real) + sign + imag + "j"
-
-    return _nested_str(values, indent, summarize, _Pair())
-
-
 def values_str(values: np.ndarray, indent: int) -> str:
     """The bracketed values of a host array, laid out as PyTorch lays them out."""
     if values.dtype.kind == "f" and values.dtype.itemsize < 4 or values.dtype.name == "bfloat16":
-        values = values.astype(np.float32)
+        values = values.astype(np.float32)   # float16/bfloat16 print their exact values
     summarize = values.size > PRINT_OPTS.threshold
-    if values.dtype.kind == "c":
-        return _complex_str(values, indent, summarize)
-    fmt = _Formatter(_summarized(values) if summarize else values)
+    sample = _summarized(values) if summarize else values
+    fmt = _ComplexFormatter(sample) if values.dtype.kind == "c" else _Formatter(sample)
     return _nested_str(values, indent, summarize, fmt)
 
 
@@ -179,24 +209,34 @@ def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     return "".join(parts)
 
 
-def tensor_repr(t, prefix: str = "tensor(") -> str:
+def _prefix(t) -> str:
+    """'tensor(' for Tensor and Parameter, the class name for other subclasses (as PyTorch)."""
+    name = type(t).__name__
+    return "tensor(" if name in ("Tensor", "Parameter") else name + "("
+
+
+def tensor_repr(t, prefix: str | None = None) -> str:
     """`repr(t)` as PyTorch prints it."""
     from .dtypes import bool as bool_, get_default_dtype, int64
+    prefix = _prefix(t) if prefix is None else prefix
     indent = len(prefix)
     suffixes = []
     dev = t.device
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
     default = get_default_dtype()
-    has_default_dtype = t.dtype in (default, default.to_complex(), int64, bool_)
     if t.numel() == 0:
         if t.dim() != 1:
             suffixes.append("size=" + str(tuple(t.shape)))
+        if t.dtype is not default:   # nothing to infer the dtype from, so always shown
+            suffixes.append("dtype=" + str(t.dtype))
         body = "[]"
     else:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append("size=" + str(tuple(t.shape)))
+        if t.dtype not in (default, default.to_complex(), int64, bool_):
+            suffixes.append("dtype=" + str(t.dtype))
         body = values_str(t._host_array(), indent)
-    if not has_default_dtype:
-        suffixes.append("dtype=" + str(t.dtype))
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:

@@ -30,24 +30,37 @@ def _finish(data, requires_grad: bool) -> Tensor:
     return t
 
 
-def _shape(size) -> tuple:
-    """`zeros(2, 3)`, `zeros((2, 3))` and `zeros([2, 3])` all mean shape (2, 3)."""
+def _shape(size, fn: str = "empty") -> tuple:
+    """`zeros(2, 3)`, `zeros((2, 3))` and `zeros([2, 3])` all mean shape (2, 3).
+
+    `fn` names the factory in PyTorch's TypeError / RuntimeError messages.
+    """
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    if len(size) == 1 and isinstance(size[0], Tensor):
-        size = tuple(size[0].tolist())
+    elif len(size) == 1 and not _is_int(size[0]):
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size[0]).__name__}")
     shape = []
-    for s in size:
-        if isinstance(s, Tensor):
+    for pos, s in enumerate(size, 1):
+        if isinstance(s, Tensor) and s.dtype.kind == 1 and s.numel() == 1:
             s = s.item()
-        if not isinstance(s, numbers.Integral) or isinstance(s, bool):
-            raise TypeError(f"size must be a tuple of ints, but got an element of type "
-                            f"{type(s).__name__}")
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
+        if not _is_int(s):
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {pos} "
+                            f"with error \"type must be tuple of ints,but got "
+                            f"{type(s).__name__}\"")
         shape.append(int(s))
+    for s in shape:
+        if s < 0:
+            if fn == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
     return tuple(shape)
+
+
+def _is_int(value) -> bool:
+    if isinstance(value, Tensor):
+        return value.dtype.kind == 1 and value.numel() == 1
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _backend(device):
@@ -95,8 +108,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return _wrap(ndarray)
 
 
-def _filled(size, value, dtype, device, requires_grad) -> Tensor:
-    shape = _shape(size)
+def _filled(size, value, dtype, device, requires_grad, fn: str = "empty") -> Tensor:
+    shape = _shape(size, fn)
     backend = _backend(device)
     arr = backend.xp.full(shape, value, dtype.np) if value is not None \
         else backend.xp.empty(shape, dtype.np)
@@ -104,11 +117,11 @@ def _filled(size, value, dtype, device, requires_grad) -> Tensor:
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    return _filled(size, 0, _float_dtype(dtype), device, requires_grad)
+    return _filled(size, 0, _float_dtype(dtype), device, requires_grad, "zeros")
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    return _filled(size, 1, _float_dtype(dtype), device, requires_grad)
+    return _filled(size, 1, _float_dtype(dtype), device, requires_grad, "ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -122,68 +135,127 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
+    """A tensor of `size` filled with `fill_value`; the dtype follows the value (3 -> int64)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(fill_value).__name__}")
     if dtype is None:
         dtype = _dt.result_type(fill_value)
-    return _filled((tuple(size) if not isinstance(size, int) else (size,),), fill_value,
-                   _dt.to_dtype(dtype), device, requires_grad)
+    return _filled((tuple(size),), fill_value, _dt.to_dtype(dtype), device, requires_grad,
+                   "full")
 
 
-def _like(input, dtype, device):
+def _like(input, dtype, device, fn: str = "empty_like"):
     if not isinstance(input, Tensor):
-        raise TypeError(f"expected a Tensor as input, got {type(input).__name__}")
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
     return (input.dtype if dtype is None else _dt.to_dtype(dtype),
             input.device if device is None else device)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+    dt, dev = _like(input, dtype, device, "zeros_like")
     return _filled((input.shape,), 0, dt, dev, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+    dt, dev = _like(input, dtype, device, "ones_like")
     return _filled((input.shape,), 1, dt, dev, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+    dt, dev = _like(input, dtype, device, "empty_like")
     return _filled((input.shape,), None, dt, dev, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
+    dt, dev = _like(input, dtype, device, "full_like")
     return _filled((input.shape,), fill_value, dt, dev, requires_grad)
 
 
-def _number(x, name: str):
+def _number(x, name: str, fn: str = "arange", position: int | None = None):
+    """A Python number from a number or a one-element tensor, else PyTorch's TypeError."""
     if isinstance(x, Tensor):
         return x.item()
     if not isinstance(x, numbers.Number):
-        raise TypeError(f"arange(): argument '{name}' must be Number, not {type(x).__name__}")
+        where = "" if position is None else f" (position {position})"
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be Number, not "
+                        f"{type(x).__name__}")
     return x
+
+
+def _trunc(x) -> int:
+    """A number cast to an integer the C++ way (toward zero)."""
+    return int(x) if not isinstance(x, complex) else int(x.real)
+
+
+def _c_number(x) -> str:
+    """A double printed as C++ streams print it in PyTorch's messages (0, 2.5, inf)."""
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
-    """Values from `start` to `end` (exclusive) by `step`; int64 unless a bound is a float."""
+    """Values from `start` to `end` (exclusive) by `step`; int64 unless an argument is a float.
+
+    Computed as PyTorch computes it: the length is ceil((end - start) / step) in double
+    precision, and value i is `start + i * step` in the accumulation type (double for floats,
+    int64 after truncating the bounds for integer dtypes).
+
+        >>> arange(1, 2.5, 0.5)
+        tensor([1.0000, 1.5000, 2.0000])
+    """
+    end_position = 2
     if end is None:
-        start, end = 0, start
-    start, end, step = _number(start, "start"), _number(end, "end"), _number(step, "step")
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        start, end, end_position = 0, start, 1
+    start = _number(start, "start", position=1)
+    end = _number(end, "end", position=end_position)
+    step = _number(step, "step", position=3)
     if dtype is None:
         dtype = _dt.result_type(start, end, step)
+        if dtype.kind == 0:
+            dtype = _dt.int64
     dtype = _dt.to_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
-    host = (start + np.arange(n, dtype=np.float64 if dtype.kind >= 2 else np.int64) * step)
+    if dtype.kind in (0, 3):
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for "
+                                  f"'{_dt_legacy(dtype)}'")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    for v in (start, end):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {_c_number(start)} -> {_c_number(end)}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dtype is _dt.int64:
+        start, end, step = _trunc(start), _trunc(end), _trunc(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
+        sign = 1 if step > 0 else -1
+        span = end - start + step - sign
+        n = abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1)
+        host = start + np.arange(max(n, 0), dtype=np.int64) * step
+    else:
+        n = math.ceil((float(end) - float(start)) / float(step))
+        if dtype.kind == 1:
+            host = _trunc(start) + np.arange(n, dtype=np.int64) * _trunc(step)
+        else:
+            acc = np.float32 if dtype.itemsize < 4 else np.float64   # PyTorch's acc_type
+            host = acc(start) + np.arange(n, dtype=acc) * acc(step)
     arr = _backend(device).from_host(host.astype(dtype.np), to_device(device))
     return _finish(arr, requires_grad)
+
+
+def _dt_legacy(d) -> str:
+    return d._legacy[:-len("Tensor")]
 
 
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -199,12 +271,60 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
-    if not isinstance(steps, numbers.Integral) or steps < 0:
-        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
-    dt = _float_dtype(dtype)
-    host = np.linspace(_number(start, "start"), _number(end, "end"), int(steps))
+    """`steps` evenly spaced values from `start` to `end`, both included.
+
+    PyTorch's formula, in the output dtype: value i is `start + i * step` in the first half
+    and `end - (steps - 1 - i) * step` in the second, so both ends come out exact.
+
+        >>> linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    start, end = _number(start, "start", "linspace"), _number(end, "end", "linspace")
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not "
+                        f"{type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    if dtype is not None:
+        dt = _dt.to_dtype(dtype)
+    elif isinstance(start, complex) or isinstance(end, complex):
+        dt = _dt.get_default_dtype().to_complex()
+    else:
+        dt = _dt.get_default_dtype()
+    host = _linspace_values(start, end, int(steps), dt)
     return _finish(_backend(device).from_host(host.astype(dt.np), to_device(device)),
                    requires_grad)
+
+
+def _linspace_values(start, end, steps: int, dt) -> np.ndarray:
+    """PyTorch's linspace kernel in numpy, bit for bit on float16/bfloat16/float32/float64.
+
+    float16 and bfloat16 round after every operation (c10::Half arithmetic); float32 and
+    float64 evaluate `start + step * i` with one rounding (the fused multiply-add the kernel
+    compiles to), which a wider type emulates; integers truncate the bounds and step in double.
+    """
+    if dt.kind <= 1:
+        kind, first, last = np.float64, float(_trunc(start)), float(_trunc(end))
+    else:
+        kind = dt.np.type
+        first, last = kind(start), kind(end)
+    if steps <= 1:
+        return np.full(steps, first, dtype=kind)
+    step = kind(kind(last - first) / kind(steps - 1))
+    idx = np.arange(steps)
+    before = idx.astype(kind)
+    after = (steps - idx - 1).astype(kind)
+    if dt.kind >= 2 and dt.itemsize <= 2:
+        head = first + (step * before).astype(kind)
+        tail = last - (step * after).astype(kind)
+    else:
+        wide = {4: np.float64, 8: np.longdouble}.get(dt.itemsize, np.clongdouble)
+        if dt.kind == 3:
+            wide = np.complex128 if dt.itemsize == 8 else np.clongdouble
+        head = wide(first) + wide(step) * before.astype(wide)
+        tail = wide(last) - wide(step) * after.astype(wide)
+    values = np.where(idx < steps // 2, head, tail)
+    return np.trunc(values) if dt.kind <= 1 else values
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
@@ -217,15 +337,21 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad=False) -> Tensor:
     """A 2-D tensor with ones on the diagonal (n rows, m columns, m defaults to n)."""
-    for name, v in (("n", n), ("m", m)):
+    sizes = []
+    for pos, (name, v) in enumerate((("n", n), ("m", m)), 1):
         if v is None:
             continue
+        if isinstance(v, Tensor) and v.dtype.kind == 1 and v.numel() == 1:
+            v = v.item()   # PyTorch accepts integer tensors where an int is expected
         if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-            raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")
         if v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
+        sizes.append(int(v))
+    n, m = sizes[0], sizes[-1]
     dt = _float_dtype(dtype)
-    arr = _backend(device).xp.eye(n, n if m is None else m, dtype=dt.np)
+    arr = _backend(device).xp.eye(n, m, dtype=dt.np)
     return _finish(arr, requires_grad)
 
 

@@ -5,45 +5,75 @@ accepts a device, with PyTorch's repr (`device(type='cuda', index=0)`).
 """
 from __future__ import annotations
 
+import builtins as _builtins
+import re
+
 __all__ = ["device"]
 
-_KNOWN_TYPES = ("cpu", "cuda", "meta", "mps", "xpu", "ipu", "hpu", "xla")
+builtins_type = _builtins.type   # the class below has a parameter named `type`
+
+_KNOWN_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
+                "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                "privateuseone")
+_SPEC = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")   # PyTorch's grammar: type[:index]
+
+
+def _parse(spec: str) -> tuple:
+    """'cuda:1' -> ('cuda', 1), 'cpu' -> ('cpu', None), with PyTorch's errors."""
+    if not spec:
+        raise RuntimeError("Device string must not be empty")
+    match = _SPEC.fullmatch(spec)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{spec}'")
+    name, index = match.group(1), match.group(2)
+    if name not in _KNOWN_TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(_KNOWN_TYPES)} device type at start of "
+                           f"device string: {spec}")
+    return name, None if index is None else int(index)
+
+
+def _check_index(index) -> None:
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                        f"{type(index).__name__}")
+    if index < 0:
+        raise RuntimeError("Device index must not be negative")
 
 
 class device:
-    """A device: `type` ('cpu' or 'cuda') and `index` (None means 'the current one')."""
+    """A device: `type` ('cpu' or 'cuda') and `index` (None means 'the current one').
+
+        >>> device("cuda:1")
+        device(type='cuda', index=1)
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index: int | None = None):
         if isinstance(type, device):
             if index is not None:
-                raise ValueError("device(): a device object cannot be combined with an index")
+                raise TypeError("device(): argument 'type' (position 1) must be str, not "
+                                "torch.device")
             self.type, self.index = type.type, type.index
             return
-        if isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type   # device(0) means cuda:0, as in PyTorch
+        if isinstance(type, int) and not isinstance(type, bool) and index is None:
+            type, index = _accelerator(), type   # device(0) is the accelerator's device 0
         if not isinstance(type, str):
-            raise TypeError(f"device() expected a string, a device or an int, got {type!r}")
-        name, _, idx = type.partition(":")
-        if name not in _KNOWN_TYPES:
-            raise RuntimeError(
-                f"Expected one of cpu, cuda, meta device type at start of device string: {type}")
-        if idx:
-            if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was "
-                                   f"passed explicitly: {type}")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}'")
-            index = int(idx)
-        if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
-        self.type, self.index = name, index
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({builtins_type(type).__name__}), but expected one of: "
+                            "(torch.device device), (str type, int index = -1)")
+        name, parsed = _parse(type)
+        if parsed is not None and index is not None:
+            raise RuntimeError(f"type (string) must not include an index because index was "
+                               f"passed explicitly: {type}")
+        if index is not None:
+            _check_index(index)
+        self.type, self.index = name, parsed if index is None else index
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+        if not isinstance(other, device):
+            return NotImplemented   # like PyTorch: device('cpu') == 'cpu' is False
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
@@ -70,3 +100,11 @@ def to_device(spec) -> device:
     if type(spec) is device:
         return spec
     return device(spec)
+
+
+def _accelerator() -> str:
+    """The type an integer device means: 'cuda' when a GPU is usable (PyTorch's rule)."""
+    from .backends.cuda import is_available
+    if not is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    return "cuda"

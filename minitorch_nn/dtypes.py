@@ -96,7 +96,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
         if d in _BY_NUMPY:
             return _BY_NUMPY[d]
         raise TypeError(
-            f"can't convert np.ndarray of type numpy.{d}. The only supported types are: "
+            f"can't convert np.ndarray of type numpy.{d.type.__name__}. The only supported "
+            "types are: "
             "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
             "uint8, and bool.") from None
 
@@ -129,11 +130,16 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default float dtype; like PyTorch only float32 and float64 (and 16-bit) allowed."""
+    """Set the default float dtype (float32, float64, float16 or bfloat16), as PyTorch does.
+
+        >>> set_default_dtype(float64); tensor([1.]).dtype; set_default_dtype(float32)
+    """
     global _default_dtype
-    d = to_dtype(d)
+    if type(d) is not dtype:
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
     if d.kind != _FLOAT:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_dtype = d
 
 
@@ -149,8 +155,24 @@ def _promote_ints(a: dtype, b: dtype) -> dtype:
     return _BY_NUMPY[np.promote_types(a.np, b.np)]
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
-    """PyTorch's promotion table: the smallest dtype both `a` and `b` convert to safely."""
+def _check_dtype_args(fn: str, names: tuple, values: tuple) -> None:
+    for pos, (name, value) in enumerate(zip(names, values), 1):
+        if type(value) is not dtype:
+            raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be torch.dtype, "
+                            f"not {type(value).__name__}")
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """PyTorch's promotion table: the smallest dtype both convert to safely.
+
+        >>> promote_types(int64, float16)
+        torch.float16
+    """
+    _check_dtype_args("promote_types", ("type1", "type2"), (type1, type2))
+    return _promote(type1, type2)
+
+
+def _promote(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
     if a.kind != b.kind:
@@ -192,7 +214,7 @@ def _combine(higher, lower):
     if higher.kind == _FLOAT:
         return higher
     if higher is bool or lower.kind == _FLOAT:
-        return promote_types(higher, lower)
+        return _promote(higher, lower)
     return higher
 
 
@@ -207,16 +229,17 @@ def result_type(*operands) -> dtype:
         d = getattr(op, "dtype", None)
         if d is None:
             s = _scalar_dtype(op)
-            scalar = s if scalar is None else promote_types(scalar, s)
+            scalar = s if scalar is None else _promote(scalar, s)
         elif op.ndim == 0:
-            zero = d if zero is None else promote_types(zero, d)
+            zero = d if zero is None else _promote(zero, d)
         else:
-            dim = d if dim is None else promote_types(dim, d)
+            dim = d if dim is None else _promote(dim, d)
     return _combine(dim, _combine(zero, scalar))
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:
     """PyTorch's casting rule for in-place ops: no float into int, no complex into real."""
+    _check_dtype_args("can_cast", ("from_", "to"), (from_, to))
     if to.kind == _BOOL:
         return from_.kind == _BOOL
     return from_.kind <= to.kind

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .backends import backend_for_device, backend_of
+from .autograd.function import ArrayFunction
 from .device import to_device
 from .tensor import Tensor, _wrap
 
@@ -30,8 +31,7 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> "Generator":
-        if not isinstance(seed, numbers.Integral):
-            raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
+        """Restart the sequence from `seed` (any value int() accepts, as in PyTorch)."""
         self._seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
@@ -82,88 +82,209 @@ def _rng(generator):
     return (generator or default_generator)._rng
 
 
-def _shape(size):
+def _shape(size, fn: str):
     from .creation import _shape as shape_of
-    return shape_of(size)
+    return shape_of(size, fn)
+
+
+def _legacy(d) -> str:
+    """PyTorch's ScalarType name ('Long', 'Float') used in 'not implemented for' messages."""
+    return d._legacy[:-len("Tensor")]
+
+
+# The C++ type names PyTorch's bound checks print.
+_C_NAMES = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
+            "float64": "double", "int8": "signed char", "int16": "short int", "int32": "int",
+            "int64": "long int", "uint8": "unsigned char", "bool": "bool"}
+# Mantissa digits: uniform samples are k * 2**-digits, as PyTorch's kernels make them.
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _c_number(x) -> str:
+    """A number printed as C++ prints it in PyTorch's messages (-1, not -1.0)."""
+    return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
 def _place(host: np.ndarray, dtype, device, requires_grad) -> Tensor:
     dev = to_device(device)
     t = _wrap(backend_for_device(dev).from_host(host.astype(dtype.np, copy=False), dev))
     if requires_grad:
-        t.requires_grad_(True)
+        if dtype.kind < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
     return t
 
 
-def _float(dtype):
+def _float(dtype, kernel: str = "check_uniform_bounds"):
+    """The dtype of a continuous sample: floating or complex, else PyTorch's error."""
     d = _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
     if d.kind < 2:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{d.name}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy(d)}'")
     return d
+
+
+def _uniform(rng, shape, d, low=0.0, high=1.0) -> np.ndarray:
+    """Uniform samples in [low, high) for real dtype `d` (complex: real and imaginary parts)."""
+    if d.kind == 3:
+        real = d.to_real()
+        return _uniform(rng, shape, real, low, high) + 1j * _uniform(rng, shape, real, low, high)
+    digits = _DIGITS[d.name]
+    u = rng.integers(0, 2 ** digits, size=shape, dtype=np.int64) * 2.0 ** -digits
+    return low + u * (high - low)   # u < 1, so rand() never returns 1.0 even in bfloat16
+
+
+def _normal(rng, shape, d, mean=0.0, std=1.0) -> np.ndarray:
+    """Normal samples; a complex normal has variance 1/2 in each part (PyTorch's convention)."""
+    if d.kind == 3:
+        z = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * np.sqrt(0.5)
+        return mean + std * z
+    return mean + std * rng.standard_normal(shape)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False) -> Tensor:
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1).
+
+        >>> manual_seed(0); rand(2, 3).shape
+        torch.Size([2, 3])
+    """
     d = _float(dtype)
-    return _place(_rng(generator).random(_shape(size)), d, device, requires_grad)
+    return _place(_uniform(_rng(generator), _shape(size, "rand"), d), d, device, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False) -> Tensor:
     """Standard normal samples."""
-    d = _float(dtype)
-    return _place(_rng(generator).standard_normal(_shape(size)), d, device, requires_grad)
+    d = _float(dtype, "normal_kernel_cpu")
+    return _place(_normal(_rng(generator), _shape(size, "randn"), d), d, device, requires_grad)
+
+
+def _int_bounds(low: int, high: int, d) -> None:
+    """PyTorch's checks that [low, high) fits integer dtype `d`."""
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    if d.kind <= 1:
+        lo, hi = (0, 1) if d.kind == 0 else (np.iinfo(d.np).min, np.iinfo(d.np).max)
+        if low < lo or low > hi:
+            raise RuntimeError(f"from is out of bounds for {_C_NAMES[d.name]}")
+        if high - 1 > hi or high - 1 < lo:
+            raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES[d.name]}")
+
+
+def _integers(rng, low: int, high_inclusive: int, shape) -> np.ndarray:
+    return rng.integers(low, high_inclusive, size=shape, endpoint=True, dtype=np.int64)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False) -> Tensor:
     """Integers in [low, high): `randint(high, size)` or `randint(low, high, size)`."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint() missing 1 required positional argument: 'size'")
+    if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing 1 required positional argument: 'high'")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
+    elif high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing 1 required positional argument: 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
-    host = _rng(generator).integers(low, high, size=_shape((size,)))
+    _int_bounds(int(low), int(high), d)
+    host = _integers(_rng(generator), int(low), int(high) - 1, _shape((size,), "randint"))
     return _place(host, d, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """A random permutation of 0..n-1."""
-    if not isinstance(n, numbers.Integral) or n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
     return _place(_rng(generator).permutation(int(n)), d, device, requires_grad)
+
+
+class _RandomSample(ArrayFunction):
+    """A sample that depends on tensor arguments only through its distribution.
+
+    PyTorch records a node for it (so the result requires grad) whose gradient is zero for
+    every argument: sampling is not differentiable. The sample is drawn before `apply`.
+    """
+
+    @staticmethod
+    def forward(ctx, sample, *params):
+        ctx.shapes = tuple(p._data.shape if isinstance(p, Tensor) else None for p in params)
+        return _wrap(sample)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = backend_of(g).xp
+        return (None,) + tuple(None if s is None else xp.zeros(s, g.dtype) for s in ctx.shapes)
+
+
+def _sample_fn(node_name: str) -> type:
+    """A _RandomSample subclass whose node prints as PyTorch's (normal has 3 overloads)."""
+    cls = type("_" + node_name, (_RandomSample,), {})
+    cls._backward_cls.__name__ = cls._backward_cls.__qualname__ = node_name
+    return cls
+
+
+_NormalTF = _sample_fn("NormalBackward1")   # normal(Tensor mean, float std)
+_NormalFT = _sample_fn("NormalBackward2")   # normal(float mean, Tensor std)
+_NormalTT = _sample_fn("NormalBackward3")   # normal(Tensor mean, Tensor std)
+_Bernoulli = _sample_fn("BernoulliBackward0")
+
+
+def _check_std(std) -> None:
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_c_number(std)}")
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            layout=None, device=None, requires_grad=False) -> Tensor:
     """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with `size`."""
     rng = _rng(generator)
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        ref = mean if isinstance(mean, Tensor) else std
-        xp = backend_of(ref._data).xp
-        if isinstance(std, Tensor) and bool((std._data < 0).any()):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        host = rng.standard_normal(shape)
-        noise = backend_of(ref._data).from_host(host.astype(ref._data.dtype), ref.device)
-        return _wrap(xp.asarray(m + s * noise).astype(ref._data.dtype))
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if size is None:
-        raise TypeError("normal() missing 1 required argument: 'size'")
-    d = _float(dtype)
-    host = rng.normal(mean, std, _shape((size,)))
-    return _place(host, d, device, requires_grad)
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mean_t or std_t):
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments - got "
+                            f"({type(mean).__name__}, {type(std).__name__}): give `size` "
+                            "when mean and std are numbers")
+        _check_std(std)
+        d = _float(dtype, "normal_kernel_cpu")
+        return _place(_normal(rng, _shape((size,), "normal"), d, mean, std), d, device,
+                      requires_grad)
+    if std_t and bool((std._host_array() < 0).any()):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    if not std_t:
+        _check_std(std)
+    ref = mean if mean_t else std
+    shape = _broadcast_shape(mean.shape if mean_t else (), std.shape if std_t else ())
+    m = mean._host_array() if mean_t else mean
+    s = std._host_array() if std_t else std
+    host = _normal(rng, shape, ref.dtype, m, s).astype(ref._data.dtype)
+    sample = backend_of(ref._data).from_host(host, ref.device)
+    fn = _NormalTT if mean_t and std_t else (_NormalTF if mean_t else _NormalFT)
+    return fn.apply(sample, *(x for x in (mean, std) if isinstance(x, Tensor)))
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two shapes, with PyTorch's error for sizes that do not match."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {max(len(a), len(b)) - i}")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -180,30 +301,61 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device)
+                   device=device or input.device, requires_grad=requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """1 with probability `input` (or `p`), else 0, in input's dtype."""
-    probs = input._host_array() if p is None else np.full(input.shape, p)
-    if np.any((probs < 0) | (probs > 1)):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    host = _rng(generator).random(input.shape) < probs
-    return _place(host, input.dtype, input.device, False)
+    if input.dtype.kind < 2:
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{_legacy(input.dtype)}'")
+    if p is None:
+        probs = input._host_array()
+        if np.any((probs < 0) | (probs > 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    else:
+        _check_p(p)
+        probs = p
+    host = (_rng(generator).random(input.shape) < probs).astype(input._data.dtype)
+    sample = backend_of(input._data).from_host(host, input.device)
+    return _Bernoulli.apply(sample, input)
+
+
+def _check_p(p) -> None:
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_c_number(p)}")
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    """Indices drawn with probabilities proportional to the rows of `input` (1-D or 2-D)."""
+    """Indices drawn with probabilities proportional to the rows of `input` (1-D or 2-D).
+
+    Without replacement it uses the exponential-race trick PyTorch uses: each category gets
+    key p / E with E ~ Exp(1) and the largest keys win, which is sampling one by one without
+    putting back, and still works when fewer categories than samples have p > 0.
+    """
+    if input.dtype.kind != 2:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_legacy(input.dtype)}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = input._host_array().astype(np.float64)
     rows = probs.reshape(-1, probs.shape[-1])
-    if np.any(rows < 0) or np.any(rows.sum(1) <= 0):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    if np.any(~np.isfinite(rows)) or np.any(rows < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(rows.sum(1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _rng(generator)
-    out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement,
-                               p=r / r.sum()) for r in rows])
+    if replacement:
+        out = np.stack([rng.choice(rows.shape[1], num_samples, p=r / r.sum()) for r in rows]) \
+            if rows.shape[0] else np.zeros((0, num_samples), np.int64)
+    else:
+        keys = rows / rng.exponential(size=rows.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     out = out.reshape(probs.shape[:-1] + (num_samples,))
     return _place(out, _dt.int64, input.device, False)
 
@@ -219,30 +371,79 @@ def _write_random(self, host: np.ndarray) -> Tensor:
 
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
+    """Fill with uniform samples in [from, to) (`from` is a keyword PyTorch accepts)."""
     from_ = kwargs.pop("from", from_)
-    return _write_random(self, _rng(generator).uniform(from_, to, self.shape))
+    d = _float(self.dtype)
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={_c_number(from_)} > to={_c_number(to)}")
+    return _write_random(self, _uniform(_rng(generator), self.shape, d, from_, to))
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    return _write_random(self, _rng(generator).normal(mean, std, self.shape))
+    """Fill with normal samples of mean `mean` and standard deviation `std`."""
+    d = _float(self.dtype, "normal_kernel_cpu")
+    _check_std(std)
+    return _write_random(self, _normal(_rng(generator), self.shape, d, mean, std))
 
 
-def random_(self, from_=0, to=None, *, generator=None):
+def _random_max(d) -> int:
+    """random_()'s inclusive upper bound: every integer up to it is exact in dtype `d`."""
+    if d.kind == 0:
+        return 1
+    if d.kind == 1:
+        return int(np.iinfo(d.np).max)
+    return 2 ** _DIGITS[d.name]
+
+
+def random_(self, *args, generator=None, **kwargs):
+    """random_() over the dtype's exact integers, random_(to) in [0, to), random_(from, to).
+
+    `from` and `to` may also be keywords; random_(from=f) goes up to the dtype's maximum.
+    """
+    if len(args) > 2:
+        raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
+    from_, to = (0, args[0]) if len(args) == 1 else (args + (0, None))[:2]
+    from_, to = kwargs.pop("from", from_), kwargs.pop("to", to)
+    if kwargs:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    rng = _rng(generator)
     if to is None:
-        from_, to = 0, (from_ if from_ else 2 ** 24)
-    return _write_random(self, _rng(generator).integers(from_, to, self.shape))
+        host = _integers(rng, int(from_), _random_max(self.dtype), self.shape)
+    else:
+        _int_bounds(int(from_), int(to), self.dtype)
+        host = _integers(rng, int(from_), int(to) - 1, self.shape)
+    return _write_random(self, host)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    probs = p._host_array() if isinstance(p, Tensor) else p
+    """Fill with 1 with probability `p` (a number or a tensor of probabilities), else 0."""
+    if isinstance(p, Tensor):
+        probs = p._host_array()
+        if np.any((probs < 0) | (probs > 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    else:
+        _check_p(p)
+        probs = p
     return _write_random(self, _rng(generator).random(self.shape) < probs)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
+    """Fill with exponential samples of rate `lambd`."""
+    if self.dtype.kind < 2:
+        raise RuntimeError(f"Exponential distribution is a continuous probability "
+                           f"distribution. dtype must be a floating point but you specified "
+                           f"{_legacy(self.dtype)}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
+                           f"lambda={_c_number(lambd)}")
     return _write_random(self, _rng(generator).exponential(1.0 / lambd, self.shape))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    _float(self.dtype, "log_normal_cpu")
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_number(std)}")
     return _write_random(self, _rng(generator).lognormal(mean, std, self.shape))
 
 

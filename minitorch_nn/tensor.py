@@ -21,12 +21,31 @@ __all__ = ["Tensor", "Size"]
 
 
 class _Version:
-    """The version counter of one storage: shared by views, `detach()`, not by `.data`."""
+    """The version counter of one storage: shared by views, `detach()`, not by `.data`.
+
+    `t._version` is this object (so views can share it); it compares equal to its count and
+    converts to int, so `t._version == 1` reads as in PyTorch, where `_version` is an int.
+    """
 
     __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, _Version):
+            return self is other
+        return self.value == other
+
+    __hash__ = object.__hash__
+
+    def __int__(self) -> int:
+        return self.value
+
+    __index__ = __int__
+
+    def __repr__(self) -> str:
+        return str(self.value)
 
 
 class Size(tuple):
@@ -119,7 +138,9 @@ class Tensor:
         """`Tensor(2, 3)` (uninitialised float), `Tensor([1, 2])` (float data) or `Tensor()`."""
         dtype = _dt.get_default_dtype()
         backend = backend_for_device(to_device(device))
-        if len(args) == 1 and not isinstance(args[0], int):
+        if len(args) == 1 and isinstance(args[0], Size):
+            data = backend.xp.empty(tuple(args[0]), dtype.np)   # Tensor(t.shape): a shape
+        elif len(args) == 1 and not isinstance(args[0], int):
             data = as_array(args[0], dtype, backend)
         else:
             shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
@@ -237,11 +258,20 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __iter__(self):
+        """Iterate over the first dimension (sub-tensors are views), as PyTorch does."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        unbind = getattr(type(self), "unbind", None)
+        if unbind is not None:
+            return iter(unbind(self, 0))
+        return (self[i] for i in range(self._data.shape[0]))
+
     def __repr__(self, *, tensor_contents=None) -> str:
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:   # as PyTorch: a 0-d tensor formats as its Python number
             return format(self.item(), spec)
         return object.__format__(self, spec) if spec else repr(self)
 
@@ -265,9 +295,12 @@ class Tensor:
         return host.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The array itself on the CPU (writes show in the tensor); `force` copies from a GPU."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if self._data.dtype.name == "bfloat16" and not force:
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if not isinstance(self._data, np.ndarray):
             if not force:
                 raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
@@ -276,19 +309,27 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         host = self._host_array()
         return host if dtype is None else host.astype(dtype)
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:
-        return float(self._scalar_value("float"))
+        if self._requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
+        return float(self._scalar_value("double"))
 
     def __int__(self) -> int:
-        return int(self._scalar_value("int"))
+        return int(self._scalar_value("int64_t"))
 
     def __complex__(self) -> complex:
         return complex(self._scalar_value("complex"))
@@ -299,10 +340,14 @@ class Tensor:
                             "index")
         return int(self.item())
 
-    def _scalar_value(self, kind: str):
+    def _scalar_value(self, c_type: str):
+        """The single element, for int()/float()/complex(), with PyTorch's errors."""
         if self._data.size != 1:
-            raise TypeError(f"only one element tensors can be converted to Python scalars")
-        return self.item()
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        value = self.item()
+        if isinstance(value, complex) and c_type != "complex":
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value
 
     # ---------------------------------------------------------------- autograd state
     @property
@@ -311,18 +356,24 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
+        if flag and not self._is_differentiable_dtype():
+            raise _leaf_grad_error()
         self.requires_grad_(flag)
 
+    def _is_differentiable_dtype(self) -> bool:
+        return self._data.dtype.kind in "fc" or self._data.dtype.name == "bfloat16"
+
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop, on a leaf) recording ops on this tensor; returns self."""
         if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+            raise TypeError(f"requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind not in "fc" and \
-                self._data.dtype.name != "bfloat16":
+        if requires_grad and not self._is_differentiable_dtype():
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = requires_grad
         return self
@@ -348,9 +399,15 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with grad_dtype '{self.dtype}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     @grad.deleter
@@ -388,6 +445,16 @@ class Tensor:
             return self.grad_fn._add_tensor_hook(self._output_nr, hook)
         return self._get_accumulator()._add_tensor_hook(0, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """`hook(tensor)` runs after backward has accumulated into this leaf's `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        return self._get_accumulator()._add_post_accumulate_hook(hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see docs/autograd.md)."""
         from .autograd.api import backward
@@ -420,7 +487,8 @@ class Tensor:
     @data.setter
     def data(self, value: "Tensor") -> None:
         if not isinstance(value, Tensor):
-            raise TypeError(f"Tensor.data must be set to a Tensor, got {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(value).__name__}")
         self._data = value._data
 
     @property
@@ -493,29 +561,46 @@ def as_array(value, dtype: "_dt.dtype | None", backend):
         if backend_of(arr) is not backend:
             arr = backend.from_host(backend_of(arr).to_host(arr), CPU)
         return arr if dtype is None else arr.astype(dtype.np, copy=False)
-    if isinstance(value, np.ndarray):
-        host = value
+    if isinstance(value, (np.ndarray, np.generic)):   # numpy data keeps its dtype
+        host = np.asarray(value)
         if dtype is None:
             _dt.from_numpy_dtype(host.dtype)   # rejects types PyTorch lacks
     else:
         host = _python_to_numpy(value)
         if dtype is None:
             dtype = _inferred_dtype(host)
+        elif dtype.kind == 1 and host.dtype.kind in "iu" and host.size:
+            _check_int_range(host, dtype)
     if dtype is not None:
         host = host.astype(dtype.np, copy=False)
     return backend.from_host(host, None)
+
+
+def _check_int_range(host: np.ndarray, dtype) -> None:
+    """Python ints that do not fit the requested integer dtype: PyTorch's RuntimeError."""
+    info = np.iinfo(dtype.np)
+    if host.min() < info.min or host.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def _python_to_numpy(value) -> np.ndarray:
     if isinstance(value, (list, tuple)):
         if any(isinstance(v, Tensor) for v in _flat_items(value)):
             value = _tensors_to_lists(value)
-        return np.asarray(value)
+        return _checked_ints(np.asarray(value))
     if isinstance(value, (int, float, complex, bool, np.generic)):
-        return np.asarray(value)
+        return _checked_ints(np.asarray(value))
     if hasattr(value, "__dlpack__") or hasattr(value, "__array__"):
         return np.asarray(value)
     raise TypeError(f"Could not infer dtype of {type(value).__name__}")
+
+
+def _checked_ints(host: np.ndarray) -> np.ndarray:
+    """Python ints beyond int64 (numpy makes uint64 or object arrays): PyTorch's ValueError."""
+    if host.dtype == np.uint64 or (host.dtype == object and any(
+            isinstance(v, int) and not isinstance(v, bool) for v in host.reshape(-1).tolist())):
+        raise ValueError("Overflow when unpacking long long")
+    return host
 
 
 def _flat_items(value):

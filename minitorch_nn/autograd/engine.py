@@ -53,10 +53,7 @@ def _run_tensor_hooks(node, grads: list) -> None:
                     continue
                 new = fn(_wrap(grads[nr]))
                 if new is not None:
-                    if not isinstance(new, Tensor):
-                        raise TypeError(f"a tensor hook must return a Tensor or None, got "
-                                        f"{type(new).__name__}")
-                    grads[nr] = new._data
+                    grads[nr] = _checked_hook_result(fn, new, grads[nr])
     retained = node._retained
     if retained:
         for nr, ref in retained.items():
@@ -64,6 +61,20 @@ def _run_tensor_hooks(node, grads: list) -> None:
             if t is not None and grads[nr] is not None:
                 t._grad = _wrap(grads[nr].copy()) if t._grad is None \
                     else _wrap(t._grad._data + grads[nr])
+
+
+def _hook_name(fn) -> str:
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _checked_hook_result(fn, new, old):
+    """A tensor hook's replacement gradient: a Tensor of the same size (PyTorch's checks)."""
+    from ..tensor import Tensor
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new._data.shape != old.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    return new._data
 
 
 def _run_node(node, grads: list, retain_graph: bool):
@@ -87,6 +98,11 @@ def _run_node(node, grads: list, retain_graph: bool):
             new = fn(tuple(None if g is None else _wrap(g) for g in out),
                      tuple(None if g is None else _wrap(g) for g in grads))
             if new is not None:
+                new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+                if len(new) != len(out):
+                    raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect "
+                                       f"number of values (got {len(new)}, but expected "
+                                       f"{len(out)})")
                 out = tuple(None if g is None else g._data for g in new)
     if not retain_graph:
         node._release()

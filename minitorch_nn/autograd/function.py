@@ -21,7 +21,7 @@ tensor argument requires grad; otherwise `apply` is just the forward.
 from __future__ import annotations
 
 from . import grad_mode
-from .graph import _NO_TENSOR, Node, SavedTensor
+from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 
 __all__ = ["Function", "ArrayFunction", "FunctionCtx", "once_differentiable"]
 
@@ -109,22 +109,51 @@ class BackwardFunction(Node):
 
 
 def _tensor_backward(ctx, fwd, grads):
-    """Run a user's Tensor-level backward: wrap the arrays, unwrap the results."""
+    """Run a user's Tensor-level backward: wrap the arrays, check and unwrap the results.
+
+    As PyTorch's engine does, a gradient for a non-tensor input must be None, and a gradient
+    must have its input's shape (or one that sums back to it) and is cast to its dtype.
+    """
     from ..tensor import Tensor, _wrap
     with grad_mode.no_grad():
         out = fwd.backward(ctx, *(None if g is None else _wrap(g) for g in grads))
     if type(out) is not tuple:
         out = (out,)
+    meta = ctx.__dict__.get("_input_meta", ())
     result = []
-    for g in out:
+    for i, g in enumerate(out):
         if g is None:
             result.append(None)
-        elif isinstance(g, Tensor):
-            result.append(g._data)
-        else:
-            raise TypeError(f"{type(ctx).__name__}.backward must return Tensors or None, "
-                            f"got {type(g).__name__}")
+            continue
+        if not isinstance(g, Tensor):
+            raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+        if i < len(meta) and meta[i] is None:
+            raise RuntimeError(f"function {type(ctx).__name__} returned a gradient different "
+                               f"than None at position {i + 1}, but the corresponding forward "
+                               "input was not a Variable")
+        result.append(g._data if i >= len(meta) else _fit_gradient(ctx, i, g._data, *meta[i]))
     return tuple(result)
+
+
+def _fit_gradient(ctx, index: int, grad, shape: tuple, dtype):
+    """`grad` summed to `shape` (if it broadcasts) and cast to `dtype`, else RuntimeError."""
+    if grad.shape != shape:
+        if not _expandable(shape, grad.shape):
+            raise RuntimeError(f"Function {type(ctx).__name__} returned an invalid gradient at "
+                               f"index {index} - got {list(grad.shape)} but expected shape "
+                               f"compatible with {list(shape)}")
+        extra = grad.ndim - len(shape)
+        grad = grad.sum(axis=tuple(range(extra))) if extra else grad
+        axes = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
+        grad = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def _expandable(shape: tuple, target: tuple) -> bool:
+    """Can a tensor of `shape` be broadcast (expanded) to `target`?"""
+    if len(shape) > len(target):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
 
 
 class _FunctionMeta(type):
@@ -168,11 +197,12 @@ class ArrayFunction(Function):
 
 
 def _edge(t):
+    """Where the gradient of tensor `t` goes: its node, its leaf accumulator, or nowhere."""
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     if t._requires_grad:
         return (t._get_accumulator(), 0)
-    return _NO_TENSOR
+    return _NO_GRAD
 
 
 def _record(cls, args, kwargs):
@@ -184,10 +214,13 @@ def _record(cls, args, kwargs):
     if cls._array_backward:
         out = cls.forward(node, *args, **kwargs)
     else:
+        node._input_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor)
+                                 else None for a in args)
         with grad_mode.no_grad():
             out = cls.forward(node, *args, **kwargs)
     outputs = out if type(out) is tuple else (out,)
-    outputs = tuple(_fresh_output(o, args) for o in outputs)
+    dirty = node.__dict__.get("_dirty", ())
+    outputs = tuple(_fresh_output(o, args, dirty) for o in outputs)
     non_diff = node._non_differentiable
     for nr, o in enumerate(outputs):
         if isinstance(o, Tensor) and o.dtype.kind >= 2 and not any(o is n for n in non_diff):
@@ -203,10 +236,17 @@ def _record(cls, args, kwargs):
     return outputs if type(out) is tuple else outputs[0]
 
 
-def _fresh_output(o, args):
-    """An output that is one of the inputs is returned as a new alias (as PyTorch does)."""
+def _fresh_output(o, args, dirty=()):
+    """An output that is one of the inputs is returned as a new alias (as PyTorch does),
+    unless forward modified it in place and said so with `ctx.mark_dirty`: then it is the
+    same object, now the output of this node."""
     for a in args:
         if o is a:
+            if any(o is d for d in dirty):
+                if o.grad_fn is None and o._requires_grad:
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                       "in-place operation.")
+                return o
             return o._alias()
     return o
 

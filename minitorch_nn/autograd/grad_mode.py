@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
@@ -19,7 +20,11 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base of the grad-mode context managers; also usable as a decorator (like PyTorch)."""
+    """Base of the grad-mode context managers; also usable as a decorator (like PyTorch).
+
+    `@no_grad()` and `@no_grad` both decorate: given a function instead of no argument, the
+    class returns the wrapped function (PyTorch's `_NoParamDecoratorContextManager`).
+    """
 
     _mode = True
 
@@ -32,23 +37,62 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with self.clone():
                 return fn(*args, **kwargs)
         return wrapper
+
+    def _wrap_generator(self, fn):
+        """A generator runs each step (not just its creation) under this mode, as in PyTorch."""
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as err:
+                        with self.clone():
+                            response = gen.throw(err)
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+        return generator
 
     def clone(self):
         return type(self)()
 
 
-class no_grad(_GradModeContext):
-    """Ops inside record no graph: results have requires_grad=False and no grad_fn."""
+class _NoParamDecorator(_GradModeContext):
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecorator):
+    """Ops inside record no graph: results have requires_grad=False and no grad_fn.
+
+        >>> with no_grad():
+        ...     y = x * 2        # y.requires_grad is False
+    """
 
     _mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Turn recording back on inside a no_grad block."""
 
     _mode = True
@@ -69,13 +113,18 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode: bool):
         if not isinstance(mode, bool):
-            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__}")
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be "
+                            f"bool, not {type(mode).__name__}")
         self._prev = _state.enabled
         self._mode = mode
         _state.enabled = mode
 
+    def __call__(self, fn):
+        _state.enabled = self._prev   # used as a decorator: the switch applies per call only
+        return super().__call__(fn)
+
     def __enter__(self):
-        pass
+        _state.enabled = self._mode
 
     def __exit__(self, *exc):
         _state.enabled = self._prev

@@ -114,6 +114,7 @@ class Node:
 
 
 _NO_TENSOR = (None, 0)   # the edge of a non-tensor forward argument (hidden from next_functions)
+_NO_GRAD = tuple([None, 0])   # a tensor argument that needs no gradient: shown, as in PyTorch
 
 
 class AccumulateGrad(Node):
@@ -140,6 +141,18 @@ class AccumulateGrad(Node):
             old._data += grad
         else:
             leaf._grad = _wrap(old._data + grad)
+        hooks = self._post_accumulate_hooks
+        if hooks:
+            for fn in list(hooks.values()):
+                fn(leaf)
+
+    _post_accumulate_hooks = None   # fn(leaf) after .grad was updated (optimizers in backward)
+
+    def _add_post_accumulate_hook(self, fn) -> RemovableHandle:
+        hooks = _hook_dict(self, "_post_accumulate_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
 
 
 class SavedTensor:

@@ -67,39 +67,74 @@ def contiguous(self, memory_format=None):
     return Contiguous.apply(self)
 
 
+_PY_TYPES = (float, int, bool, complex)   # accepted as dtypes: float64, int64, bool, complex128
+
+
+def _is_dtype(a) -> bool:
+    return isinstance(a, _dt.dtype) or any(a is t for t in _PY_TYPES)
+
+
+def _is_device(a) -> bool:
+    return isinstance(a, (str, _device_cls)) or (isinstance(a, int) and not isinstance(a, bool))
+
+
+def _to_signature_error(args, kwargs):
+    got = ", ".join([_arg_type_name(a) for a in args]
+                    + [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()])
+    return TypeError(
+        f"to() received an invalid combination of arguments - got ({got}), but expected one "
+        "of:\n * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = "
+        "False, bool copy = False, *, torch.memory_format memory_format = None)\n * "
+        "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+        "torch.memory_format memory_format = None)\n * (Tensor other, bool non_blocking = "
+        "False, bool copy = False, *, torch.memory_format memory_format = None)")
+
+
+def _arg_type_name(a) -> str:
+    if isinstance(a, _dt.dtype):
+        return "torch.dtype"
+    if isinstance(a, _device_cls):
+        return "torch.device"
+    return "Tensor" if isinstance(a, Tensor) else type(a).__name__
+
+
 def _parse_to(args, kwargs):
-    """Tensor.to(...) accepts (dtype), (device[, dtype]), (tensor) and keyword forms."""
-    dev = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, Tensor):
-            dev, dtype = a.device, a.dtype
-        elif isinstance(a, _dt.dtype):
-            dtype = a
-        elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-            dev = a
-        elif a is None:
+    """Tensor.to's three signatures, as PyTorch parses them:
+
+    to(device=None, dtype=None, non_blocking=False, copy=False, *, memory_format=None)
+    to(dtype, non_blocking=False, copy=False, *, memory_format=None)
+    to(other, non_blocking=False, copy=False, *, memory_format=None)
+    """
+    first = args[0] if args else None
+    if isinstance(first, Tensor):
+        names, rest, dev, dtype = ("non_blocking", "copy"), args[1:], first.device, first.dtype
+    elif first is not None and _is_dtype(first):
+        names, rest, dev, dtype = ("non_blocking", "copy"), args[1:], None, first
+    else:
+        names, rest, dev, dtype = ("device", "dtype", "non_blocking", "copy"), args, None, None
+    values = dict(zip(names, rest))
+    ok = len(rest) <= len(names)
+    for key, value in kwargs.items():
+        if key == "memory_format":
             continue
-        elif isinstance(a, bool):
-            continue   # non_blocking / copy given positionally
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments: got "
-                            f"{type(a).__name__}")
+        ok = ok and key in names and key not in values
+        values[key] = value
+    if "device" in names:
+        dev, dtype = values.get("device"), values.get("dtype")
+    ok = (ok and (dev is None or _is_device(dev)) and (dtype is None or _is_dtype(dtype))
+          and all(isinstance(values.get(k, False), bool) for k in ("non_blocking", "copy")))
+    if not ok:
+        raise _to_signature_error(args, kwargs)
     dev = None if dev is None else to_device(dev)
     if dev is not None and dev.type == "cuda" and dev.index is None:
         dev = _device_cls("cuda", 0)
     dtype = None if dtype is None else _dt.to_dtype(dtype)
-    return dev, dtype, copy
+    return dev, dtype, values.get("copy", False)
 
 
 def to(self, *args, **kwargs):
     """Return self when nothing changes, else a copy with the new dtype and/or device."""
-    dev, dtype, copy = _parse_to(args, dict(kwargs))
+    dev, dtype, copy = _parse_to(args, kwargs)
     same_dev = dev is None or dev == self.device
     same_dtype = dtype is None or dtype.np == self._data.dtype
     if same_dev and same_dtype and not copy:
@@ -135,6 +170,8 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         if dtype not in _LEGACY_TYPES:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = _LEGACY_TYPES[dtype]
+    if not isinstance(dtype, _dt.dtype):
+        raise ValueError(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
     return to(self, dtype)
 
 
