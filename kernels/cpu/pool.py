@@ -1,0 +1,175 @@
+"""Pooling kernels over (N, C, H, W) arrays: max (with indices), average, adaptive average.
+
+Every kernel is parallel over the N*C planes, which are independent (each output plane reads
+one input plane; each gradient plane is written by one thread), and walks the windows of its
+plane directly: no im2col copy. Window of output (oh, ow):
+
+    rows ih = oh*sh - ph + i*dh (i < kh), cols iw = ow*sw - pw + j*dw (j < kw),
+
+positions outside the input are skipped (max pooling pads with -inf). Max pooling records the
+winning position as ih*W + iw (PyTorch's index convention) and lets NaN win, as PyTorch does;
+its backward adds each output gradient at that index.
+
+Average pooling follows PyTorch's divisor rule: the window is first clipped to the padded
+input (H + ph), its size there is the divisor when count_include_pad, else the size after
+clipping to the input; divisor_override (> 0) replaces both.
+"""
+from __future__ import annotations
+
+import math
+
+from numba import njit, prange
+
+__all__ = ["max_pool2d_fwd", "max_pool2d_bwd", "avg_pool2d_fwd", "avg_pool2d_bwd",
+           "adaptive_avg_pool2d_fwd", "adaptive_avg_pool2d_bwd"]
+
+
+@njit(cache=True, parallel=True)
+def max_pool2d_fwd(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
+    n_batch, channels, height, width = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            h0 = oh * sh - ph
+            for ow in range(ow_n):
+                w0 = ow * sw - pw
+                best = -math.inf
+                hs = h0
+                while hs < 0:
+                    hs += dh
+                ws = w0
+                while ws < 0:
+                    ws += dw
+                best_i = hs * width + ws   # PyTorch's index when nothing beats -inf
+                for i in range(kh):
+                    ih = h0 + i * dh
+                    if ih < 0 or ih >= height:
+                        continue
+                    for j in range(kw):
+                        iw = w0 + j * dw
+                        if iw < 0 or iw >= width:
+                            continue
+                        v = x[n, c, ih, iw]
+                        if v > best or math.isnan(v):
+                            best = v
+                            best_i = ih * width + iw
+                out[n, c, oh, ow] = best
+                idx[n, c, oh, ow] = best_i
+
+
+@njit(cache=True, parallel=True)
+def max_pool2d_bwd(g, idx, gx):
+    """gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions."""
+    n_batch, channels, height, width = gx.shape
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            for ow in range(ow_n):
+                k = idx[n, c, oh, ow]
+                gx[n, c, k // width, k % width] += g[n, c, oh, ow]
+
+
+@njit(cache=True, inline="always")
+def _avg_window(o, stride, pad, k, size):
+    """(start, end, padded_size) of one average-pooling window along one axis."""
+    start = o * stride - pad
+    end = min(start + k, size + pad)
+    padded = end - start
+    return max(start, 0), min(end, size), padded
+
+
+@njit(cache=True, parallel=True)
+def avg_pool2d_fwd(x, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    n_batch, channels, height, width = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            h0, h1, hp = _avg_window(oh, sh, ph, kh, height)
+            for ow in range(ow_n):
+                w0, w1, wp = _avg_window(ow, sw, pw, kw, width)
+                s = 0.0
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        s += x[n, c, ih, iw]
+                if divisor_override > 0:
+                    div = divisor_override
+                elif count_include_pad:
+                    div = hp * wp
+                else:
+                    div = (h1 - h0) * (w1 - w0)
+                out[n, c, oh, ow] = s / div if div > 0 else 0.0
+
+
+@njit(cache=True, parallel=True)
+def avg_pool2d_bwd(g, gx, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    """gx (N, C, H, W), zeroed by the caller: each window spreads g / divisor over itself."""
+    n_batch, channels, height, width = gx.shape
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            h0, h1, hp = _avg_window(oh, sh, ph, kh, height)
+            for ow in range(ow_n):
+                w0, w1, wp = _avg_window(ow, sw, pw, kw, width)
+                if divisor_override > 0:
+                    div = divisor_override
+                elif count_include_pad:
+                    div = hp * wp
+                else:
+                    div = (h1 - h0) * (w1 - w0)
+                if div <= 0:
+                    continue
+                v = g[n, c, oh, ow] / div
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        gx[n, c, ih, iw] += v
+
+
+@njit(cache=True, inline="always")
+def _adaptive_range(o, out_size, in_size):
+    """PyTorch's adaptive window along one axis: [floor(o*I/O), ceil((o+1)*I/O))."""
+    start = (o * in_size) // out_size
+    end = ((o + 1) * in_size + out_size - 1) // out_size
+    return start, end
+
+
+@njit(cache=True, parallel=True)
+def adaptive_avg_pool2d_fwd(x, out):
+    n_batch, channels, height, width = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            h0, h1 = _adaptive_range(oh, oh_n, height)
+            for ow in range(ow_n):
+                w0, w1 = _adaptive_range(ow, ow_n, width)
+                s = 0.0
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        s += x[n, c, ih, iw]
+                out[n, c, oh, ow] = s / ((h1 - h0) * (w1 - w0))
+
+
+@njit(cache=True, parallel=True)
+def adaptive_avg_pool2d_bwd(g, gx):
+    n_batch, channels, height, width = gx.shape
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            h0, h1 = _adaptive_range(oh, oh_n, height)
+            for ow in range(ow_n):
+                w0, w1 = _adaptive_range(ow, ow_n, width)
+                v = g[n, c, oh, ow] / ((h1 - h0) * (w1 - w0))
+                for ih in range(h0, h1):
+                    for iw in range(w0, w1):
+                        gx[n, c, ih, iw] += v

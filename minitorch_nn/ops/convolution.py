@@ -1,0 +1,387 @@
+"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d (stride, padding incl.
+'same'/'valid', dilation, groups, bias, output_padding), with gradients for all three inputs.
+
+How: im2col + BLAS. `im2col` lays every receptive field of the input out as a column
+(kernels/cpu/conv.py on CPU float32/float64; strided slices with `xp` otherwise), so the
+convolution is `weight (O, C*kh*kw) @ cols` per sample and group, done by numpy's BLAS matmul.
+Backward: grad_weight = grad_out @ cols^T, grad_cols = weight^T @ grad_out and `col2im` adds
+grad_cols back onto the input's positions. A transposed convolution is the same pair run the
+other way round (its forward is a convolution's input gradient). 1-D convolutions are 2-D ones
+with a height of 1.
+
+One `Convolution` Function serves all of them (its node is ConvolutionBackward0, as in
+PyTorch). torch.conv1d/conv2d/conv_transpose1d/conv_transpose2d exist at top level in PyTorch,
+so they are exported; F.* has the same signatures.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array, cpu_kernel, type_name
+from ._util import xp_of
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+
+
+# ------------------------------------------------------------------ im2col / col2im
+def _im2col(x, kh, kw, stride, pad, dil, out_hw):
+    """(N, C, H, W) → (N, C*kh*kw, OH*OW) columns; zero where a field reads padding."""
+    n, c, h, w = x.shape
+    oh, ow = out_hw
+    kernel = cpu_kernel(x, "conv", "im2col")
+    if kernel is not None:
+        cols = np.empty((n, c * kh * kw, oh * ow), x.dtype)
+        kernel(np.ascontiguousarray(x), cols, kh, kw, stride[0], stride[1], pad[0], pad[1],
+               dil[0], dil[1], oh, ow)
+        return cols
+    xp = xp_of(x)
+    padded = _padded(xp, x, kh, kw, stride, pad, dil, out_hw)
+    cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * dil[0], j * dil[1]
+            cols[:, :, i, j] = padded[:, :, r0:r0 + stride[0] * (oh - 1) + 1:stride[0],
+                                      c0:c0 + stride[1] * (ow - 1) + 1:stride[1]]
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+def _padded(xp, x, kh, kw, stride, pad, dil, out_hw):
+    """x inside a zero frame large enough for every field (top/left `pad`, rest as needed)."""
+    n, c, h, w = x.shape
+    need_h = (out_hw[0] - 1) * stride[0] + (kh - 1) * dil[0] + 1
+    need_w = (out_hw[1] - 1) * stride[1] + (kw - 1) * dil[1] + 1
+    big_h, big_w = max(need_h, pad[0] + h), max(need_w, pad[1] + w)
+    padded = xp.zeros((n, c, big_h, big_w), x.dtype)
+    padded[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w] = x
+    return padded
+
+
+def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
+    """The adjoint of `_im2col`: sum columns (N, C*kh*kw, OH*OW) into an array of `shape`."""
+    n, c, h, w = shape
+    oh, ow = out_hw
+    kernel = cpu_kernel(cols, "conv", "col2im")
+    if kernel is not None:
+        out = np.zeros(shape, cols.dtype)
+        kernel(np.ascontiguousarray(cols), out, kh, kw, stride[0], stride[1], pad[0], pad[1],
+               dil[0], dil[1], oh, ow)
+        return out
+    xp = xp_of(cols)
+    frame = _padded(xp, xp.zeros(shape, cols.dtype), kh, kw, stride, pad, dil, out_hw)
+    cols6 = cols.reshape(n, c, kh, kw, oh, ow)
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * dil[0], j * dil[1]
+            frame[:, :, r0:r0 + stride[0] * (oh - 1) + 1:stride[0],
+                  c0:c0 + stride[1] * (ow - 1) + 1:stride[1]] += cols6[:, :, i, j]
+    return frame[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w]
+
+
+# ------------------------------------------------------------------ grouped products
+def _group_matmul(w2, cols, groups):
+    """Per group g: w2[g rows] (Og, Kg) @ cols[:, g rows] (N, Kg, L) → (N, O, L)."""
+    xp = xp_of(cols)
+    if groups == 1:
+        return xp.matmul(w2, cols)
+    og, kg = w2.shape[0] // groups, cols.shape[1] // groups
+    out = xp.empty((cols.shape[0], w2.shape[0], cols.shape[2]), cols.dtype)
+    for g in range(groups):
+        out[:, g * og:(g + 1) * og] = xp.matmul(w2[g * og:(g + 1) * og],
+                                                cols[:, g * kg:(g + 1) * kg])
+    return out
+
+
+def _group_matmul_t(w2, grad, groups):
+    """Per group: w2[g]^T (Kg, Og) @ grad[:, g] (N, Og, L) → (N, K, L)."""
+    xp = xp_of(grad)
+    if groups == 1:
+        return xp.matmul(w2.T, grad)
+    og, kg = w2.shape[0] // groups, w2.shape[1]
+    out = xp.empty((grad.shape[0], kg * groups, grad.shape[2]), grad.dtype)
+    for g in range(groups):
+        out[:, g * kg:(g + 1) * kg] = xp.matmul(w2[g * og:(g + 1) * og].T,
+                                                grad[:, g * og:(g + 1) * og])
+    return out
+
+
+def _weight_grad(grad, cols, groups):
+    """sum_n grad[n] (O, L) @ cols[n]^T (L, K), per group → (O, Kg)."""
+    xp = xp_of(grad)
+    n, o, length = grad.shape
+    og, kg = o // groups, cols.shape[1] // groups
+    out = xp.empty((o, kg), grad.dtype)
+    for g in range(groups):
+        gg = grad[:, g * og:(g + 1) * og]
+        cc = cols[:, g * kg:(g + 1) * kg]
+        # one GEMM over all samples: (Og, N*L) @ (N*L, Kg)
+        a = xp.ascontiguousarray(gg.transpose(1, 0, 2)).reshape(og, n * length)
+        b = xp.ascontiguousarray(cc.transpose(1, 0, 2)).reshape(kg, n * length)
+        out[g * og:(g + 1) * og] = a @ b.T
+    return out
+
+
+# ------------------------------------------------------------------ the Function
+class Convolution(ArrayFunction):
+    """2-D convolution or transposed convolution of (N, C, H, W) arrays.
+
+    `geom` = (stride, pad, dilation, out_hw, groups, transposed): pad is the (top, left)
+    padding; bottom/right padding is implied by out_hw (for 'same' with an even kernel).
+    """
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, geom):
+        stride, pad, dil, out_hw, groups, transposed = geom
+        x = compute_array(input._data)
+        w = compute_array(weight._data)
+        kh, kw = w.shape[2], w.shape[3]
+        n = x.shape[0]
+        if not transposed:
+            cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
+            out = _group_matmul(w.reshape(w.shape[0], -1), cols, groups)
+            out = out.reshape(n, w.shape[0], out_hw[0], out_hw[1])
+            needs = ctx.needs_input_grad
+            ctx.cols = cols if len(needs) > 1 and needs[1] else None
+        else:
+            c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
+            c_out = w.shape[1] * groups
+            cols = _group_matmul_t(w.reshape(c_in, -1), x.reshape(n, c_in, h * wd), groups)
+            out = _col2im(cols, (n, c_out, out_hw[0], out_hw[1]), kh, kw, stride, pad, dil,
+                          (h, wd))
+        if bias is not None:
+            out += compute_array(bias._data).reshape(1, -1, 1, 1)
+        ctx.save_for_backward(input, weight)
+        ctx.geom = geom
+        ctx.has_bias = bias is not None
+        return _wrap(out.astype(input._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        input, weight = ctx.saved_tensors
+        stride, pad, dil, out_hw, groups, transposed = ctx.geom
+        x = compute_array(input._data)
+        w = compute_array(weight._data)
+        g = compute_array(g)
+        kh, kw = w.shape[2], w.shape[3]
+        n = x.shape[0]
+        gx = gw = gb = None
+        if not transposed:
+            gmat = g.reshape(n, g.shape[1], -1)
+            if ctx.needs_input_grad[0]:
+                gcols = _group_matmul_t(w.reshape(w.shape[0], -1), gmat, groups)
+                gx = _col2im(gcols, x.shape, kh, kw, stride, pad, dil, out_hw)
+            if ctx.needs_input_grad[1]:
+                cols = ctx.cols
+                if cols is None:
+                    cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
+                gw = _weight_grad(gmat, cols, groups).reshape(w.shape)
+        else:
+            c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
+            gcols = _im2col(g, kh, kw, stride, pad, dil, (h, wd))   # (N, Cout*k, H*W)
+            if ctx.needs_input_grad[0]:
+                gx = _group_matmul(w.reshape(c_in, -1), gcols, groups).reshape(x.shape)
+            if ctx.needs_input_grad[1]:
+                xm = x.reshape(n, c_in, h * wd)
+                gw = _weight_grad(xm, gcols, groups).reshape(w.shape)
+        if ctx.has_bias and ctx.needs_input_grad[2]:
+            gb = g.sum(axis=(0, 2, 3))
+        ctx.cols = None
+        dtype = input._data.dtype   # input, weight and bias share one dtype (checked)
+        return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
+            + (None,)
+
+
+# ------------------------------------------------------------------ argument handling
+def _tuple(value, n: int, name: str) -> tuple:
+    """stride/padding/dilation as an n-tuple, with PyTorch's message for a wrong length."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    values = list(value)
+    if len(values) == 1:
+        return (int(values[0]),) * n
+    if len(values) != n:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={values}")
+    return tuple(int(v) for v in values)
+
+
+def _shape_str(shape) -> str:
+    return str(list(shape))
+
+
+def _check_common(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups,
+                  transposed: bool, spatial: int) -> None:
+    """PyTorch's convolution checks (shapes as the caller passed them, batch dim added)."""
+    if weight.ndim != spatial + 2:
+        raise RuntimeError(f"weight should have {spatial + 2} dimensions for a {spatial}-d "
+                           f"convolution, but got weight of size {_shape_str(weight.shape)}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    w_shape = _shape_str(weight.shape)
+    if not transposed and weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{w_shape}] instead")
+    expect_c = weight.shape[0] if transposed else weight.shape[1] * groups
+    if x.shape[1] != expect_c:
+        what = f"transposed=1, weight of size {w_shape}" if transposed else \
+            f"groups={groups}, weight of size {w_shape}"
+        raise RuntimeError(f"Given {what}, expected input{_shape_str(x.shape)} to have "
+                           f"{expect_c} channels, but got {x.shape[1]} channels instead")
+    if transposed and weight.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{w_shape}] instead")
+    if bias is not None:
+        n_out = weight.shape[1] * groups if transposed else weight.shape[0]
+        if bias.ndim != 1 or bias.shape[0] != n_out:
+            head = "transposed=1, weight" if transposed else "weight"
+            raise RuntimeError(f"Given {head} of size {w_shape}, expected bias to be "
+                               f"1-dimensional with {n_out} elements, but got bias of size "
+                               f"{_shape_str(bias.shape)} instead")
+    for other in (weight, bias):
+        if other is not None and other.dtype is not x.dtype:
+            raise RuntimeError(f"expected scalar type {type_name(x)} but found "
+                               f"{type_name(other)}")
+
+
+def _batched(input: Tensor, spatial: int, name: str):
+    """(input with a batch dim, whether one was added), or PyTorch's rank error."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}() argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.ndim == spatial + 1:
+        return input.unsqueeze(0), True
+    if input.ndim != spatial + 2:
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) "
+                           f"input to {name}, but got input of size: "
+                           f"{_shape_str(input.shape)}")
+    return input, False
+
+
+def _same_padding(kernel, dilation, stride) -> tuple:
+    """(top/left pads, total pads) for padding='same' (extra pad goes bottom/right)."""
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    if any(t % 2 for t in totals):
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created", UserWarning,
+                      stacklevel=4)
+    return tuple(t // 2 for t in totals), totals
+
+
+def _conv_nd(input, weight, bias, stride, padding, dilation, groups, spatial, name):
+    """conv1d/conv2d: validate, lift 1-D to 2-D, apply Convolution, drop added dims."""
+    x, unbatched = _batched(input, spatial, name)
+    stride = _tuple(stride, spatial, "stride")
+    dilation = _tuple(dilation, spatial, "dilation")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        padding = _tuple(padding, spatial, "padding")
+    _check_common(x, weight, bias, stride, padding, dilation, groups, False, spatial)
+    kernel = tuple(weight.shape[2:])
+    if padding == "valid":
+        pads, totals = (0,) * spatial, (0,) * spatial
+    elif padding == "same":
+        pads, totals = _same_padding(kernel, dilation, stride)
+    else:
+        pads, totals = padding, tuple(2 * p for p in padding)
+    sizes = tuple(x.shape[2:])
+    out = []
+    for size, k, s, d, t in zip(sizes, kernel, stride, dilation, totals):
+        out.append((size + t - d * (k - 1) - 1) // s + 1)
+    if any(size + t < d * (k - 1) + 1 for size, k, d, t in zip(sizes, kernel, dilation, totals)):
+        padded = " x ".join(str(size + t) for size, t in zip(sizes, totals))
+        ks = " x ".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
+        raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel "
+                           f"size: ({ks}). Kernel size can't be greater than actual input size")
+    if spatial == 1:
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        stride, pads, dilation, out = (1,) + stride, (0,) + pads, (1,) + dilation, [1] + out
+    geom = (stride, pads, dilation, tuple(out), groups, False)
+    result = Convolution.apply(x, weight, bias, geom)
+    if spatial == 1:
+        result = result.squeeze(2)
+    return result.squeeze(0) if unbatched else result
+
+
+def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                       spatial, name):
+    x, unbatched = _batched(input, spatial, name)
+    stride = _tuple(stride, spatial, "stride")
+    padding = _tuple(padding, spatial, "padding")
+    output_padding = _tuple(output_padding, spatial, "output_padding")
+    dilation = _tuple(dilation, spatial, "dilation")
+    _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        if spatial == 2:
+            raise RuntimeError(
+                f"output padding must be smaller than either stride or dilation, but got "
+                f"output_padding_height: {output_padding[0]} output_padding_width: "
+                f"{output_padding[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
+                f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
+                           f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
+                           f"dilation: {dilation[0]}")
+    kernel = tuple(weight.shape[2:])
+    out = []
+    for size, k, s, p, op, d in zip(x.shape[2:], kernel, stride, padding, output_padding,
+                                    dilation):
+        out.append((size - 1) * s - 2 * p + d * (k - 1) + op + 1)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}"
+                           f"). Calculated output size per channel: "
+                           f"({' x '.join(map(str, out))}). Output size is too small")
+    if spatial == 1:
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, \
+            [1] + out
+    geom = (stride, padding, dilation, tuple(out), groups, True)
+    result = Convolution.apply(x, weight, bias, geom)
+    if spatial == 1:
+        result = result.squeeze(2)
+    return result.squeeze(0) if unbatched else result
+
+
+# ------------------------------------------------------------------ public functions
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-D convolution of (N, C, L) or (C, L) input with weight (O, C/groups, k)."""
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-D convolution of (N, C, H, W) or (C, H, W) input with weight (O, C/groups, kh, kw).
+
+    >>> import minitorch_nn as torch
+    >>> torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).shape
+    torch.Size([1, 1, 2, 2])
+    """
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 1-D convolution; weight (C_in, C_out/groups, k)."""
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 2-D convolution (the input gradient of conv2d); weight (C_in, C_out/g, kh, kw).
+    """
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 2, "conv_transpose2d")

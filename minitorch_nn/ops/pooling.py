@@ -1,0 +1,402 @@
+"""Pooling: max_pool1d/2d (stride, padding, dilation, ceil_mode, return_indices), avg_pool1d/2d
+(count_include_pad, ceil_mode, divisor_override), adaptive_avg_pool1d/2d.
+
+CPU float32/float64 inputs run the Numba kernels of kernels/cpu/pool.py, which walk each
+window in place (one pass forward, one pass backward; max pooling keeps the winner's index,
+so its backward is a scatter). Other inputs use `xp` code: windows as strided slices of a
+padded copy, adaptive pooling as two small averaging matrices. 1-D pooling is 2-D pooling of a
+height-1 image. torch.max_pool1d/2d, torch.avg_pool1d and torch.adaptive_avg_pool1d exist at
+top level in PyTorch and are exported; avg_pool2d and adaptive_avg_pool2d are F-only.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array, cpu_kernel, type_name
+from ._util import xp_of
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
+           "adaptive_avg_pool1d"]
+
+
+# ------------------------------------------------------------------ geometry
+def _pair(value, name: str, fn: str) -> tuple:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value), int(value))
+    values = list(value)
+    if len(values) == 1:
+        return (int(values[0]),) * 2
+    if len(values) != 2:
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+    return tuple(int(v) for v in values)
+
+
+def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: floor or ceil, never starting a window in the pad."""
+    num = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _geometry(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode, fn: str):
+    """(kernel, stride, pad, dilation, (OH, OW)) for 2-D pooling of (N, C, H, W) x."""
+    k = _pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _pair(stride, "stride", fn)
+    p = _pair(padding, "padding", fn)
+    d = _pair(dilation, "dilation", fn)
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"{fn}: kernel_size must be greater than zero, but got kH: {k[0]} "
+                           f"kW: {k[1]}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[1]}")
+    for pi, ki, di in zip(p, k, d):
+        if pi < 0 or pi > ((ki - 1) * di + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pi}, kernel_size={ki} and dilation={di}")
+    shape = x.shape
+    out = (_out_size(shape[2], k[0], s[0], p[0], d[0], ceil_mode),
+           _out_size(shape[3], k[1], s[1], p[1], d[1], ceil_mode))
+    return k, s, p, d, out
+
+
+def _too_small(x: Tensor, out, unbatched_1d: bool = False) -> None:
+    if out[0] < 1 or out[1] < 1:
+        c, h, w = x.shape[1], x.shape[2], x.shape[3]
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+                           f"({c}x{out[0]}x{out[1]}). Output size is too small")
+
+
+def _as_4d(input: Tensor, fn: str):
+    """(input as (N, C, H, W), whether a batch dim was added) for 2-D pooling."""
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4 or any(v == 0 for v in input.shape[1:]):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    return input, False
+
+
+def _as_3d(input: Tensor, fn: str):
+    """(input as (N, C, L), whether a batch dim was added) for 1-D pooling."""
+    if input.ndim == 2:
+        return input.unsqueeze(0), True
+    if input.ndim != 3:
+        raise RuntimeError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{list(input.shape)}")
+    return input, False
+
+
+def _check_float(x: Tensor, name: str) -> None:
+    if not x.is_floating_point():
+        raise NotImplementedError(f'"{name}" not implemented for \'{type_name(x)}\'')
+
+
+# ------------------------------------------------------------------ numpy fallbacks
+def _frame(xp, x, k, s, p, d, out, fill):
+    """x inside a frame of `fill` that holds every window (p before, the rest after)."""
+    n, c, h, w = x.shape
+    need_h = (out[0] - 1) * s[0] + (k[0] - 1) * d[0] + 1
+    need_w = (out[1] - 1) * s[1] + (k[1] - 1) * d[1] + 1
+    frame = xp.full((n, c, max(need_h, p[0] + h), max(need_w, p[1] + w)), fill, x.dtype)
+    frame[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    return frame
+
+
+def _window(frame, i, j, k, s, d, out):
+    r0, c0 = i * d[0], j * d[1]
+    return frame[:, :, r0:r0 + s[0] * (out[0] - 1) + 1:s[0], c0:c0 + s[1] * (out[1] - 1) + 1:s[1]]
+
+
+def _max_pool_np(x, k, s, p, d, out):
+    xp = xp_of(x)
+    frame = _frame(xp, x, k, s, p, d, out, -np.inf)
+    windows = xp.stack([_window(frame, i, j, k, s, d, out)
+                        for i in range(k[0]) for j in range(k[1])])
+    best = windows.argmax(axis=0)
+    values = xp.take_along_axis(windows, best[None], axis=0)[0]
+    i, j = best // k[1], best % k[1]
+    oh = xp.arange(out[0]).reshape(-1, 1)
+    ow = xp.arange(out[1]).reshape(1, -1)
+    ih = oh * s[0] - p[0] + i * d[0]
+    iw = ow * s[1] - p[1] + j * d[1]
+    return values, (ih * x.shape[3] + iw).astype(np.int64)
+
+
+def _max_pool_bwd_np(g, idx, shape):
+    xp = xp_of(g)
+    n, c, h, w = shape
+    planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    flat = (idx + planes).reshape(-1)
+    gx = xp.bincount(flat, weights=g.reshape(-1).astype(np.float64), minlength=n * c * h * w)
+    return gx.reshape(shape).astype(g.dtype)
+
+
+def _avg_divisors(xp, size, k, s, p, n_out):
+    """Per output position along one axis: (clipped-to-padding size, clipped-to-input size)."""
+    start = np.arange(n_out) * s - p
+    end = np.minimum(start + k, size + p)
+    padded = end - start
+    inner = np.minimum(end, size) - np.maximum(start, 0)
+    return padded, inner
+
+
+def _avg_divisor_grid(xp, x_shape, k, s, p, out, count_include_pad, divisor_override, dtype):
+    if divisor_override:
+        return divisor_override
+    ph, ih = _avg_divisors(xp, x_shape[2], k[0], s[0], p[0], out[0])
+    pw, iw = _avg_divisors(xp, x_shape[3], k[1], s[1], p[1], out[1])
+    grid = np.outer(ph, pw) if count_include_pad else np.outer(ih, iw)
+    return xp.asarray(grid.astype(dtype))
+
+
+def _avg_pool_np(x, k, s, p, out, count_include_pad, divisor_override):
+    xp = xp_of(x)
+    frame = _frame(xp, x, k, s, p, (1, 1), out, 0)
+    total = sum(_window(frame, i, j, k, s, (1, 1), out)
+                for i in range(k[0]) for j in range(k[1]))
+    return total / _avg_divisor_grid(xp, x.shape, k, s, p, out, count_include_pad,
+                                     divisor_override, x.dtype)
+
+
+def _avg_pool_bwd_np(g, shape, k, s, p, out, count_include_pad, divisor_override):
+    xp = xp_of(g)
+    v = g / _avg_divisor_grid(xp, shape, k, s, p, out, count_include_pad, divisor_override,
+                              g.dtype)
+    frame = _frame(xp, xp.zeros(shape, g.dtype), k, s, p, (1, 1), out, 0)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            _window(frame, i, j, k, s, (1, 1), out)[...] += v
+    return frame[:, :, p[0]:p[0] + shape[2], p[1]:p[1] + shape[3]]
+
+
+def _adaptive_matrix(xp, in_size: int, out_size: int, dtype):
+    """(out, in) matrix averaging PyTorch's adaptive windows [floor(oI/O), ceil((o+1)I/O))."""
+    m = np.zeros((out_size, in_size), dtype)
+    for o in range(out_size):
+        start = (o * in_size) // out_size
+        end = -((-(o + 1) * in_size) // out_size)
+        m[o, start:end] = 1.0 / (end - start)
+    return xp.asarray(m)
+
+
+# ------------------------------------------------------------------ Functions
+class MaxPool2DWithIndices(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, geom):
+        k, s, p, d, out = geom
+        arr = x._data
+        kernel = cpu_kernel(arr, "pool", "max_pool2d_fwd")
+        if kernel is not None:
+            n, c = arr.shape[:2]
+            values = np.empty((n, c) + out, arr.dtype)
+            idx = np.empty((n, c) + out, np.int64)
+            kernel(np.ascontiguousarray(arr), values, idx, k[0], k[1], s[0], s[1], p[0], p[1],
+                   d[0], d[1])
+        else:
+            values, idx = _max_pool_np(compute_array(arr), k, s, p, d, out)
+            values = values.astype(arr.dtype, copy=False)
+        ctx.idx, ctx.shape = idx, arr.shape
+        indices = _wrap(idx)
+        ctx.mark_non_differentiable(indices)
+        return _wrap(values), indices
+
+    @staticmethod
+    def backward(ctx, g, _g_idx):
+        kernel = cpu_kernel(g, "pool", "max_pool2d_bwd")
+        if kernel is not None:
+            gx = np.zeros(ctx.shape, g.dtype)
+            kernel(np.ascontiguousarray(g), ctx.idx, gx)
+        else:
+            gx = _max_pool_bwd_np(g, ctx.idx, ctx.shape)
+        return gx, None
+
+
+class AvgPool2D(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, geom, count_include_pad, divisor_override):
+        k, s, p, _, out = geom
+        arr = x._data
+        ctx.meta = (arr.shape, k, s, p, out, bool(count_include_pad), divisor_override or 0)
+        kernel = cpu_kernel(arr, "pool", "avg_pool2d_fwd")
+        if kernel is not None:
+            values = np.empty(arr.shape[:2] + out, arr.dtype)
+            kernel(np.ascontiguousarray(arr), values, k[0], k[1], s[0], s[1], p[0], p[1],
+                   bool(count_include_pad), int(divisor_override or 0))
+            return _wrap(values)
+        values = _avg_pool_np(compute_array(arr), k, s, p, out, count_include_pad,
+                              divisor_override)
+        return _wrap(values.astype(arr.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, k, s, p, out, include_pad, override = ctx.meta
+        kernel = cpu_kernel(g, "pool", "avg_pool2d_bwd")
+        if kernel is not None:
+            gx = np.zeros(shape, g.dtype)
+            kernel(np.ascontiguousarray(g), gx, k[0], k[1], s[0], s[1], p[0], p[1],
+                   include_pad, override)
+        else:
+            gx = _avg_pool_bwd_np(compute_array(g), shape, k, s, p, out, include_pad,
+                                  override).astype(g.dtype, copy=False)
+        return gx, None, None, None
+
+
+class AdaptiveAvgPool2D(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, out):
+        arr = x._data
+        ctx.shape = arr.shape
+        kernel = cpu_kernel(arr, "pool", "adaptive_avg_pool2d_fwd")
+        if kernel is not None:
+            values = np.empty(arr.shape[:2] + out, arr.dtype)
+            kernel(np.ascontiguousarray(arr), values)
+            return _wrap(values)
+        xp = xp_of(arr)
+        a = compute_array(arr)
+        mh = _adaptive_matrix(xp, arr.shape[2], out[0], a.dtype)
+        mw = _adaptive_matrix(xp, arr.shape[3], out[1], a.dtype)
+        return _wrap((mh @ a @ mw.T).astype(arr.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = ctx.shape
+        kernel = cpu_kernel(g, "pool", "adaptive_avg_pool2d_bwd")
+        if kernel is not None:
+            gx = np.zeros(shape, g.dtype)
+            kernel(np.ascontiguousarray(g), gx)
+            return gx, None
+        xp = xp_of(g)
+        gc = compute_array(g)
+        mh = _adaptive_matrix(xp, shape[2], g.shape[2], gc.dtype)
+        mw = _adaptive_matrix(xp, shape[3], g.shape[3], gc.dtype)
+        return (mh.T @ gc @ mw).astype(g.dtype, copy=False), None
+
+
+# ------------------------------------------------------------------ public functions
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over kh x kw windows of (N, C, H, W) or (C, H, W) input; optionally the indices
+    (flat positions h*W + w in each input plane, as PyTorch gives them)."""
+    x, unbatched = _as_4d(input, "max_pool2d")
+    _check_float(x, "max_pool2d")
+    geom = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    _too_small(x, geom[4])
+    values, indices = MaxPool2DWithIndices.apply(x, geom)
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over windows of length k of (N, C, L) or (C, L) input."""
+    x, unbatched = _as_3d(input, "max_pool1d")
+    _check_float(x, "max_pool1d")
+    k = _single(kernel_size, "kernel_size", "max_pool1d")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+        else _single(stride, "stride", "max_pool1d")
+    x4 = x.unsqueeze(2)
+    geom = _geometry(x4, (1, k), (1, s), (0, _single(padding, "padding", "max_pool1d")),
+                     (1, _single(dilation, "dilation", "max_pool1d")), ceil_mode,
+                     "max_pool1d")
+    if geom[4][1] < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {geom[4][1]}")
+    values, indices = MaxPool2DWithIndices.apply(x4, geom)
+    values, indices = values.squeeze(2), indices.squeeze(2)
+    if unbatched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode: bool = False, return_indices: bool = False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _single(value, name: str, fn: str) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    values = list(value)
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of one int")
+    return int(values[0])
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over kh x kw windows; padding counts in the divisor unless count_include_pad=False.
+    """
+    x, unbatched = _as_4d(input, "avg_pool2d")
+    _check_float(x, "avg_pool2d")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    geom = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    _too_small(x, geom[4])
+    out = AvgPool2D.apply(x, geom, count_include_pad, divisor_override)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of length k of (N, C, L) or (C, L) input."""
+    x, unbatched = _as_3d(input, "avg_pool1d")
+    k = _single(kernel_size, "kernel_size", "avg_pool1d")
+    s = k if stride is None else _single(stride, "stride", "avg_pool1d")
+    out = avg_pool2d(x.unsqueeze(2), (1, k), (1, s), (0, _single(padding, "padding",
+                                                                  "avg_pool1d")),
+                     ceil_mode, count_include_pad).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_sizes(output_size, x: Tensor) -> tuple:
+    if isinstance(output_size, (int, np.integer)):
+        sizes = (int(output_size),) * 2
+    else:
+        sizes = tuple(output_size)
+        if len(sizes) == 1:
+            sizes = sizes * 2
+        if len(sizes) != 2:
+            raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+    return tuple(x.shape[-2 + i] if v is None else int(v) for i, v in enumerate(sizes))
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed output size: window o covers [floor(oH/O), ceil((o+1)H/O)).
+    """
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(input.shape)}")
+    for dim in range(1, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size "
+                               f"for non-batch dimensions, but input has sizes "
+                               f"{list(input.shape)} with dimension {dim} being empty")
+    _check_float(input, "adaptive_avg_pool2d")
+    out = _adaptive_sizes(output_size, input)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater "
+                           f"than or equal to 0 but received {{{out[0]}, {out[1]}}}")
+    x, unbatched = _as_4d(input, "adaptive_avg_pool2d")
+    result = AdaptiveAvgPool2D.apply(x, out)
+    return result.squeeze(0) if unbatched else result
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Adaptive average pooling of (N, C, L) or (C, L) input to length output_size."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"adaptive_avg_pool1d() argument 'input' must be 2D or 3D, but got "
+                           f"{list(input.shape)}")
+    size = _single(output_size, "output_size", "adaptive_avg_pool1d")
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
