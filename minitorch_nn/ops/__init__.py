@@ -25,6 +25,7 @@ _OPTIONAL = [   # families being written; each appears here once its module exis
     "minitorch_nn.ops.shape",
     "minitorch_nn.ops.indexing",
     "minitorch_nn.ops.linalg",
+    "minitorch_nn.ops.linalg_extra",
 ]
 
 

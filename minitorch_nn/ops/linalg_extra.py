@@ -1,0 +1,274 @@
+"""Extra linear algebra for parametrizations: triu/tril, matrix_exp, solve, QR pieces.
+
+What `nn.utils.parametrizations` needs (orthogonal, weight_norm), each differentiable:
+
+- `triu` / `tril` (and in place `triu_` / `tril_`): keep the upper / lower triangle of the
+  last two dims; backward keeps the same triangle of the gradient.
+- `matrix_exp(A)`: scaling and squaring with a degree-13 Padé approximant (Higham 2005),
+  batched, computed in float64 (complex128) and cast back. Backward uses the block-matrix
+  identity exp([[A^H, G], [0, A^H]]) = [[., L], [0, .]] where L is the gradient.
+- `linalg_solve(A, B)` (`torch.linalg.solve`): X = A^-1 B; backward gB = A^-H gX,
+  gA = -gB X^H.
+- `householder_product(A, tau)` (`torch.linalg.householder_product`, alias `orgqr`): the
+  product of Householder reflectors I - tau_i v_i v_i^H, built from differentiable ops.
+- `geqrf(A)`: LAPACK's QR in compact form (no gradient, as in PyTorch).
+- `norm_except_dim(v, pow, dim)` and `_weight_norm(v, g, dim)`: weight normalisation.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._util import sum_to_shape, xp_of
+from .inplace import apply_inplace
+
+__all__ = ["triu", "tril", "matrix_exp", "householder_product", "orgqr", "geqrf",
+           "norm_except_dim", "_weight_norm"]
+
+
+def _require_matrix(x: Tensor, fn: str, square: bool = False) -> None:
+    """PyTorch's errors for inputs that are not (batches of square) matrices."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x.dim() < 2:
+        if square:
+            raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(f"{fn}: input tensor must have at least 2 dimensions")
+    n, k = x.shape[-2], x.shape[-1]
+    if square and n != k:
+        raise RuntimeError(f"{fn}: A must be batches of square matrices, but they are "
+                           f"{n} by {k} matrices")
+
+
+def _mH(a):
+    """Conjugate transpose of the last two dims of a raw array."""
+    return a.swapaxes(-1, -2).conj()
+
+
+# ------------------------------------------------------------------ triu / tril
+class Triu(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, diagonal=0):
+        ctx.diagonal = diagonal
+        return _wrap(xp_of(x._data).triu(x._data, diagonal))
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp_of(g).triu(g, ctx.diagonal), None
+
+
+class Tril(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, diagonal=0):
+        ctx.diagonal = diagonal
+        return _wrap(xp_of(x._data).tril(x._data, diagonal))
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp_of(g).tril(g, ctx.diagonal), None
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above `diagonal`) of the last two dims; the rest is 0."""
+    _require_matrix(input, "triu")
+    return Triu.apply(input, int(diagonal))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle (on and below `diagonal`) of the last two dims; the rest is 0."""
+    _require_matrix(input, "tril")
+    return Tril.apply(input, int(diagonal))
+
+
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    _require_matrix(self, "triu")
+    return apply_inplace(self, triu, diagonal)
+
+
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    _require_matrix(self, "tril")
+    return apply_inplace(self, tril, diagonal)
+
+
+# ------------------------------------------------------------------ matrix exponential
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
+           1187353796428800.0, 129060195264000.0, 10559470521600.0, 670442572800.0,
+           33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
+def _expm(a):
+    """exp of each matrix in the batch `a` (..., n, n): Padé(13) with scaling and squaring."""
+    xp = xp_of(a)
+    work = a.astype(xp.complex128 if a.dtype.kind == "c" else xp.float64)
+    n = work.shape[-1]
+    if work.size == 0:
+        return work
+    norm1 = xp.abs(work).sum(axis=-2).max(axis=-1)              # 1-norm of each matrix
+    with np.errstate(divide="ignore"):
+        s = xp.maximum(0, xp.ceil(xp.log2(norm1 / _THETA13)))
+    s = xp.where(xp.isfinite(s), s, 0).astype(xp.int64)
+    work = work / (2.0 ** s)[..., None, None]
+    b = _PADE13
+    ident = xp.broadcast_to(xp.eye(n, dtype=work.dtype), work.shape)
+    a2 = work @ work
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = work @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2)
+                + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * ident)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 \
+        + b[2] * a2 + b[0] * ident
+    r = xp.linalg.solve(v - u, v + u)
+    for step in range(int(s.max()) if s.size else 0):
+        r = xp.where((s > step)[..., None, None], r @ r, r)
+    return r
+
+
+class LinalgMatrixExp(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _wrap(_expm(a._data).astype(a._data.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        xp = xp_of(g)
+        ah = _mH(a._data)
+        n = ah.shape[-1]
+        block = xp.zeros(ah.shape[:-2] + (2 * n, 2 * n), dtype=xp.result_type(ah, g))
+        block[..., :n, :n] = ah
+        block[..., n:, n:] = ah
+        block[..., :n, n:] = g
+        return _expm(block)[..., :n, n:].astype(a._data.dtype)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential of each square matrix in `A` (..., n, n)."""
+    _require_matrix(A, "linalg.matrix_exp", square=True)
+    return LinalgMatrixExp.apply(A)
+
+
+# ------------------------------------------------------------------ solve
+def _solve_arrays(a, b, vector: bool):
+    xp = xp_of(a)
+    if vector:
+        return xp.linalg.solve(a, b[..., None])[..., 0]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = xp.broadcast_to(a, batch + a.shape[-2:])
+    b = xp.broadcast_to(b, batch + b.shape[-2:])
+    return xp.linalg.solve(a, b)
+
+
+class LinalgSolveEx(ArrayFunction):
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        x = _solve_arrays(a._data, b._data, vector)
+        ctx.vector = vector
+        ctx.save_for_backward(a, b)
+        ctx.x = x
+        return _wrap(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        gb = _solve_arrays(_mH(a._data), g, ctx.vector)
+        x = ctx.x
+        if ctx.vector:
+            ga = -gb[..., :, None] * x.conj()[..., None, :]
+        else:
+            ga = -(gb @ _mH(x))
+        return (sum_to_shape(ga, a._data.shape).astype(a._data.dtype),
+                sum_to_shape(gb, b._data.shape).astype(b._data.dtype), None)
+
+
+def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """`torch.linalg.solve`: X with A X = B (B a vector, a batch of vectors, or matrices)."""
+    _require_matrix(A, "linalg.solve", square=True)
+    if not left:
+        return linalg_solve(A.mT, B.mT).mT
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {_dtype_name(A)} and B of type {_dtype_name(B)} instead")
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    n = A.shape[-1]
+    rows = B.shape[-1] if vector else B.shape[-2]
+    if rows != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({A.shape[-2]}x{n} and "
+                           f"{'x'.join(str(s) for s in B.shape[-2:])})")
+    return LinalgSolveEx.apply(A, B, vector)
+
+
+def _dtype_name(t: Tensor) -> str:
+    return t.dtype._legacy[:-len("Tensor")]
+
+
+# ------------------------------------------------------------------ QR pieces
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^H (LAPACK's orgqr).
+
+    v_i is column i of `A` (m, n) below the diagonal, with an implicit 1 on it. Built from
+    differentiable ops (matmul, slicing), so gradients reach `A` and `tau`.
+    """
+    from .. import creation
+    _require_matrix(A, "torch.linalg.householder_product")
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if n > m:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater "
+                           "than or equal to input.shape[-1]")
+    if k > n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater "
+                           "than or equal to tau.shape[-1]")
+    eye_mn = creation.eye(m, n, dtype=A.dtype, device=A.device)
+    V = tril(A, -1) + eye_mn
+    Q = creation.eye(m, dtype=A.dtype, device=A.device)
+    for i in reversed(range(k)):                     # Q = H_i Q, from the last reflector
+        v = V[..., :, i:i + 1]
+        t = tau[..., i:i + 1].unsqueeze(-1)
+        Q = Q - (t * v) @ (v.mH @ Q)
+    return Q[..., :, :n]
+
+
+orgqr = householder_product
+
+
+def geqrf(input: Tensor) -> tuple[Tensor, Tensor]:
+    """`(a, tau)`: the QR factorisation in LAPACK's compact form. Not differentiable."""
+    _require_matrix(input, "geqrf")
+    xp = xp_of(input._data)
+    data = input._data
+    batch = data.shape[:-2]
+    m, n = data.shape[-2:]
+    flat = data.reshape((-1, m, n))
+    hs, taus = [], []
+    for mat in flat:
+        h, tau = xp.linalg.qr(mat, mode="raw")
+        hs.append(h.T)
+        taus.append(tau)
+    a = xp.stack(hs).reshape(batch + (m, n)) if hs else xp.empty(data.shape, data.dtype)
+    tau = xp.stack(taus).reshape(batch + (min(m, n),)) if taus else \
+        xp.empty(batch + (min(m, n),), data.dtype)
+    return _wrap(a.astype(data.dtype)), _wrap(tau.astype(data.dtype))
+
+
+# ------------------------------------------------------------------ weight normalisation
+def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
+    """The `pow`-norm of `v` over every dim but `dim` (kept, others size 1); dim=-1: all."""
+    if dim == -1:
+        return v.norm(pow)
+    dims = [d for d in range(v.dim()) if d != dim]
+    return v.norm(pow, dim=dims, keepdim=True)
+
+
+def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
+    """`v * (g / ||v||)`, the norm taken over every dim but `dim` (weight normalisation)."""
+    return v * (g / norm_except_dim(v, 2, dim))
+
+
+METHODS = {
+    "triu": triu, "tril": tril, "triu_": triu_, "tril_": tril_, "matrix_exp": matrix_exp,
+}
