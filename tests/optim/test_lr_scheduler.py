@@ -100,6 +100,7 @@ def test_step_with_epoch_uses_the_closed_form_and_warns():
     for T in (mt, torch):
         opt = make_optimizer(T)
         sched = T.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        opt.step()
         with pytest.warns(UserWarning, match="The epoch parameter"):
             sched.step(5)
         assert sched.get_last_lr() == pytest.approx([0.1 * 0.25, 0.2 * 0.25])

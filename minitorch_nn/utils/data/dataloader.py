@@ -42,7 +42,7 @@ def get_worker_info():
 
 
 # ---------------------------------------------------------------------- collate
-def default_collate(batch: list) -> Any:
+def default_collate(batch) -> Any:
     """Merge a list of samples into a batch, recursing into their structure.
 
     Tensors are stacked along a new first dimension; numpy arrays become tensors, then are
@@ -75,12 +75,12 @@ def default_collate(batch: list) -> Any:
         return _rebuild_mapping(elem, {key: default_collate([d[key] for d in batch])
                                        for key in elem})
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):   # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if not all(len(e) == size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]   # s: a tuple, as in PyTorch
         if isinstance(elem, tuple):
             return columns
         return _rebuild_sequence(elem, columns)
