@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._tensor_str import tensor_repr
+from .autograd import api as _autograd_api
 from .autograd.graph import AccumulateGrad
 from .backends import backend_for_device, backend_of
 from .device import CPU, to_device
@@ -457,8 +458,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see docs/autograd.md)."""
-        from .autograd.api import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         """The same storage and version counter, outside the graph."""
@@ -537,6 +537,22 @@ def _rebuild(cls, array, requires_grad, device, state):
     t._base = None
     t.__dict__.update(state)
     return t
+
+
+def _register_with_autograd() -> None:
+    """Hand Tensor and _wrap to the autograd modules.
+
+    They are imported before this module finishes (it imports them), so they cannot import
+    it at the top; giving them the names once here keeps imports off the per-op hot path.
+    """
+    from .autograd import api, engine, function, graph
+    for module in (api, engine, function):
+        module.Tensor = Tensor
+    for module in (api, engine, function, graph):
+        module._wrap = _wrap
+
+
+_register_with_autograd()
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -7,6 +7,8 @@ from .function import _edge
 
 __all__ = ["backward", "grad"]
 
+Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
+
 
 def _as_tuple(x):
     if x is None:
@@ -18,7 +20,6 @@ def _as_tuple(x):
 
 def _make_roots(outputs, grad_outputs):
     """Pair each output with its gradient array, checking shapes as PyTorch does."""
-    from ..tensor import Tensor
     roots = []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -74,7 +75,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return the gradients of `outputs` with respect to `inputs` (no `.grad` is touched)."""
-    from ..tensor import Tensor, _wrap
     if create_graph:
         raise NotImplementedError("minitorch_nn does not support create_graph=True "
                                   "(higher-order gradients)")

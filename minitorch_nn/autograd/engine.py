@@ -16,6 +16,9 @@ from .graph import AccumulateGrad
 
 __all__ = ["run_backward"]
 
+_state = grad_mode._state
+Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
+
 
 def _count_dependents(roots) -> dict:
     deps: dict = {}
@@ -44,7 +47,6 @@ def _add_into(buffer: list, nr: int, grad) -> None:
 
 def _run_tensor_hooks(node, grads: list) -> None:
     """Hooks registered with `tensor.register_hook`, then `retain_grad()` results."""
-    from ..tensor import Tensor, _wrap
     hooks = node._tensor_pre_hooks
     if hooks:
         for nr, fns in hooks.items():
@@ -69,7 +71,6 @@ def _hook_name(fn) -> str:
 
 def _checked_hook_result(fn, new, old):
     """A tensor hook's replacement gradient: a Tensor of the same size (PyTorch's checks)."""
-    from ..tensor import Tensor
     if not isinstance(new, Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
     if new._data.shape != old.shape:
@@ -78,21 +79,20 @@ def _checked_hook_result(fn, new, old):
 
 
 def _run_node(node, grads: list, retain_graph: bool):
-    from ..tensor import _wrap
+    """Run one node's backward (with its hooks); grad mode is already off."""
     if node._pre_hooks:
         for fn in list(node._pre_hooks.values()):
             new = fn(tuple(None if g is None else _wrap(g) for g in grads))
             if new is not None:
                 grads = [None if g is None else g._data for g in new]
-    meta = getattr(node, "_output_meta", None)
+    meta = node._output_meta
     if meta is not None and node._materialize_grads:
         xp = None
         for i, g in enumerate(grads):
             if g is None and meta[i] is not None:
                 xp = xp or _namespace_of(grads)
                 grads[i] = xp.zeros(meta[i][0], meta[i][1])
-    with grad_mode.no_grad():
-        out = node.apply(tuple(grads))
+    out = node.apply(tuple(grads))
     if node._post_hooks:
         for fn in list(node._post_hooks.values()):
             new = fn(tuple(None if g is None else _wrap(g) for g in out),
@@ -122,49 +122,67 @@ def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = Tru
     """Propagate `roots` = [(node, output_nr, grad_array)] back through the graph.
 
     `capture` maps (node, output_nr) → index: the gradient arriving there is stored in the
-    returned list instead of (for leaves) being accumulated into `.grad`.
+    returned list instead of (for leaves) being accumulated into `.grad`. The pass records
+    no graph (grad mode off, as PyTorch without create_graph), hooks included.
     """
+    previous = _state.enabled
+    _state.enabled = False
+    try:
+        return _propagate(roots, retain_graph, capture, accumulate)
+    finally:
+        _state.enabled = previous
+
+
+def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
     root_nodes = []
     buffers: dict = {}
     for node, nr, grad in roots:
         if node not in buffers:
-            buffers[node] = [None] * node_outputs(node)
+            buffers[node] = [None] * node._n_outputs
             root_nodes.append(node)
         _add_into(buffers[node], nr, grad)
     deps = _count_dependents(root_nodes)
     captured = [None] * (len(capture) if capture else 0)
     ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    heappush, heappop = heapq.heappush, heapq.heappop
     while ready:
-        _, _, node = heapq.heappop(ready)
-        grads = buffers.pop(node, None) or [None] * node_outputs(node)
-        live = any(g is not None for g in grads)
-        if live:
+        node = heappop(ready)[2]
+        grads = buffers.pop(node, None)   # None: no gradient reached it (it still counts down)
+        if grads is not None and (node._tensor_pre_hooks or node._retained):
             _run_tensor_hooks(node, grads)
         if capture:
-            for nr in range(len(grads)):
+            for nr in range(node._n_outputs):
                 slot = capture.get((node, nr))
-                if slot is not None:
+                if slot is not None and grads is not None:
                     captured[slot] = grads[nr]
         if isinstance(node, AccumulateGrad):
-            if live and accumulate:
+            if grads is not None and accumulate:
                 node.accumulate(grads[0])
             continue
-        out = _run_node(node, grads, retain_graph) if live else (None,) * len(node._edges)
-        for (nxt, nr), g in zip(node._edges, out):
+        edges = node._edges
+        if grads is None:
+            out = (None,) * len(edges)
+        elif node._pre_hooks or node._post_hooks or node._output_meta is not None:
+            out = _run_node(node, grads, retain_graph)
+        else:   # the common case, inlined
+            out = node.apply(tuple(grads))
+            if not retain_graph:
+                node._release()
+        for (nxt, nr), g in zip(edges, out):
             if nxt is None:
                 continue
             if g is not None:
                 buf = buffers.get(nxt)
                 if buf is None:
-                    buf = buffers[nxt] = [None] * node_outputs(nxt)
+                    buf = buffers[nxt] = [None] * nxt._n_outputs
                 _add_into(buf, nr, g)
             left = deps[nxt] - 1
             deps[nxt] = left
             if left == 0:
-                heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                heappush(ready, (-nxt._seq, id(nxt), nxt))
     return captured
 
 
 def node_outputs(node) -> int:
-    return getattr(node, "_n_outputs", 1)
+    return node._n_outputs

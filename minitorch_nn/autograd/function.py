@@ -26,6 +26,7 @@ from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 __all__ = ["Function", "ArrayFunction", "FunctionCtx", "once_differentiable"]
 
 _state = grad_mode._state
+Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 class FunctionCtx:
@@ -56,6 +57,7 @@ class BackwardFunction(Node):
     _saved = ()
     _released = False
     _non_differentiable = ()
+    _dirty = ()
     _materialize_grads = True
 
     # --- ctx API used inside forward and backward -----------------------------------------
@@ -114,7 +116,6 @@ def _tensor_backward(ctx, fwd, grads):
     As PyTorch's engine does, a gradient for a non-tensor input must be None, and a gradient
     must have its input's shape (or one that sums back to it) and is cast to its dtype.
     """
-    from ..tensor import Tensor, _wrap
     with grad_mode.no_grad():
         out = fwd.backward(ctx, *(None if g is None else _wrap(g) for g in grads))
     if type(out) is not tuple:
@@ -206,11 +207,30 @@ def _edge(t):
 
 
 def _record(cls, args, kwargs):
-    """Run `cls.forward` with a fresh node as ctx and connect the outputs to that node."""
-    from ..tensor import Tensor
+    """Run `cls.forward` with a fresh node as ctx and connect the outputs to that node.
+
+    This is the per-op hot path when a graph is recorded: plain loops, no generators, and
+    multi-output bookkeeping (`_n_outputs`, `_output_meta`) only for multi-output ops.
+    """
     node = cls._backward_cls()
-    node.needs_input_grad = tuple(getattr(a, "_requires_grad", False) for a in args)
-    node._edges = tuple(_edge(a) if isinstance(a, Tensor) else _NO_TENSOR for a in args)
+    needs = []
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor):
+            if a.grad_fn is not None:
+                edges.append((a.grad_fn, a._output_nr))
+                needs.append(True)
+            elif a._requires_grad:
+                edges.append((a._get_accumulator(), 0))
+                needs.append(True)
+            else:
+                edges.append(_NO_GRAD)
+                needs.append(False)
+        else:
+            edges.append(_NO_TENSOR)
+            needs.append(False)
+    node.needs_input_grad = tuple(needs)
+    node._edges = tuple(edges)
     if cls._array_backward:
         out = cls.forward(node, *args, **kwargs)
     else:
@@ -218,22 +238,34 @@ def _record(cls, args, kwargs):
                                  else None for a in args)
         with grad_mode.no_grad():
             out = cls.forward(node, *args, **kwargs)
-    outputs = out if type(out) is tuple else (out,)
-    dirty = node.__dict__.get("_dirty", ())
-    outputs = tuple(_fresh_output(o, args, dirty) for o in outputs)
+    if type(out) is tuple:
+        outputs = tuple(_fresh_output(o, args, node._dirty) for o in out)
+        node._n_outputs = len(outputs)
+        node._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
+                                  else None for o in outputs)
+    else:
+        for a in args:
+            if out is a:
+                out = _fresh_output(out, args, node._dirty)
+                break
+        outputs = (out,)
     non_diff = node._non_differentiable
     for nr, o in enumerate(outputs):
-        if isinstance(o, Tensor) and o.dtype.kind >= 2 and not any(o is n for n in non_diff):
+        if isinstance(o, Tensor) and _is_differentiable(o._data.dtype) \
+                and not any(o is n for n in non_diff):
             o._requires_grad = True
             o.grad_fn = node
             o._output_nr = nr
-    node._n_outputs = len(outputs)
-    node._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
-                              for o in outputs)
     if node._to_save:
         node._saved = tuple(_pack(t, outputs, node) for t in node._to_save)
         node._to_save = ()
-    return outputs if type(out) is tuple else outputs[0]
+    return outputs if type(out) is tuple else out
+
+
+def _is_differentiable(np_dtype) -> bool:
+    """Float and complex results get a grad_fn; integer and bool results never do."""
+    kind = np_dtype.kind
+    return kind == "f" or kind == "c" or np_dtype.name == "bfloat16"
 
 
 def _fresh_output(o, args, dirty=()):

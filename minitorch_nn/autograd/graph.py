@@ -14,6 +14,7 @@ from collections import OrderedDict
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
+_wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 class RemovableHandle:
@@ -62,8 +63,10 @@ class Node:
     def __init__(self):
         self._seq = next(_sequence)
 
+    _qualified_name = None   # PyTorch's C++ nodes answer name() with a namespace
+
     def name(self) -> str:
-        return type(self).__name__
+        return self._qualified_name or type(self).__name__
 
     @property
     def next_functions(self) -> tuple:
@@ -120,6 +123,8 @@ _NO_GRAD = tuple([None, 0])   # a tensor argument that needs no gradient: shown,
 class AccumulateGrad(Node):
     """The end of the graph at a leaf: adds the incoming gradient into `leaf.grad`."""
 
+    _qualified_name = "torch::autograd::AccumulateGrad"
+
     def __init__(self, variable):
         super().__init__()
         self._variable_ref = weakref.ref(variable)
@@ -130,7 +135,6 @@ class AccumulateGrad(Node):
         return self._variable_ref()
 
     def accumulate(self, grad) -> None:
-        from ..tensor import _wrap
         leaf = self._variable_ref()
         if leaf is None:
             return
@@ -175,7 +179,6 @@ class SavedTensor:
             self.tensor, self.data = None, tensor._data
 
     def unpack(self):
-        from ..tensor import _wrap
         if self.counter.value != self.version:
             self._raise_modified()
         if self.tensor is not None:

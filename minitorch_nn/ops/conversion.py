@@ -181,24 +181,43 @@ def type_as(self, other):
 
 def copy_(self, src, non_blocking=False):
     """Copy `src` (broadcast, cast, moved) into self; differentiable with respect to both."""
+    if isinstance(src, (int, float, complex)):   # PyTorch wraps a number as a 0-d tensor
+        src = _wrap(backend_of(self._data).xp.asarray(src, dtype=self._data.dtype))
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    _check_broadcast(self._data.shape, src._data.shape)
     if check_inplace(self, src):
         return apply_inplace(self, lambda s, o: CopyInto.apply(s, o), src)
     arr = src._data
     if backend_of(arr) is not backend_of(self._data):
         arr = backend_of(self._data).from_host(backend_of(arr).to_host(arr), self.device)
-    xp = backend_of(self._data).xp
-    try:
-        arr = xp.broadcast_to(arr, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self.shape}) must match the size of tensor "
-                           f"b ({src.shape}) at non-singleton dimension") from None
+    arr = backend_of(self._data).xp.broadcast_to(arr, self._data.shape)
     if not self._data.flags.writeable:
         write_result(self, arr, self.dtype)
     self._data[...] = arr.astype(self._data.dtype, copy=False)
     bump(self)
     return self
+
+
+def _check_broadcast(dst: tuple, src: tuple) -> None:
+    """`src` must broadcast to `dst` (PyTorch's message names the first mismatching dim)."""
+    if len(src) > len(dst):
+        raise RuntimeError(f"output with shape {list(dst)} doesn't match the broadcast shape "
+                           f"{list(src)}")
+    for i in range(1, len(src) + 1):
+        if src[-i] != dst[-i] and src[-i] != 1:
+            raise RuntimeError(f"The size of tensor a ({dst[-i]}) must match the size of tensor "
+                               f"b ({src[-i]}) at non-singleton dimension {len(dst) - i}")
+
+
+def _node_named(fn_cls, name: str, qualified: str | None = None):
+    """Give `fn_cls`'s graph node PyTorch's name for it (CopyBackwards, FillBackward2...)."""
+    node = fn_cls._backward_cls
+    node.__name__ = node.__qualname__ = name
+    if qualified is not None:
+        node._qualified_name = qualified
+    return fn_cls
 
 
 class CopyInto(ArrayFunction):
@@ -218,6 +237,44 @@ class CopyInto(ArrayFunction):
         return g * 0, sum_to_shape(g, shape).astype(dtype, copy=False)
 
 
+_node_named(CopyInto, "CopyBackwards", "torch::autograd::CopyBackwards")
+
+
+class FillScalar(ArrayFunction):
+    """fill_(number) recorded: the old values get a zero gradient."""
+
+    @staticmethod
+    def forward(ctx, dst, value):
+        xp = backend_of(dst._data).xp
+        return _wrap(xp.full(dst._data.shape, value, dtype=dst._data.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, None
+
+
+class Zero(FillScalar):
+    pass
+
+
+class FillTensor(ArrayFunction):
+    """fill_(0-d tensor) recorded: the value gets the sum of the gradient."""
+
+    @staticmethod
+    def forward(ctx, dst, value):
+        xp = backend_of(dst._data).xp
+        ctx.value_dtype = value._data.dtype
+        return _wrap(xp.full(dst._data.shape, value._data, dtype=dst._data.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, g.sum().astype(ctx.value_dtype)
+
+
+_node_named(FillScalar, "FillBackward2")
+_node_named(FillTensor, "FillBackward3")
+
+
 METHODS = {
     "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu, "cuda": cuda,
     "type": type_, "type_as": type_as, "copy_": copy_,
@@ -235,27 +292,22 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value.dim()} dimensions.")
         if check_inplace(self, value):
-            return apply_inplace(self, lambda s, v: CopyInto.apply(s, v), value)
+            return apply_inplace(self, FillTensor.apply, value)
         value = value.item()
-    check_inplace(self)
-    if self._requires_grad and self.grad_fn is not None and _grad_on():
-        return apply_inplace(self, lambda s: CopyInto.apply(s, _scalar_like(s, value)))
-    self._data[...] = value
-    bump(self)
-    return self
+    return _fill(self, value, FillScalar)
 
 
 def zero_(self):
-    return fill_(self, 0)
+    """Set every element to zero."""
+    return _fill(self, 0, Zero)
 
 
-def _grad_on():
-    from ..autograd.grad_mode import is_grad_enabled
-    return is_grad_enabled()
-
-
-def _scalar_like(t, value):
-    return _wrap(backend_of(t._data).xp.asarray(value, dtype=t._data.dtype))
+def _fill(self, value, fn):
+    if check_inplace(self):
+        return apply_inplace(self, lambda s: fn.apply(s, value))
+    self._data[...] = value
+    bump(self)
+    return self
 
 
 METHODS.update({"fill_": fill_, "zero_": zero_})

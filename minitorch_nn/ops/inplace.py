@@ -103,14 +103,17 @@ def apply_inplace(self: Tensor, fn, *args) -> Tensor:
 class CopySlices(Node):
     """The base of a view written in place: the view's region came from `out`'s node."""
 
-    def __init__(self, view_fn, view_dtype):
+    _qualified_name = "torch::autograd::CopySlices"
+
+    def __init__(self, view_fn, view_dtype, order=None):
         super().__init__()
         self._view_fn = view_fn
         self._view_dtype = view_dtype
+        self._order = order   # the base's memory layout: view_fn may need it (a reshape view)
 
     def apply(self, grads):
         g = grads[0]
-        g_base = g.copy()
+        g_base = _relaid(g, self._order)
         region = self._view_fn(g_base)
         g_view = region.astype(self._view_dtype, copy=True)
         region[...] = 0
@@ -120,24 +123,46 @@ class CopySlices(Node):
 class AsStridedBackward0(Node):
     """A view whose base was rewritten: its gradient lands in its region of the base."""
 
-    def __init__(self, view_fn, base_shape, base_dtype):
+    def __init__(self, view_fn, base_shape, base_dtype, order=None):
         super().__init__()
         self._view_fn = view_fn
         self._base_meta = (base_shape, base_dtype)
+        self._order = order
 
     def apply(self, grads):
         from .._tensor_helpers import zeros_like_array
         g = grads[0]
         z = zeros_like_array(g, *self._base_meta)
+        if self._order is not None:
+            z = _relaid(z, self._order)
         self._view_fn(z)[...] += g
         return (z,)
 
 
+def _stride_order(array):
+    """None for a C-contiguous array, else its dims by decreasing stride (its memory layout)."""
+    if array.flags.c_contiguous:
+        return None
+    return tuple(sorted(range(array.ndim), key=lambda d: -abs(array.strides[d])))
+
+
+def _relaid(array, order):
+    """A copy of `array` laid out like the base (`order` from _stride_order; None: C order).
+
+    A view_fn that reshapes without copying only works on an array with the base's layout.
+    """
+    if order is None:
+        return array.copy()
+    inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
+    return array.transpose(order).copy().transpose(inverse)
+
+
 def _rebase_view(view: Tensor, out: Tensor) -> None:
     base = view._base
-    copy = CopySlices(view._view_fn, out._data.dtype)
+    order = _stride_order(base._data)
+    copy = CopySlices(view._view_fn, out._data.dtype, order)
     copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
     base.grad_fn, base._output_nr, base._requires_grad = copy, 0, True
-    node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype)
+    node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype, order)
     node._edges = ((copy, 0),)
     view.grad_fn, view._output_nr, view._requires_grad = node, 0, True
