@@ -22,6 +22,7 @@ from .tensor import Size, Tensor
 from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 from . import optim, utils  # noqa: E402  (optimizers, data loading)
+from . import func  # noqa: E402  (functional_call over nn Modules)
 
 __version__ = "0.1.0"
 

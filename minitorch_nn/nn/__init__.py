@@ -14,9 +14,11 @@ from __future__ import annotations
 from . import init, modules, parameter, utils
 from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict,
                       ParameterList, ReLU, Sequential, Sigmoid, Tanh)
+from .modules import LazyLinear
+from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = ["init", "modules", "parameter", "utils", "Module", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
-           "UninitializedBuffer"]
+           "UninitializedBuffer", "LazyLinear"]

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from .activation import ReLU, Sigmoid, Tanh
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Identity, Linear
+from .lazy import LazyModuleMixin
+from .linear import Identity, LazyLinear, Linear
 from .module import Module
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-           "ParameterDict", "Identity", "Linear", "ReLU", "Sigmoid", "Tanh"]
+           "ParameterDict", "Identity", "Linear", "LazyLinear", "LazyModuleMixin", "ReLU",
+           "Sigmoid", "Tanh"]

@@ -4,14 +4,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ...autograd.grad_mode import no_grad
 from ...creation import empty
 from ...ops.linalg import addmm
 from ...tensor import Tensor
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Identity", "Linear", "LazyLinear"]
 
 
 class Identity(Module):
@@ -68,3 +70,47 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose `in_features` is read from the first input (`input.shape[-1]`).
+
+    Before the first call `weight` and `bias` are `UninitializedParameter`s and the repr shows
+    `in_features=0`; the call materializes them, initialises them as Linear does, and turns
+    the module into a plain `Linear` (see `LazyModuleMixin`).
+
+        fc = nn.LazyLinear(4)
+        fc(torch.ones(2, 3))
+        fc                   # Linear(in_features=3, out_features=4, bias=True)
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__(0, 0, False)     # no bias tensor yet: it would be replaced at once
+        self.weight = UninitializedParameter(**factory_kwargs)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(**factory_kwargs)
+
+    def reset_parameters(self) -> None:
+        """Initialise as Linear does, once the shapes are known."""
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Infer `in_features` from `input` and materialize weight (out, in) and bias (out,)."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} "
+                                     "is not equal to in_features from self.weight: "
+                                     f"{self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]

@@ -5,6 +5,21 @@ from . import hooks
 from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,
                         clip_grads_with_norm_, get_total_norm)
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from . import stateless
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
-           "get_total_norm", "parameters_to_vector", "vector_to_parameters", "hooks"]
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters", "hooks",
+           "stateless", "parametrize", "parametrizations", "weight_norm", "remove_weight_norm"]
+
+# parametrize / parametrizations build on Module, whose own file imports this package (for
+# hooks): they are loaded on first access here, and eagerly by minitorch_nn.nn once the
+# Module classes exist.
+_LAZY_SUBMODULES = ("parametrize", "parametrizations")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
