@@ -27,7 +27,8 @@ from ..autograd.graph import RemovableHandle
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 class _RequiredParameter:

@@ -442,6 +442,33 @@ def test_step_hooks_run_around_step_and_can_be_removed():
     assert [c[0] for c in calls] == ["pre", "post", "post"]
 
 
+def test_global_step_hooks_run_for_every_optimizer():
+    from minitorch_nn.optim.optimizer import (register_optimizer_step_post_hook,
+                                              register_optimizer_step_pre_hook)
+    calls = []
+    pre = register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("pre", type(o))))
+    post = register_optimizer_step_post_hook(lambda o, a, k: calls.append(("post", type(o))))
+    try:
+        optim.Adam(make_params(mt)).step()
+        optim.SGD(make_params(mt)).step()
+    finally:
+        pre.remove()
+        post.remove()
+    optim.SGD(make_params(mt)).step()
+    assert calls == [("pre", optim.Adam), ("post", optim.Adam), ("pre", optim.SGD),
+                     ("post", optim.SGD)]
+
+
+def test_pre_hook_can_replace_the_arguments():
+    p = mt.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+
+    def closure():
+        return mt.tensor(42.0)
+    opt.register_step_pre_hook(lambda o, args, kwargs: ((closure,), {}))
+    assert opt.step().item() == 42.0
+
+
 def test_differentiable_is_refused_clearly():
     with pytest.raises(NotImplementedError, match="differentiable=True"):
         optim.Adam(make_params(mt), differentiable=True)

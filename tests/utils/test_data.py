@@ -274,6 +274,8 @@ def test_loader_argument_errors(T):
                                   "multiprocessing"),
         (dict(persistent_workers=True), "persistent_workers option needs num_workers > 0"),
         (dict(batch_size=0), "batch_size should be a positive integer value"),
+        (dict(multiprocessing_context="spawn"), "multiprocessing_context can only be used with "
+                                                "multi-process loading"),
     ]
     for kwargs, match in cases:
         with pytest.raises(ValueError, match=re.escape(match)):
