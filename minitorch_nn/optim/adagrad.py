@@ -108,8 +108,9 @@ def adagrad_update(p, g, state_sum, clr: float, eps: float, weight_decay: float,
     p, g, state_sum = (_real_view(a) for a in (p, g, state_sum))
     if _use_kernel(p, g, state_sum):
         c = p.dtype.type
-        _kernel("adagrad_update")(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c(clr),
-                                  c(eps), c(weight_decay), bool(maximize))
+        kernel = _kernel("adagrad_update", p)
+        kernel(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c(clr), c(eps),
+               c(weight_decay), bool(maximize))
         return
     _adagrad_formula(p, g, state_sum, clr, eps, weight_decay, maximize)
 

@@ -137,7 +137,7 @@ def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step: float, lr: floa
     if _use_kernel(*arrays):
         c = p.dtype.type
         vmax = max_exp_avg_sq.reshape(-1) if amsgrad else np.empty(0, p.dtype)
-        _kernel("adam_update")(
+        _kernel("adam_update", p)(
             p.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), vmax,
             c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(weight_decay),
             c(1 - lr * weight_decay), c(step_size), c(bc2_sqrt), amsgrad, bool(maximize),

@@ -396,10 +396,10 @@ def _use_kernel(*arrays) -> bool:
     return True
 
 
-def _kernel(name: str):
-    """The CPU kernel `name` of kernels/cpu/optim.py (compiled on first use)."""
-    from ..backends import cpu
-    return cpu.BACKEND.kernel("optim", name)
+def _kernel(name: str, array):
+    """The optimizer kernel `name` of `array`'s backend (kernels/cpu/optim.py for numpy
+    arrays; compiled by Numba on first use)."""
+    return backend_of(array).kernel("optim", name)
 
 
 def _compute_dtype(arr):

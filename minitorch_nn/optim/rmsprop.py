@@ -113,7 +113,7 @@ def rmsprop_update(p, g, square_avg, grad_avg, buf, lr: float, alpha: float, eps
     if _use_kernel(p, g, square_avg, *extra):
         c = p.dtype.type
         empty = np.empty(0, p.dtype)
-        _kernel("rmsprop_update")(
+        _kernel("rmsprop_update", p)(
             p.reshape(-1), g.reshape(-1), square_avg.reshape(-1),
             grad_avg.reshape(-1) if centered else empty, buf.reshape(-1) if has_buf else empty,
             c(lr), c(alpha), c(1 - alpha), c(eps), c(weight_decay),

@@ -97,9 +97,10 @@ def sgd_update(p, g, buf, lr: float, momentum: float, dampening: float, weight_d
     if _use_kernel(*arrays):
         cast = p.dtype.type
         flat_buf = np.empty(0, p.dtype) if buf is None else buf.reshape(-1)
-        _kernel("sgd_update")(p.reshape(-1), g.reshape(-1), flat_buf, cast(lr), cast(momentum),
-                              cast(1 - dampening), cast(weight_decay), bool(nesterov),
-                              bool(maximize), bool(init_buf))
+        kernel = _kernel("sgd_update", p)
+        kernel(p.reshape(-1), g.reshape(-1), flat_buf, cast(lr), cast(momentum),
+               cast(1 - dampening), cast(weight_decay), bool(nesterov), bool(maximize),
+               bool(init_buf))
         return
     _sgd_formula(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize,
                  init_buf)
