@@ -6,8 +6,8 @@ error messages are compared with PyTorch 2.13; hypothesis sweeps broadcast shape
 """
 from __future__ import annotations
 
+import doctest
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -15,9 +15,11 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import minitorch_nn as mt
-from op_harness import assert_close, check_op, make_arrays, requires_torch, torch
+from minitorch_nn.ops import comparison
+from op_harness import check_op, make_arrays, requires_torch, torch
 
 NAN, INF = math.nan, math.inf
+MODULE, MIN_EXAMPLES = comparison, 4
 
 
 # ------------------------------------------------------------------ local helpers
@@ -505,3 +507,12 @@ def test_lerp_messages_and_inplace():
     assert mt.lerp(mt.tensor([1e8]), mt.tensor([1.0]), 1.0).tolist() == [1.0]
     assert mt.lerp(mt.tensor([1e8]), mt.tensor([1.0]), mt.tensor([1.0])).tolist() == [1.0]
     assert mt.lerp(mt.tensor([1.0]), mt.tensor([1e8]), 0.0).tolist() == [1.0]   # and w = 0
+
+
+def test_docstring_examples_run():
+    """The `>>>` examples in the module's docstrings print what they say."""
+    globs = {"tensor": mt.tensor, **{name: getattr(MODULE, name) for name in MODULE.__all__}}
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in doctest.DocTestFinder().find(MODULE, globs=globs):
+        runner.run(test)
+    assert runner.tries >= MIN_EXAMPLES and runner.failures == 0

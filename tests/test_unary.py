@@ -6,6 +6,7 @@ node names, and the fused Numba backward kernels against the numpy formula.
 """
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ from minitorch_nn.ops import unary
 from op_harness import assert_close, check_op, make_arrays, requires_torch, torch
 
 NAN, INF = math.nan, math.inf
+MODULE, MIN_EXAMPLES = unary, 3
 
 
 # ------------------------------------------------------------------ local helpers
@@ -425,3 +427,12 @@ def test_python_abs_and_functions_exported():
     for name in ("absolute", "fix", "relu_", "sigmoid_", "sqrt_", "abs_"):
         assert callable(getattr(mt, name)), name
     assert mt.fix(mt.tensor([-1.5])).tolist() == [-1.0]
+
+
+def test_docstring_examples_run():
+    """The `>>>` examples in the module's docstrings print what they say."""
+    globs = {"tensor": mt.tensor, **{name: getattr(MODULE, name) for name in MODULE.__all__}}
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in doctest.DocTestFinder().find(MODULE, globs=globs):
+        runner.run(test)
+    assert runner.tries >= MIN_EXAMPLES and runner.failures == 0

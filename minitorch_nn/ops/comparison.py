@@ -116,6 +116,9 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     """|input - other| <= atol + rtol * |other| elementwise; infinities must be equal.
 
     Both tensors must have the same dtype (PyTorch: "Float did not match Double").
+
+    >>> isclose(tensor([1., 2.]), tensor([1.000001, 2.1]))
+    tensor([ True, False])
     """
     _require_tensor(input, "isclose", "input", 1)
     _require_tensor(other, "isclose", "other", 2)
@@ -301,6 +304,9 @@ def where(condition: Tensor, input=None, other=None):
     """`input` where `condition` is True, else `other` (tensors or numbers, broadcast).
 
     With the condition alone, the indices of its True elements (`nonzero(as_tuple=True)`).
+
+    >>> where(tensor([True, False]), tensor([1., 2.]), 0.)
+    tensor([1., 0.])
     """
     _require_tensor(condition, "where", "condition", 1)
     if input is None and other is None:
@@ -361,7 +367,11 @@ def _extremum_backward(ctx, g, larger_wins: bool):
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    """Elementwise maximum of two tensors (broadcast); nan wins."""
+    """Elementwise maximum of two tensors (broadcast); nan wins.
+
+    >>> maximum(tensor([1., 5.]), tensor([3., 2.]))
+    tensor([3., 5.])
+    """
     _require_tensor(input, "maximum", "input", 1)
     _require_tensor(other, "maximum", "other", 2)
     return Maximum.apply(input, other)
@@ -607,6 +617,9 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
 
     `input` and `end` must share a float dtype; so must a tensor weight with dims (a 0-dim
     weight is cast, as PyTorch does).
+
+    >>> lerp(tensor([0., 10.]), tensor([10., 0.]), 0.25)
+    tensor([2.5000, 7.5000])
     """
     _require_tensor(input, "lerp", "input", 1)
     _require_tensor(end, "lerp", "end", 2)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import binary_operands, check_tensor, grad_cast, sum_to_shape, xp_of
+from ._util import binary_operands, check_tensor, grad_cast, xp_of
 from .elementwise import _float_array, _input_grad
 from .inplace import _legacy_name, apply_inplace
 
@@ -72,9 +72,9 @@ def shape_mismatch(error: Exception, *operands) -> Exception:
     return error
 
 
-def _check_int_divisor(y, res, xp) -> None:
+def _check_int_divisor(y, res) -> None:
     """Integer division by zero raises in PyTorch (numpy would return 0 with a warning)."""
-    if res.kind == 1 and not xp.all(y != 0):
+    if res.kind == 1 and not (y != 0).all():   # y may be an array or a numpy scalar
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -409,7 +409,7 @@ def _int_power(xp, x, y):
     """Integer `x ** y`, with PyTorch's values for negative exponents (numpy refuses them):
     1 ** -n = 1, (-1) ** -n = +-1 by parity, any other base ** -n = 0 (truncated)."""
     negative = y < 0
-    if not xp.any(negative):
+    if not negative.any():
         return xp.power(x, y)
     out = xp.power(x, xp.where(negative, 0, y))
     odd = (y % 2) == 1
@@ -521,7 +521,7 @@ class FloorDivide(ArrayFunction):
         if res.kind == 0:
             raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
         xp = xp_of(x) if not np.isscalar(x) else xp_of(y)
-        _check_int_divisor(y, res, xp)
+        _check_int_divisor(y, res)
         try:
             with np.errstate(all="ignore"):
                 return _wrap(xp.floor_divide(x, y))
@@ -587,7 +587,7 @@ def _modulo(ctx, a, b, xp_name: str, kernel: str, rounding: str):
     if res.kind == 0:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     xp = xp_of(x) if not np.isscalar(x) else xp_of(y)
-    _check_int_divisor(y, res, xp)
+    _check_int_divisor(y, res)
     try:
         with np.errstate(all="ignore"):
             out = getattr(xp, xp_name)(x, y)
@@ -701,7 +701,11 @@ def floor_divide(input, other) -> Tensor:
 
 
 def remainder(input, other) -> Tensor:
-    """Python's `%`: the result has the sign of the divisor (`remainder(-7, 3) == 2`)."""
+    """Python's `%`: the result has the sign of the divisor.
+
+    >>> remainder(tensor([-7, 7]), 3)
+    tensor([2, 1])
+    """
     if not isinstance(input, Tensor):
         check_tensor(other, "other", "remainder")
         _check_number(input, "remainder", "input")
@@ -711,7 +715,11 @@ def remainder(input, other) -> Tensor:
 
 
 def fmod(input: Tensor, other) -> Tensor:
-    """C's fmod: the result has the sign of the dividend (`fmod(-7, 3) == -1`)."""
+    """C's fmod: the result has the sign of the dividend.
+
+    >>> fmod(tensor([-7, 7]), 3)
+    tensor([-1,  1])
+    """
     if not isinstance(input, Tensor):
         raise TypeError(f"fmod() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(other).__name__}), but expected "
