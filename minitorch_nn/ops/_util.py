@@ -38,6 +38,12 @@ def binary_operands(a, b):
 
     Returns (a_array_or_scalar, b_array_or_scalar, result_dtype).
     """
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a._data, b._data
+        if x.dtype == y.dtype:   # the common case: nothing to promote
+            if type(x) is not type(y):
+                _device_mismatch(a, b)
+            return x, y, _dt.from_numpy_dtype(x.dtype)
     res = _dt.result_type(a, b)
     npd = res.np
     if isinstance(a, Tensor):
