@@ -90,3 +90,13 @@ def test_inplace_then_backward_error_message_matches_pytorch():
         with pytest.raises(RuntimeError, match="output 0 of Exp, is at version 1; expected "
                                                "version 0 instead"):
             e.sum().backward()
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_shapes_that_do_not_broadcast_raise_pytorchs_error(op):
+    for T in (mt, torch):
+        with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the "
+                                               r"size of tensor b \(2\) at non-singleton "
+                                               r"dimension 1"):
+            getattr(T, op)(T.ones(2, 3), T.ones(2))

@@ -8,7 +8,7 @@ from ..backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
 
 __all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", "grad_cast",
-           "normalize_dims", "check_tensor"]
+           "normalize_dims", "check_tensor", "shape_mismatch"]
 
 wrap_dim = _wrap_dim
 
@@ -107,3 +107,26 @@ def normalize_dims(dim, ndim: int) -> tuple:
             raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
         return dims
     return (_wrap_dim(dim, ndim),)
+
+
+def shape_mismatch(error: Exception, *operands) -> Exception:
+    """The error to raise when numpy failed on `operands`: PyTorch's RuntimeError if their
+    shapes do not broadcast (numpy says ValueError), else the original error.
+
+    Shapes are merged left to right and compared from the last dim, as PyTorch's
+    `infer_size` does, so the message names the same sizes and dim PyTorch's does.
+    """
+    shape: tuple = ()
+    for op in operands:
+        if not isinstance(op, Tensor):
+            continue
+        other = tuple(op.shape)
+        ndim = max(len(shape), len(other))
+        a = (1,) * (ndim - len(shape)) + shape
+        b = (1,) * (ndim - len(other)) + other
+        for i in range(ndim - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
+                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
+        shape = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return error

@@ -24,7 +24,8 @@ from ..tensor import Tensor, _wrap
 from ._util import binary_operands, check_tensor, xp_of
 from .elementwise import _input_grad
 from .inplace import _legacy_name, apply_inplace
-from .unary import _node_name, _not_implemented, shape_mismatch
+from ._util import shape_mismatch
+from .unary import _node_name, _not_implemented
 
 __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",

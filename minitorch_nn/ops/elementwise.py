@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import binary_operands, grad_cast, sum_to_shape, xp_of
+from ._util import binary_operands, grad_cast, shape_mismatch, sum_to_shape, xp_of
 from .inplace import apply_inplace, bump, check_inplace, write_result
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
@@ -30,7 +30,10 @@ class Add(ArrayFunction):
         ctx.alpha = alpha
         if alpha != 1:
             y = y * alpha
-        return _wrap(x + y)
+        try:
+            return _wrap(x + y)
+        except ValueError as err:
+            raise shape_mismatch(err, a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -47,7 +50,10 @@ class Sub(ArrayFunction):
         ctx.alpha = alpha
         if alpha != 1:
             y = y * alpha
-        return _wrap(x - y)
+        try:
+            return _wrap(x - y)
+        except ValueError as err:
+            raise shape_mismatch(err, a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -62,7 +68,10 @@ class Mul(ArrayFunction):
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
         ctx.scalars = (a, b)
-        return _wrap(x * y)
+        try:
+            return _wrap(x * y)
+        except ValueError as err:
+            raise shape_mismatch(err, a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -88,7 +97,10 @@ class Div(ArrayFunction):
             ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                                   b if isinstance(b, Tensor) else None)
             ctx.scalars = (a, b)
-            return _wrap(x / y)
+            try:
+                return _wrap(x / y)
+            except ValueError as err:
+                raise shape_mismatch(err, a, b) from None
         ctx.rounding = True
         ctx.scalars = (a, b)
         return _wrap(_rounded_div(x, y, rounding_mode, res))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import binary_operands, check_tensor, grad_cast, xp_of
+from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
 from .elementwise import _float_array, _input_grad
 from .inplace import _legacy_name, apply_inplace
 
@@ -47,29 +47,6 @@ def _node_name(fn_cls, name: str) -> None:
 def _not_implemented(kernel: str, t) -> NotImplementedError:
     """PyTorch's error for a dtype an op has no kernel for (`"abs_cpu" ... for 'Bool'`)."""
     return NotImplementedError(f'"{kernel}" not implemented for \'{_legacy_name(t.dtype)}\'')
-
-
-def shape_mismatch(error: Exception, *operands) -> Exception:
-    """The error to raise when numpy failed on `operands`: PyTorch's RuntimeError if their
-    shapes do not broadcast (numpy says ValueError), else the original error.
-
-    Shapes are merged left to right and compared from the last dim, as PyTorch's
-    `infer_size` does, so the message names the same sizes and dim PyTorch's does.
-    """
-    shape: tuple = ()
-    for op in operands:
-        if not isinstance(op, Tensor):
-            continue
-        other = tuple(op.shape)
-        ndim = max(len(shape), len(other))
-        a = (1,) * (ndim - len(shape)) + shape
-        b = (1,) * (ndim - len(other)) + other
-        for i in range(ndim - 1, -1, -1):
-            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
-                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
-        shape = tuple(y if x == 1 else x for x, y in zip(a, b))
-    return error
 
 
 def _check_int_divisor(y, res) -> None:
