@@ -1,0 +1,130 @@
+"""F.linear and F.bilinear: the affine maps behind nn.Linear and nn.Bilinear.
+
+linear(x, W, b) = x @ W^T + b in one Function (PyTorch's node is AddmmBackward0, or
+MmBackward0 without bias). Leading dims of x are flattened into rows, so every call is a single
+BLAS matrix product forward and two in backward (grad_x = g @ W, grad_W = g^T @ x, no
+transposed copies: BLAS reads transposed operands in place). torch.bilinear exists at top
+level in PyTorch and is exported; linear is F-only.
+"""
+from __future__ import annotations
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import broadcast_shape, type_name
+from ._util import sum_to_shape, xp_of
+
+__all__ = ["bilinear"]
+
+
+class Addmm(ArrayFunction):
+    """x (..., in) @ weight (out, in)^T + bias; rows of x flattened into one matrix."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        a = x._data
+        w = weight._data
+        rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+        out = rows @ w.T if w.ndim == 2 else rows @ w
+        if a.ndim != 2:
+            out = out.reshape(a.shape[:-1] + w.shape[:-1])
+        if bias is not None:
+            out += bias._data
+        ctx.save_for_backward(x, weight)
+        ctx.bias_shape = None if bias is None else bias._data.shape
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        a, w = x._data, weight._data
+        needs = ctx.needs_input_grad
+        rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+        g2 = g.reshape(rows.shape[0], -1) if g.ndim != 2 else g
+        gx = gw = gb = None
+        if needs[0]:
+            gx = g2 @ w if w.ndim == 2 else g2 * w
+            if a.ndim != 2:
+                gx = gx.reshape(a.shape)
+        if needs[1]:
+            gw = g2.T @ rows if w.ndim == 2 else (g2 * rows).sum(axis=0)
+        bias_shape = ctx.bias_shape
+        if bias_shape is not None and needs[2]:
+            if bias_shape == g2.shape[1:]:
+                gb = g2.sum(axis=0)
+            else:
+                gb = sum_to_shape(g, bias_shape)
+        return gx, gw, gb
+
+
+class Mm(Addmm):
+    """linear without bias (node MmBackward0, as PyTorch names it)."""
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight^T + bias for input (..., in), weight (out, in), bias (out,)."""
+    if weight.ndim > 2 or weight.ndim == 0:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{weight.ndim}D")
+    in_features = weight.shape[-1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        rows = 1 if input.ndim <= 1 else input.numel() // max(input.shape[-1], 1)
+        cols = input.shape[-1] if input.ndim else 1
+        w_shape = f"{in_features}x{weight.shape[0]}" if weight.ndim == 2 else f"{in_features}x1"
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                           f"{w_shape})")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{type_name(input)} and {type_name(weight)}")
+    if bias is not None:
+        out_shape = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
+        if broadcast_shape(tuple(bias.shape), out_shape) != out_shape:
+            raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match "
+                               f"the existing size ({bias.shape[-1]}) at non-singleton "
+                               f"dimension {len(out_shape) - 1}.  Target sizes: "
+                               f"{list(out_shape)}.  Tensor sizes: {list(bias.shape)}")
+        return Addmm.apply(input, weight, bias)
+    return Mm.apply(input, weight, None)
+
+
+class Bilinear(ArrayFunction):
+    """y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]."""
+
+    @staticmethod
+    def forward(ctx, x1, x2, weight, bias):
+        xp = xp_of(x1._data)
+        out = xp.einsum("...i,oij,...j->...o", x1._data, weight._data, x2._data)
+        if bias is not None:
+            out = out + bias._data
+        ctx.save_for_backward(x1, x2, weight)
+        ctx.has_bias = bias is not None
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2, weight = ctx.saved_tensors
+        xp = xp_of(g)
+        a, b, w = x1._data, x2._data, weight._data
+        n = ctx.needs_input_grad
+        g1 = xp.einsum("...o,oij,...j->...i", g, w, b) if n[0] else None
+        g2 = xp.einsum("...o,oij,...i->...j", g, w, a) if n[1] else None
+        gw = xp.einsum("no,ni,nj->oij", g.reshape(-1, g.shape[-1]), a.reshape(-1, a.shape[-1]),
+                       b.reshape(-1, b.shape[-1])) if n[2] else None
+        gb = g.reshape(-1, g.shape[-1]).sum(axis=0) if ctx.has_bias and n[3] else None
+        return g1, g2, gw, gb
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """Bilinear map of input1 (..., in1) and input2 (..., in2) by weight (out, in1, in2)."""
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {weight.shape[2]}")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
+    return Bilinear.apply(input1, input2, weight, bias)
