@@ -15,6 +15,11 @@ from . import init, modules, parameter, utils
 from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict,
                       ParameterList, ReLU, Sequential, Sigmoid, Tanh)
 from .modules import LazyLinear
+from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
+                      BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d, ConvTranspose1d,
+                      ConvTranspose2d, CrossEntropyLoss, Dropout, Flatten, Hardtanh, HuberLoss,
+                      KLDivLoss, L1Loss, LeakyReLU, LogSoftmax, MaxPool1d, MaxPool2d, MSELoss,
+                      NLLLoss, ReLU6, SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Unflatten)
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
@@ -22,3 +27,5 @@ __all__ = ["init", "modules", "parameter", "utils", "Module", "Sequential", "Mod
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]
+
+__all__ += modules._LAYERS   # layers and losses (issue 4), imported above

@@ -6,7 +6,25 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .lazy import LazyModuleMixin
 from .linear import Identity, LazyLinear, Linear
 from .module import Module
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU6, SiLU, Softmax,
+                         Softmin, Softplus)
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d)
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
            "ParameterDict", "Identity", "Linear", "LazyLinear", "LazyModuleMixin", "ReLU",
            "Sigmoid", "Tanh"]
+
+# Layers and losses (issue 4).
+_LAYERS = ["Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU", "Softplus", "Softmin",
+           "Softmax", "LogSoftmax", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
+           "Dropout", "Flatten", "Unflatten", "L1Loss", "NLLLoss", "KLDivLoss", "MSELoss",
+           "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss",
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d"]
+__all__ += _LAYERS

@@ -1,0 +1,37 @@
+"""Dropout layers (`torch.nn.modules.dropout`): random zeroing in training, identity in eval.
+
+    drop = nn.Dropout(p=0.2)
+    drop(x)            # training: each element zeroed with prob 0.2, the rest scaled by 1/0.8
+    drop.eval()(x)     # eval: x itself
+"""
+from __future__ import annotations
+
+from ...ops.activation import dropout_f
+from ...tensor import Tensor
+from .module import Module
+
+__all__ = ["Dropout"]
+
+
+class _DropoutNd(Module):
+    """Arguments shared by the dropout layers: p in [0, 1], inplace."""
+
+    __constants__ = ["p", "inplace"]
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability p and scale the others by 1 / (1 - p) while
+    training; the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout_f(input, self.p, self.training, self.inplace)
