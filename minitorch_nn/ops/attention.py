@@ -1,0 +1,174 @@
+"""scaled_dot_product_attention: softmax(q k^T * scale + mask) @ v in one Function.
+
+Forward: scores = q @ k^T * scale, masked (a bool mask keeps True positions, a float mask is
+added, is_causal keeps the lower triangle), softmax over the keys (the fused Numba row kernel
+of kernels/cpu/activation.py on CPU float32/float64), optional dropout on the weights, then
+@ v. Rows whose every key is masked give zeros, as PyTorch's math path ("safe softmax") does.
+Backward reuses the saved attention weights:
+    grad_v = P^T @ g,  grad_P = g @ v^T,  grad_S = P * (grad_P - rowsum(grad_P * P)) * scale,
+    grad_q = grad_S @ k,  grad_k = grad_S^T @ q.
+Batch dims broadcast (summed back in backward); enable_gqa repeats key/value heads.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array, cpu_kernel, type_name
+from ._util import sum_to_shape, xp_of
+
+__all__: list[str] = []
+
+
+def _softmax_rows(xp, s):
+    """Softmax over the last axis; rows that are all -inf give zeros."""
+    rows = s.reshape(-1, s.shape[-1]) if s.size else s
+    kernel = cpu_kernel(s, "activation", "softmax_fwd") if s.size and s.shape[-1] else None
+    if kernel is not None:
+        rows = np.ascontiguousarray(rows)
+        out = np.empty(rows.shape, rows.dtype)
+        kernel(rows, out)
+        p = out.reshape(s.shape)
+    else:
+        m = s.max(axis=-1, keepdims=True) if s.size else s
+        e = xp.exp(s - xp.where(xp.isfinite(m), m, 0))
+        p = e / e.sum(axis=-1, keepdims=True)
+    if s.size:
+        dead = xp.isneginf(s).all(axis=-1, keepdims=True)
+        if bool(dead.any()):
+            p = xp.where(dead, 0, p)
+    return p
+
+
+class ScaledDotProductAttention(ArrayFunction):
+    @staticmethod
+    def forward(ctx, q, k, v, mask, dropout_p, scale, gqa_repeat):
+        xp = xp_of(q._data)
+        qa, ka, va = (compute_array(t._data) for t in (q, k, v))
+        if gqa_repeat > 1:
+            ka = xp.repeat(ka, gqa_repeat, axis=-3)
+            va = xp.repeat(va, gqa_repeat, axis=-3)
+        s = xp.matmul(qa, xp.swapaxes(ka, -1, -2)) * scale
+        if mask is not None:
+            m = mask._data
+            if m.dtype == np.bool_:
+                s = xp.where(m, s, -np.inf)
+            else:
+                s = s + compute_array(m)
+        p = _softmax_rows(xp, s)
+        drop = None
+        if dropout_p > 0.0:
+            from ..random import default_generator
+            from ..backends import backend_of
+            keep = default_generator._rng.random(p.shape) >= dropout_p
+            drop = backend_of(p).from_host(keep, q.device) * (1.0 / (1.0 - dropout_p)) \
+                if dropout_p < 1.0 else xp.zeros(p.shape, p.dtype)
+            pd = p * drop
+        else:
+            pd = p
+        out = xp.matmul(pd, va)
+        ctx.save_for_backward(q, k, v)
+        ctx.state = (p, drop, scale, gqa_repeat, None if mask is None else mask._data.shape,
+                     mask is not None and mask._data.dtype != np.bool_)
+        return _wrap(out.astype(q._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        q, k, v = ctx.saved_tensors
+        p, drop, scale, rep, mask_shape, float_mask = ctx.state
+        xp = xp_of(p)
+        qa, ka, va = (compute_array(t._data) for t in (q, k, v))
+        if rep > 1:
+            ka = xp.repeat(ka, rep, axis=-3)
+            va = xp.repeat(va, rep, axis=-3)
+        g = compute_array(g)
+        pd = p if drop is None else p * drop
+        gv = xp.matmul(xp.swapaxes(pd, -1, -2), g)
+        gpd = xp.matmul(g, xp.swapaxes(va, -1, -2))
+        gp = gpd if drop is None else gpd * drop
+        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
+        gmask = sum_to_shape(gs, mask_shape) if float_mask else None
+        gs = gs * scale
+        gq = xp.matmul(gs, ka)
+        gk = xp.matmul(xp.swapaxes(gs, -1, -2), qa)
+        if rep > 1:
+            gk = _fold_heads(gk, rep)
+            gv = _fold_heads(gv, rep)
+        return (_to(gq, q), _to(gk, k), _to(gv, v),
+                None if gmask is None else gmask, None, None, None)
+
+
+def _fold_heads(grad, rep):
+    """Sum the gradients of repeated key/value heads back onto the shared head."""
+    shape = grad.shape
+    heads = shape[-3] // rep
+    return grad.reshape(shape[:-3] + (heads, rep) + shape[-2:]).sum(axis=-3)
+
+
+def _to(grad, t: Tensor):
+    return sum_to_shape(grad, t._data.shape).astype(t._data.dtype, copy=False)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """Attention of query (..., L, E) over key (..., S, E) and value (..., S, Ev).
+
+    attn_mask: bool (True = attend) or float (added to the scores), broadcastable to
+    (..., L, S); is_causal masks keys after each query (upper-left aligned);
+    scale defaults to 1 / sqrt(E); dropout_p drops attention weights.
+    """
+    if not (query.dtype is key.dtype is value.dtype):
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
+                           f"query.dtype: {_c_name(query)} key.dtype: {_c_name(key)} and "
+                           f"value.dtype: {_c_name(value)} instead.")
+    if attn_mask is not None and is_causal:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                           "set when is_causal=True")
+    if attn_mask is not None and attn_mask.dtype.name != "bool" and \
+            attn_mask.dtype is not query.dtype and not attn_mask.is_floating_point():
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query "
+                           f"dtype, but got attn_mask.dtype: {_c_name(attn_mask)} and  "
+                           f"query.dtype: {_c_name(query)} instead.")
+    e = query.shape[-1]
+    if key.shape[-1] != e:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{_batch(query)}, {e}] but got: [{_batch(key)}, "
+                           f"{key.shape[-1]}].")
+    if value.shape[-2] != key.shape[-2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{_batch(query)}, {key.shape[-2]}] but got: [{_batch(value)}, "
+                           f"{value.shape[-2]}].")
+    rep = 1
+    if enable_gqa and query.ndim >= 3 and query.shape[-3] != key.shape[-3]:
+        if query.shape[-3] % key.shape[-3]:
+            raise RuntimeError("Number of heads in key and value must divide the number of "
+                               "heads in query")
+        rep = query.shape[-3] // key.shape[-3]
+    s_scale = 1.0 / math.sqrt(e) if scale is None else float(scale)
+    if is_causal:
+        from ..creation import ones
+        length, keys = query.shape[-2], key.shape[-2]
+        attn_mask = ones(length, keys, dtype=_bool(), device=query.device).tril()
+    return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
+                                           s_scale, rep)
+
+
+def _bool():
+    from .. import dtypes
+    return dtypes.bool
+
+
+def _batch(t: Tensor) -> int:
+    return int(np.prod(t.shape[:-2], dtype=np.int64)) if t.ndim > 2 else 1
+
+
+def _c_name(t: Tensor) -> str:
+    """The C type name PyTorch prints for a dtype here (float, double, long int, ...)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+            "bool": "bool"}.get(t.dtype.name, type_name(t))
