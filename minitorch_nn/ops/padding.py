@@ -1,0 +1,124 @@
+"""F.pad: constant (any number of dims, negative pads crop), reflect, replicate, circular.
+
+`pad` lists (before, after) pairs starting from the last dim, as in PyTorch. Constant padding
+copies the input into a filled array (backward slices the gradient back out). The other modes
+are gathers: each padded dim gets an index map (e.g. reflect: [2, 1, 0, 1, 2, 3, 2, 1] for size
+4 and pads (2, 2)); forward takes along it, backward scatter-adds along it. torch.constant_pad_nd
+exists at top level in PyTorch and is exported.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._util import xp_of
+
+__all__ = ["constant_pad_nd"]
+
+
+def _pairs(pad, ndim: int):
+    """[(dim, before, after)] for the dims `pad` covers (last dim first)."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{ndim}")
+    return [(ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+
+
+class ConstantPadNd(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, pad, value):
+        a = x._data
+        xp = xp_of(a)
+        pairs = _pairs(pad, a.ndim)
+        shape = list(a.shape)
+        src = [slice(None)] * a.ndim
+        dst = [slice(None)] * a.ndim
+        for dim, before, after in pairs:
+            size = a.shape[dim]
+            new = size + before + after
+            if new < 0:
+                raise RuntimeError(f"The input size {size}, plus negative padding {before} and "
+                                   f"{after} resulted in a negative output size, which is "
+                                   f"invalid. Check dimension {dim} of your input.")
+            shape[dim] = new
+            src[dim] = slice(max(-before, 0), size - max(-after, 0))
+            dst[dim] = slice(max(before, 0), new - max(after, 0))
+        out = xp.full(shape, value, a.dtype)
+        out[tuple(dst)] = a[tuple(src)]
+        ctx.slices = (a.shape, tuple(src), tuple(dst))
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, src, dst = ctx.slices
+        gx = xp_of(g).zeros(shape, g.dtype)
+        gx[src] = g[dst]
+        return gx, None, None
+
+
+def _index_map(size: int, before: int, after: int, mode: str):
+    return np.pad(np.arange(size), (before, after), mode={"reflect": "reflect",
+                                                          "replicate": "edge",
+                                                          "circular": "wrap"}[mode])
+
+
+class IndexPad(ArrayFunction):
+    """reflect / replicate / circular padding as a gather along each padded dim."""
+
+    @staticmethod
+    def forward(ctx, x, pairs, mode):
+        a = x._data
+        xp = xp_of(a)
+        maps = []
+        for dim, before, after in pairs:
+            idx = xp.asarray(_index_map(a.shape[dim], before, after, mode))
+            maps.append((dim, idx, a.shape[dim]))
+            a = xp.take(a, idx, axis=dim)
+        ctx.maps = maps
+        return _wrap(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = xp_of(g)
+        for dim, idx, size in reversed(ctx.maps):
+            moved = xp.moveaxis(g, dim, 0)
+            out = xp.zeros((size,) + moved.shape[1:], g.dtype)
+            xp.add.at(out, idx, moved)
+            g = xp.moveaxis(out, 0, dim)
+        return g, None, None
+
+
+def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
+    """torch.constant_pad_nd: pad (or crop, with negative values) with a constant."""
+    return ConstantPadNd.apply(input, tuple(pad), value)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """F.pad(input, pad, mode='constant', value=None)."""
+    if mode == "constant":
+        return ConstantPadNd.apply(input, tuple(pad), 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    pairs = _pairs(pad, input.ndim)
+    k = len(pairs)
+    if k > 3 or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError("Only 2D, 3D, 4D, 5D padding with non-constant padding are "
+                                  "supported for now")
+    for dim, before, after in pairs:
+        size = input.shape[dim]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise RuntimeError(f"Argument #{4 * k}: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({before}, "
+                               f"{after}) at dimension {dim} of input {list(input.shape)}")
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if min(before, after) < 0:
+            raise RuntimeError(f"negative padding is not supported in {mode} mode")
+    return IndexPad.apply(input, pairs, mode)
