@@ -4,7 +4,7 @@ A `Parameter` *is* a Tensor (a subclass sharing the storage and version counter 
 it was made from), so every op accepts it; assigning one to a Module attribute registers it.
 
     p = Parameter(torch.ones(2))     # requires_grad=True, even inside no_grad()
-    repr(p)                          # 'Parameter containing:\\ntensor([1., 1.], requires_grad=True)'
+    repr(p)    # 'Parameter containing:\\ntensor([1., 1.], requires_grad=True)'
 
 `UninitializedParameter` / `UninitializedBuffer` hold no data yet: their shape is unknown
 until `materialize(shape)` turns the *same object* into a Parameter / Tensor by changing its

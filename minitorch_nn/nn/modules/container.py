@@ -6,7 +6,7 @@ Module machinery (parameters(), state_dict(), .to(), hooks) sees everything insi
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())        # keys '0', '1'
     model[0], model[-1], model[1:]                            # a slice is a Sequential
     layers = nn.ModuleList([nn.Linear(3, 3) for _ in range(3)])
-    print(layers)   # ModuleList(\\n  (0-2): 3 x Linear(in_features=3, out_features=3, bias=True)\\n)
+    print(layers)   # ModuleList(\\n  (0-2): 3 x Linear(in_features=3, ...)\\n)
 """
 from __future__ import annotations
 
