@@ -26,6 +26,15 @@ _OPTIONAL = [   # families being written; each appears here once its module exis
     "minitorch_nn.ops.indexing",
     "minitorch_nn.ops.linalg",
     "minitorch_nn.ops.linalg_extra",
+    # nn ops: only the names PyTorch also has at top level are in their __all__
+    "minitorch_nn.ops.activation",
+    "minitorch_nn.ops.convolution",
+    "minitorch_nn.ops.pooling",
+    "minitorch_nn.ops.normalization",
+    "minitorch_nn.ops.embedding",
+    "minitorch_nn.ops.linear",
+    "minitorch_nn.ops.padding",
+    "minitorch_nn.ops.distance",
 ]
 
 
