@@ -161,7 +161,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+        return self._data.shape[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -226,7 +226,7 @@ class Tensor:
         strides = tuple(s // item for s in self._data.strides)
         if dim is None:
             return strides
-        return strides[_wrap_dim(dim, self._data.ndim)]
+        return strides[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def storage_offset(self) -> int:
         base = self._data.base if self._data.base is not None else self._data
@@ -553,6 +553,13 @@ def _register_with_autograd() -> None:
 
 
 _register_with_autograd()
+
+
+def _wrap_dim_of_shape(dim: int, ndim: int) -> int:
+    """size(dim) / stride(dim): like _wrap_dim, but a 0-d tensor has no dim at all."""
+    if ndim == 0 and isinstance(dim, int):
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
