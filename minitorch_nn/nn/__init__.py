@@ -11,7 +11,7 @@ See docs/modules.md for the Module system: registration, hooks, state_dict and c
 """
 from __future__ import annotations
 
-from . import init, modules, parameter, utils
+from . import functional, init, modules, parameter, utils
 from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict,
                       ParameterList, ReLU, Sequential, Sigmoid, Tanh)
 from .modules import LazyLinear
@@ -23,7 +23,7 @@ from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["init", "modules", "parameter", "utils", "Module", "Sequential", "ModuleList",
+__all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Sequential", "ModuleList",
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]

@@ -175,3 +175,19 @@ def test_dtype_mismatch_error():
     for T in (torch, mt):
         with pytest.raises(RuntimeError, match="expected scalar type|should be the same"):
             T.nn.Conv2d(2, 4, 3)(T.zeros(1, 2, 5, 5, dtype=T.float64))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("cls, args, kw, shape", [
+    ("Conv2d", (2, 3, 3), dict(padding=1), (2, 2, 5, 6)),
+    ("Conv2d", (2, 3, (3, 2)), dict(padding="same", dilation=(1, 2)), (1, 2, 5, 6)),
+    ("Conv2d", (2, 2, 3), dict(padding=(2, 1), stride=2), (2, 6, 5)),
+    ("Conv1d", (2, 3, 3), dict(padding=2), (2, 2, 7)),
+])
+def test_padding_modes(mode, cls, args, kw, shape):
+    check_layer(lambda T: getattr(T.nn, cls)(*args, padding_mode=mode, **kw), [_x(*shape)])
+
+
+def test_nn_functional_is_importable():
+    import minitorch_nn.nn.functional as F
+    assert mt.nn.functional is F and callable(F.conv2d)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import warnings
 
-from ...ops.activation import (elu, gelu, hardtanh, leaky_relu, log_softmax_f, silu,
-                               softmax_f, softmin_f, softplus)
 from ...tensor import Tensor
+from .. import functional as F
 from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU",
@@ -66,7 +65,7 @@ class Hardtanh(Module):
                                  f"({self.min_val})")
 
     def forward(self, input: Tensor) -> Tensor:
-        return hardtanh(input, self.min_val, self.max_val, self.inplace)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         inplace_str = ", inplace=True" if self.inplace else ""
@@ -94,7 +93,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return elu(input, self.alpha, self.inplace)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         inplace_str = ", inplace=True" if self.inplace else ""
@@ -111,7 +110,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
-        return gelu(input, approximate=self.approximate)
+        return F.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={repr(self.approximate)}"
@@ -127,7 +126,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return silu(input, inplace=self.inplace)
+        return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -144,7 +143,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return leaky_relu(input, self.negative_slope, self.inplace)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         inplace_str = ", inplace=True" if self.inplace else ""
@@ -162,7 +161,7 @@ class Softplus(Module):
         self.threshold = threshold
 
     def forward(self, input: Tensor) -> Tensor:
-        return softplus(input, self.beta, self.threshold)
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -190,7 +189,7 @@ class Softmin(_DimActivation):
     """softmax(-x) along `dim`."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return softmin_f(input, self.dim, _stacklevel=5)
+        return F.softmin(input, self.dim, _stacklevel=5)
 
 
 class Softmax(_DimActivation):
@@ -200,11 +199,11 @@ class Softmax(_DimActivation):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return softmax_f(input, self.dim, _stacklevel=5)
+        return F.softmax(input, self.dim, _stacklevel=5)
 
 
 class LogSoftmax(_DimActivation):
     """log(softmax(x)) along `dim`, computed stably (no log of a rounded-to-zero softmax)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return log_softmax_f(input, self.dim, _stacklevel=5)
+        return F.log_softmax(input, self.dim, _stacklevel=5)

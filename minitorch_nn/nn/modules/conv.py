@@ -2,7 +2,7 @@
 
 The class structure is PyTorch's: `_ConvNd` holds the hyper-parameters, the weight and bias
 and their initialisation; `_ConvTransposeNd` adds `output_size` handling; each concrete class
-only parses its arguments into tuples and calls the functional op (minitorch_nn.ops.convolution).
+only parses its arguments into tuples and calls the functional op (nn.functional).
 Lazy variants (LazyConv*) build on these classes, so attribute names must stay PyTorch's.
 
     conv = nn.Conv2d(1, 2, kernel_size=3, padding="same")
@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 
 from ...creation import empty
-from ...ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ...tensor import Tensor
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -132,7 +132,6 @@ class _ConvNd(Module):
 
     def _padded_input(self, input: Tensor) -> Tensor:
         """The input padded with `padding_mode` (reflect/replicate/circular) through F.pad."""
-        from .. import functional as F   # nn.functional is imported late: it imports modules
         return F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
 
 
@@ -152,10 +151,10 @@ class Conv1d(_ConvNd):
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         if self.padding_mode != "zeros":
-            return conv1d(self._padded_input(input), weight, bias, self.stride, _single(0),
-                          self.dilation, self.groups)
-        return conv1d(input, weight, bias, self.stride, self.padding, self.dilation,
-                      self.groups)
+            return F.conv1d(self._padded_input(input), weight, bias, self.stride, _single(0),
+                            self.dilation, self.groups)
+        return F.conv1d(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv_forward(input, self.weight, self.bias)
@@ -177,10 +176,10 @@ class Conv2d(_ConvNd):
 
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         if self.padding_mode != "zeros":
-            return conv2d(self._padded_input(input), weight, bias, self.stride, _pair(0),
-                          self.dilation, self.groups)
-        return conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
-                      self.groups)
+            return F.conv2d(self._padded_input(input), weight, bias, self.stride, _pair(0),
+                            self.dilation, self.groups)
+        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def forward(self, input: Tensor) -> Tensor:
         return self._conv_forward(input, self.weight, self.bias)
@@ -245,8 +244,8 @@ class ConvTranspose1d(_ConvTransposeNd):
             raise ValueError("Only `zeros` padding mode is supported for ConvTranspose1d")
         output_padding = self._output_padding(input, output_size, self.stride, self.padding,
                                               self.kernel_size, 1, self.dilation)
-        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                output_padding, self.groups, self.dilation)
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -268,5 +267,5 @@ class ConvTranspose2d(_ConvTransposeNd):
             raise ValueError("Only `zeros` padding mode is supported for ConvTranspose2d")
         output_padding = self._output_padding(input, output_size, self.stride, self.padding,
                                               self.kernel_size, 2, self.dilation)
-        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                output_padding, self.groups, self.dilation)
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)

@@ -6,8 +6,8 @@
 """
 from __future__ import annotations
 
-from ...ops.activation import dropout_f
 from ...tensor import Tensor
+from .. import functional as F
 from .module import Module
 
 __all__ = ["Dropout"]
@@ -34,4 +34,4 @@ class Dropout(_DropoutNd):
     training; the identity in eval mode."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout_f(input, self.p, self.training, self.inplace)
+        return F.dropout(input, self.p, self.training, self.inplace)

@@ -2,16 +2,15 @@
 
 Each module stores its arguments as given (PyTorch prints them that way: `MaxPool2d(
 kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)`) and calls the functional
-op of minitorch_nn.ops.pooling, which checks shapes and computes forward and backward.
+op of nn.functional, which checks shapes and computes forward and backward.
 
     pool = nn.MaxPool2d(2)
     pool(torch.ones(1, 3, 8, 8)).shape     # torch.Size([1, 3, 4, 4])
 """
 from __future__ import annotations
 
-from ...ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
-                            max_pool1d, max_pool2d)
 from ...tensor import Tensor
+from .. import functional as F
 from .module import Module
 from .utils import _single
 
@@ -45,8 +44,8 @@ class MaxPool1d(_MaxPoolNd):
     argmax positions (usable by MaxUnpool in PyTorch)."""
 
     def forward(self, input: Tensor):
-        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -56,8 +55,8 @@ class MaxPool2d(_MaxPoolNd):
     """
 
     def forward(self, input: Tensor):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
 class _AvgPoolNd(Module):
@@ -82,8 +81,8 @@ class AvgPool1d(_AvgPoolNd):
         self.count_include_pad = count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
-        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad)
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -104,8 +103,8 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
 
 
 class _AdaptiveAvgPoolNd(Module):
@@ -125,7 +124,7 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average-pool (N, C, L) input to length `output_size`."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return adaptive_avg_pool1d(input, self.output_size)
+        return F.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
@@ -135,4 +134,4 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return adaptive_avg_pool2d(input, self.output_size)
+        return F.adaptive_avg_pool2d(input, self.output_size)
