@@ -19,6 +19,8 @@ from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, dou
                      int16, int32, int64, is_complex, is_floating_point, long, promote_types,
                      result_type, set_default_dtype, short, uint8, can_cast)
 from .tensor import Size, Tensor
+from .legacy import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,
+                     FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 from . import optim, utils  # noqa: E402  (optimizers, data loading)

@@ -12,3 +12,11 @@ __all__ = ["backward", "grad", "Function", "ArrayFunction", "FunctionCtx",
            "is_grad_enabled", "inference_mode", "gradcheck", "Node", "graph"]
 
 from . import graph  # noqa: E402  (torch.autograd.graph.Node)
+
+
+def __getattr__(name):
+    """`autograd.Variable` lives with the legacy types (it needs the factories above us)."""
+    if name == "Variable":
+        from ..legacy import Variable
+        return Variable
+    raise AttributeError(f"module 'minitorch_nn.autograd' has no attribute '{name}'")
