@@ -1,0 +1,240 @@
+"""How the CUDA kernels are described, compiled and launched (shared by every family).
+
+Each family is a `<family>.cu` source with templated `__global__` kernels plus a
+`<family>.py` module holding a `Family` (the kernels' C signatures, written once) and the
+launcher functions, which have the names and arguments of the Numba kernels in kernels/cpu.
+
+The signature table drives everything that must agree with the C code:
+- CuPy: `RawModule(code, options, name_expressions=["relu_fwd<float>", ...])` compiled once
+  per family and cached; scalar arguments are cast to the exact C type before a launch.
+- The checks: arrays must be C-contiguous with the element type of their parameter.
+- The test suite: nvcc explicit instantiations, and the `extern "C"` wrappers that let the
+  CPU emulation (tests/cuda_emulation) call the same kernels with numpy arrays.
+
+A *runtime* performs launches. The default one uses CuPy and is created on first launch
+(CuPy is imported there, never at import time, so this package imports without CuPy). Tests
+install an emulated runtime with `set_runtime` to run the very same launcher code on the CPU.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Param", "Family", "set_runtime", "get_runtime", "source_of", "elementwise_config",
+           "row_config", "check_same_shape", "BLOCK", "ROW_BLOCK_MAX", "MAX_GRID_BLOCKS", "COMPILE_OPTIONS"]
+
+SOURCE_DIR = pathlib.Path(__file__).resolve().parent
+COMPILE_OPTIONS = ("--std=c++17",)
+
+BLOCK = 256              # threads per block of the elementwise kernels
+ROW_BLOCK_MAX = 512      # most threads per block of the row kernels (<= MT_MAX_BLOCK = 1024)
+MAX_GRID_BLOCKS = 65535  # grids are capped; the kernels' stride loops cover the rest
+
+CTYPE_OF_DTYPE = {"float32": "float", "float64": "double"}
+_NUMPY_OF_CTYPE = {"float": np.float32, "double": np.float64, "int": np.int32,
+                   "long long": np.int64, "unsigned long long": np.uint64,
+                   "unsigned char": np.uint8}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One kernel parameter: its C type as written in the table (`T` is the element type)."""
+
+    ctype: str
+    name: str
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.ctype.endswith("*")
+
+    @property
+    def is_const(self) -> bool:
+        return self.ctype.startswith("const ")
+
+    @property
+    def base(self) -> str:
+        """The type without `const` and `*`: "T", "long long", ..."""
+        return self.ctype.removeprefix("const ").rstrip("*").strip()
+
+    def concrete(self, elem: str) -> str:
+        """The C type with T replaced by `elem` ("const T*" -> "const float*")."""
+        return re.sub(r"\bT\b", elem, self.ctype)
+
+    def numpy_type(self, elem: str):
+        """The numpy scalar type of this parameter (or of what it points to)."""
+        base = elem if self.base == "T" else self.base
+        return _NUMPY_OF_CTYPE[base]
+
+
+_DECL = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+
+
+def _parse_params(text: str) -> tuple[Param, ...]:
+    params = []
+    for piece in text.split(","):
+        match = re.fullmatch(r"\s*(.+?[\s*])(\w+)\s*", piece)
+        if match is None:
+            raise ValueError(f"cannot parse kernel parameter {piece!r}")
+        params.append(Param(" ".join(match.group(1).split()).replace(" *", "*"), match.group(2)))
+    return tuple(params)
+
+
+class Family:
+    """The kernels of one `<family>.cu`: C signatures, element types, and `launch`.
+
+    `declarations` holds one C-like prototype per line, T standing for the element type:
+
+        relu_fwd(const T* x, T* out, long long n)
+    """
+
+    def __init__(self, name: str, declarations: str, dtypes: tuple[str, ...] = ("float", "double")):
+        self.name = name
+        self.dtypes = dtypes
+        self.signatures: dict[str, tuple[Param, ...]] = {}
+        for line in declarations.strip().splitlines():
+            match = _DECL.match(line)
+            if match is None:
+                raise ValueError(f"{name}: cannot parse kernel declaration {line!r}")
+            self.signatures[match.group(1)] = _parse_params(match.group(2))
+
+    def name_expressions(self) -> list[str]:
+        """Every template instance CuPy must compile: "relu_fwd<float>", ..."""
+        return [f"{k}<{t}>" for k in self.signatures for t in self.dtypes]
+
+    def launch(self, kernel: str, grid: tuple, block: tuple, *args) -> None:
+        """kernel<<<grid, block>>>(*args), after checking and casting the arguments.
+
+        An empty grid is a no-op (CUDA rejects it; there is nothing to compute).
+        """
+        params = self.signatures[kernel]
+        if len(args) != len(params):
+            raise TypeError(f"{self.name}.{kernel} takes {len(params)} arguments "
+                            f"({', '.join(p.name for p in params)}), got {len(args)}")
+        grid, block = _dims(grid), _dims(block)
+        if 0 in grid:
+            return
+        elem = self._element_type(kernel, params, args)
+        cast = [_checked(self.name, kernel, p, a, elem) for p, a in zip(params, args)]
+        get_runtime().launch(self, kernel, elem, grid, block, cast)
+
+    def _element_type(self, kernel: str, params, args) -> str:
+        """The C element type T, read from the first array given for a T* parameter."""
+        for p, a in zip(params, args):
+            if p.is_pointer and p.base == "T":
+                elem = CTYPE_OF_DTYPE.get(np.dtype(a.dtype).name)
+                if elem is None or elem not in self.dtypes:
+                    raise TypeError(f"{self.name}.{kernel}: {p.name} has dtype {a.dtype}, "
+                                    f"expected one of {self.dtypes}")
+                return elem
+        return self.dtypes[0]
+
+
+def _dims(value) -> tuple[int, int, int]:
+    dims = tuple(int(v) for v in (value if isinstance(value, tuple) else (value,)))
+    return dims + (1,) * (3 - len(dims))
+
+
+def _checked(family: str, kernel: str, param: Param, value, elem: str):
+    """An array checked against its pointer parameter, or a scalar cast to its C type."""
+    want = param.numpy_type(elem)
+    if not param.is_pointer:
+        return want(value)
+    if np.dtype(value.dtype) != np.dtype(want):
+        raise TypeError(f"{family}.{kernel}: {param.name} must have dtype "
+                        f"{np.dtype(want).name}, got {value.dtype}")
+    if not value.flags.c_contiguous:
+        raise ValueError(f"{family}.{kernel}: {param.name} must be C-contiguous "
+                         f"(got strides {value.strides}); pass xp.ascontiguousarray(...)")
+    return value
+
+
+def check_same_shape(kernel: str, *arrays, flat: bool = False) -> None:
+    """ValueError unless the arrays have one shape (one size when `flat`)."""
+    first = arrays[0]
+    for a in arrays[1:]:
+        same = a.size == first.size if flat else a.shape == first.shape
+        if not same:
+            what = "size" if flat else "shape"
+            raise ValueError(f"{kernel}: arrays must have the same {what}, got "
+                             f"{first.shape} and {a.shape}")
+
+
+# ------------------------------------------------------------------ launch configurations
+def elementwise_config(n: int, block: int | None = None) -> tuple[tuple, tuple]:
+    """(grid, block) for a grid-stride loop over n elements."""
+    block = BLOCK if block is None else block
+    blocks = min((n + block - 1) // block, MAX_GRID_BLOCKS)
+    return (blocks,), (block,)
+
+
+def row_config(rows: int, cols: int) -> tuple[tuple, tuple]:
+    """(grid, block) for one block per row: a power of two threads, 32 to ROW_BLOCK_MAX."""
+    threads = 32
+    while threads < cols and threads < ROW_BLOCK_MAX:
+        threads *= 2
+    return (min(rows, MAX_GRID_BLOCKS),), (min(threads, ROW_BLOCK_MAX),)
+
+
+# ------------------------------------------------------------------ sources and runtimes
+_INCLUDE_COMMON = '#include "common.cuh"'
+
+
+def source_of(family: str) -> str:
+    """`<family>.cu` with common.cuh pasted in place of its #include.
+
+    NVRTC could find the header with -I, but CuPy's kernel cache keys on the code string
+    only: inlining makes an edit of common.cuh recompile every family.
+    """
+    text = (SOURCE_DIR / f"{family}.cu").read_text()
+    common = (SOURCE_DIR / "common.cuh").read_text()
+    if _INCLUDE_COMMON not in text:
+        raise ValueError(f"{family}.cu must include common.cuh")
+    return text.replace(_INCLUDE_COMMON, common, 1)
+
+
+class CupyRuntime:
+    """Launches through CuPy: one RawModule per family, compiled on first use and cached."""
+
+    def __init__(self):
+        import cupy   # only here: the package imports without CuPy
+        self._cupy = cupy
+        self._modules: dict[str, object] = {}
+        self._functions: dict[tuple[str, str, str], object] = {}
+
+    def function(self, family: Family, kernel: str, elem: str):
+        key = (family.name, kernel, elem)
+        fn = self._functions.get(key)
+        if fn is None:
+            module = self._modules.get(family.name)
+            if module is None:
+                module = self._cupy.RawModule(code=source_of(family.name),
+                                              options=COMPILE_OPTIONS,
+                                              name_expressions=family.name_expressions())
+                self._modules[family.name] = module
+            fn = module.get_function(f"{kernel}<{elem}>")
+            self._functions[key] = fn
+        return fn
+
+    def launch(self, family: Family, kernel: str, elem: str, grid, block, args) -> None:
+        self.function(family, kernel, elem)(grid, block, tuple(args))
+
+
+_runtime = None
+
+
+def get_runtime():
+    """The runtime in use (a CupyRuntime unless a test installed another)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = CupyRuntime()
+    return _runtime
+
+
+def set_runtime(runtime):
+    """Install `runtime` (None: back to CuPy on next launch); returns the previous one."""
+    global _runtime
+    previous, _runtime = _runtime, runtime
+    return previous

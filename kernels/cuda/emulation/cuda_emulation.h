@@ -1,0 +1,250 @@
+// CUDA built-ins for running kernels/cuda/*.cu on the CPU, compiled by g++ as C++20.
+//
+// Included by common.cuh only when MINITORCH_CUDA_EMULATION is defined (never under nvcc or
+// NVRTC). It lets the test suite execute the real kernel sources on a machine without a GPU:
+//
+// - A launch `mt_emu::launch(grid, block, kernel, args...)` starts one std::thread per thread
+//   of a block. Those threads run the blocks of the grid one after another (x fastest, then
+//   y, then z), each thread keeping its threadIdx; blockIdx, blockDim and gridDim are
+//   thread_local variables set before the kernel body runs.
+// - __syncthreads() is a real barrier among the threads of the block. A block whose threads
+//   do not all reach the same __syncthreads (some returned, others wait: undefined behaviour
+//   on a GPU, usually a hang) stops the launch with an error instead of hanging.
+// - __shared__ is `static`: one copy per kernel (per template instance), shared by the
+//   threads of the block that is running. Blocks run one at a time, so this is per block.
+//   Dynamic shared memory (extern __shared__) is not supported: kernels use fixed sizes.
+// - atomicAdd / atomicMax / atomicCAS / atomicExch go through std::atomic_ref.
+// - Math: the C functions of <cmath> (expf, logf, erff, ...), plus rsqrtf, __expf, __logf,
+//   __int_as_float, __longlong_as_double and __ldg.
+// - Warp intrinsics (__shfl_*, __ballot_sync, warp-synchronous code) are NOT emulated:
+//   kernels that need them must be listed as compile-only (docs/kernels.md).
+//
+// Launch errors (bad configuration, divergent __syncthreads, a C++ exception in a kernel)
+// make launch() return non-zero; mt_emu::last_error() holds the message.
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+// ------------------------------------------------------------------ qualifiers
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static
+#define __launch_bounds__(...)
+
+// ------------------------------------------------------------------ built-in variables
+struct uint3 {
+    unsigned x, y, z;
+};
+
+struct dim3 {
+    unsigned x, y, z;
+    constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+};
+
+inline thread_local uint3 threadIdx{0, 0, 0};
+inline thread_local uint3 blockIdx{0, 0, 0};
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
+
+namespace mt_emu {
+
+// Thrown in the threads of a block whose barrier was broken by an error in another thread.
+struct BrokenBarrier : std::exception {
+    const char* what() const noexcept override { return "barrier broken"; }
+};
+
+// The barrier of one block. `sync()` is __syncthreads; `finish_block()` is what each thread
+// calls when it returns from the kernel, so that no thread starts the next block (and
+// overwrites the shared `static` buffers) while others still run this one. Mixing the two in
+// one phase means the block's threads diverged around a __syncthreads: that is an error.
+class BlockBarrier {
+  public:
+    explicit BlockBarrier(unsigned threads) : threads_(threads) {}
+
+    void sync() { wait_phase(synced_, finished_, "__syncthreads"); }
+    void finish_block() { wait_phase(finished_, synced_, "the end of the kernel"); }
+
+    // Releases every waiting thread with BrokenBarrier (after an error elsewhere).
+    void breakdown(const std::string& message) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        break_locked(message);
+    }
+
+    std::string error() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return error_;
+    }
+
+  private:
+    void wait_phase(unsigned& mine, unsigned& other, const char* where) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (broken_) throw BrokenBarrier();
+        if (other > 0) {
+            break_locked(std::string("divergent __syncthreads: a thread reached ") + where +
+                         " while others of its block were at another barrier");
+            throw BrokenBarrier();
+        }
+        unsigned generation = generation_;
+        if (++mine == threads_) {
+            mine = 0;
+            ++generation_;
+            cv_.notify_all();
+            return;
+        }
+        cv_.wait(lock, [&] { return generation_ != generation || broken_; });
+        if (broken_) throw BrokenBarrier();
+    }
+
+    void break_locked(const std::string& message) {
+        if (!broken_) error_ = message;
+        broken_ = true;
+        cv_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    unsigned threads_;
+    unsigned synced_ = 0;     // threads waiting at __syncthreads in this phase
+    unsigned finished_ = 0;   // threads done with the current block
+    unsigned long long generation_ = 0;
+    bool broken_ = false;
+    std::string error_;
+};
+
+inline thread_local BlockBarrier* current_barrier = nullptr;
+
+inline std::string& last_error() {
+    static std::string message;
+    return message;
+}
+
+// One launch at a time: `static` shared buffers belong to the block that is running.
+inline std::mutex& launch_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+inline std::string check_config(dim3 grid, dim3 block) {
+    unsigned long long threads = 1ULL * block.x * block.y * block.z;
+    if (grid.x == 0 || grid.y == 0 || grid.z == 0 || threads == 0)
+        return "invalid configuration: a grid or block dimension is 0";
+    if (threads > 1024 || block.z > 64)
+        return "invalid configuration: more than 1024 threads per block (or block.z > 64)";
+    if (grid.y > 65535 || grid.z > 65535)
+        return "invalid configuration: grid.y and grid.z must be at most 65535";
+    return "";
+}
+
+// Runs kernel<<<grid, block>>>(args...) on the CPU; returns 0, or 1 with last_error() set.
+// The argument types must be exactly the kernel's parameter types: the signature table that
+// generated the caller is checked against the kernel's declaration here, at compile time.
+template <class... Params, class... Args>
+int launch(dim3 grid, dim3 block, void (*kernel)(Params...), Args... args) {
+    static_assert(std::is_same_v<std::tuple<Params...>, std::tuple<Args...>>,
+                  "the signature table disagrees with the kernel's parameter types");
+    std::lock_guard<std::mutex> serial(launch_mutex());
+    last_error() = check_config(grid, block);
+    if (!last_error().empty()) return 1;
+    const unsigned threads = block.x * block.y * block.z;
+    BlockBarrier barrier(threads);
+
+    auto run_thread = [&](unsigned t) {
+        threadIdx = uint3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+        blockDim = block;
+        gridDim = grid;
+        current_barrier = &barrier;
+        try {
+            for (unsigned z = 0; z < grid.z; ++z)
+                for (unsigned y = 0; y < grid.y; ++y)
+                    for (unsigned x = 0; x < grid.x; ++x) {
+                        blockIdx = uint3{x, y, z};
+                        kernel(args...);
+                        barrier.finish_block();
+                    }
+        } catch (const BrokenBarrier&) {
+            // another thread recorded the error
+        } catch (const std::exception& e) {
+            barrier.breakdown(std::string("exception in kernel: ") + e.what());
+        }
+        current_barrier = nullptr;
+    };
+
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    try {
+        for (unsigned t = 0; t < threads; ++t) pool.emplace_back(run_thread, t);
+    } catch (const std::system_error& e) {
+        barrier.breakdown(std::string("could not start the block's threads: ") + e.what());
+    }
+    for (auto& th : pool) th.join();
+    last_error() = barrier.error();
+    return last_error().empty() ? 0 : 1;
+}
+
+}  // namespace mt_emu
+
+// ------------------------------------------------------------------ intrinsics
+inline void __syncthreads() { mt_emu::current_barrier->sync(); }
+
+template <class T>
+inline T atomicAdd(T* address, T value) {
+    return std::atomic_ref<T>(*address).fetch_add(value);
+}
+
+template <class T>
+inline T atomicExch(T* address, T value) {
+    return std::atomic_ref<T>(*address).exchange(value);
+}
+
+template <class T>
+inline T atomicCAS(T* address, T compare, T value) {
+    std::atomic_ref<T>(*address).compare_exchange_strong(compare, value);
+    return compare;   // the old value, whether or not the exchange happened
+}
+
+template <class T>
+inline T atomicMax(T* address, T value) {
+    std::atomic_ref<T> ref(*address);
+    T old = ref.load();
+    while (old < value && !ref.compare_exchange_weak(old, value)) {
+    }
+    return old;
+}
+
+template <class T>
+inline T atomicMin(T* address, T value) {
+    std::atomic_ref<T> ref(*address);
+    T old = ref.load();
+    while (value < old && !ref.compare_exchange_weak(old, value)) {
+    }
+    return old;
+}
+
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float __int_as_float(int bits) { return std::bit_cast<float>(bits); }
+inline int __float_as_int(float value) { return std::bit_cast<int>(value); }
+inline double __longlong_as_double(long long bits) { return std::bit_cast<double>(bits); }
+inline long long __double_as_longlong(double value) { return std::bit_cast<long long>(value); }
+
+template <class T>
+inline T __ldg(const T* address) {
+    return *address;
+}

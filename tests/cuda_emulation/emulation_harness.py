@@ -1,0 +1,242 @@
+"""Run the CUDA kernels of kernels/cuda on the CPU, and compile-check them with nvcc.
+
+Emulation: each `<family>.cu` is compiled by g++ as C++20 with MINITORCH_CUDA_EMULATION
+defined (kernels/cuda/emulation/cuda_emulation.h supplies threadIdx, __syncthreads,
+__shared__, atomics ... on std::thread), together with generated `extern "C"` wrappers, one
+per kernel and element type, made from the family's signature table (`KERNELS` in
+kernels/cuda/<family>.py). The shared library is cached by a hash of everything that went
+into it. `EmulatedRuntime` plugs into kernels/cuda/_launch.py (`set_runtime`), so the
+launcher functions themselves (grid sizes, argument casts, checks) run with numpy arrays.
+
+Every array argument is copied into a buffer with guard bytes on both sides; after the
+launch the guards must be intact (no write out of bounds) and `const` arrays unchanged.
+
+nvcc: `nvcc_check` compiles each family for the supported architectures, with explicit
+instantiations of every kernel from the same table.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from minitorch_nn.kernels.cuda import _launch
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CUDA_DIR = ROOT / "kernels" / "cuda"
+CACHE_DIR = pathlib.Path(tempfile.gettempdir()) / "minitorch_cuda_emulation"
+GXX_FLAGS = ("-x", "c++", "-std=c++20", "-O1", "-pthread", "-DMINITORCH_CUDA_EMULATION",
+             "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror")
+NVCC_ARCHS = ("80", "90")
+NVCC_FLAGS = ("-std=c++17", "--Werror", "all-warnings", "-c")
+GUARD = 64            # guard bytes on each side of every array
+GUARD_BYTE = 0xA5
+
+_CTYPES = {"int": ctypes.c_int, "long long": ctypes.c_longlong,
+           "unsigned long long": ctypes.c_ulonglong, "float": ctypes.c_float,
+           "double": ctypes.c_double}
+
+
+def families() -> list[str]:
+    """The kernel families: one per kernels/cuda/*.cu."""
+    return sorted(p.stem for p in CUDA_DIR.glob("*.cu"))
+
+
+def family(name: str) -> _launch.Family:
+    """The Family (signature table) of kernels/cuda/<name>.py."""
+    return importlib.import_module(f"minitorch_nn.kernels.cuda.{name}").KERNELS
+
+
+def _inputs_hash(*texts: str) -> str:
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+    for path in sorted(CUDA_DIR.rglob("*.cuh")) + sorted(CUDA_DIR.rglob("*.h")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+# ------------------------------------------------------------------ g++ emulation build
+def wrapper_source(fam: _launch.Family) -> str:
+    """The C++ translation unit: the family's source plus one extern "C" wrapper per kernel."""
+    lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', "",
+             'extern "C" const char* mt_emu_error() { return mt_emu::last_error().c_str(); }']
+    for kernel, params in fam.signatures.items():
+        for elem in fam.dtypes:
+            decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
+            names = ", ".join(p.name for p in params)
+            lines += ["", f'extern "C" int emu_{kernel}_{elem}(unsigned gx, unsigned gy, '
+                          f"unsigned gz, unsigned bx, unsigned by, unsigned bz, {decl}) {{",
+                      f"    return mt_emu::launch(dim3(gx, gy, gz), dim3(bx, by, bz), "
+                      f"&{kernel}<{elem}>, {names});", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def build(name: str) -> pathlib.Path:
+    """The emulation shared library of family `name` (compiled once per content hash)."""
+    fam = family(name)
+    source = wrapper_source(fam)
+    cu_text = (CUDA_DIR / f"{name}.cu").read_text()
+    key = _inputs_hash(source, cu_text, " ".join(GXX_FLAGS))
+    target = CACHE_DIR / f"{name}-{key}.so"
+    if target.exists():
+        return target
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        cpp = pathlib.Path(tmp) / f"{name}_emulation.cpp"
+        cpp.write_text(source)
+        out = pathlib.Path(tmp) / "lib.so"
+        result = subprocess.run(["g++", *GXX_FLAGS, str(cpp), "-o", str(out)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"g++ failed to build the emulation of {name}.cu:\n"
+                               f"{result.stderr[-6000:]}")
+        os.replace(out, target)   # atomic: concurrent builders never see half a file
+    return target
+
+
+def build_all(names: list[str] | None = None) -> dict[str, pathlib.Path | Exception]:
+    """Build every family in parallel; a failed build is returned as its exception."""
+    names = families() if names is None else names
+
+    def one(n):
+        try:
+            return build(n)
+        except Exception as exc:   # reported by the test of that family
+            return exc
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return dict(zip(names, pool.map(one, names)))
+
+
+class LaunchError(RuntimeError):
+    """The emulator refused or aborted a launch (bad configuration, divergent barrier)."""
+
+
+class EmulatedRuntime:
+    """A `_launch` runtime that runs kernels on the CPU through the emulation libraries."""
+
+    def __init__(self, libraries: dict[str, pathlib.Path]):
+        self._paths = libraries
+        self._libs: dict[str, ctypes.CDLL] = {}
+        self._functions: dict[tuple[str, str, str], object] = {}
+        self.launches: list[tuple[str, str, tuple, tuple]] = []   # (family, kernel, grid, block)
+
+    def _function(self, fam: _launch.Family, kernel: str, elem: str):
+        key = (fam.name, kernel, elem)
+        fn = self._functions.get(key)
+        if fn is None:
+            lib = self._libs.get(fam.name)
+            if lib is None:
+                lib = self._libs[fam.name] = ctypes.CDLL(str(self._paths[fam.name]))
+                lib.mt_emu_error.restype = ctypes.c_char_p
+            fn = getattr(lib, f"emu_{kernel}_{elem}")
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_uint] * 6 + [
+                ctypes.c_void_p if p.is_pointer else _CTYPES[p.concrete(elem)]
+                for p in fam.signatures[kernel]]
+            self._functions[key] = fn
+        return fn
+
+    def launch(self, fam, kernel, elem, grid, block, args) -> None:
+        fn = self._function(fam, kernel, elem)
+        params = fam.signatures[kernel]
+        guarded: dict[tuple[int, int], _Guarded] = {}
+        c_args = []
+        for p, a in zip(params, args):
+            if not p.is_pointer:
+                c_args.append(a.item())
+                continue
+            key = (a.__array_interface__["data"][0], a.nbytes)
+            g = guarded.get(key)
+            if g is None:
+                g = guarded[key] = _Guarded(a)
+            g.writable |= not p.is_const
+            c_args.append(g.pointer)
+        self.launches.append((fam.name, kernel, grid, block))
+        if fn(*grid, *block, *c_args) != 0:
+            raise LaunchError(self._error(fam, kernel, elem, grid, block))
+        for g in guarded.values():
+            g.finish(f"{fam.name}.{kernel}<{elem}>")
+
+    def _error(self, fam, kernel, elem, grid, block) -> str:
+        message = self._libs[fam.name].mt_emu_error().decode()
+        return f"{fam.name}.{kernel}<{elem}> grid={grid} block={block}: {message}"
+
+
+class _Guarded:
+    """A copy of an array between guard bytes; `finish` checks them and copies back."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+        self.writable = False
+        body = array.reshape(-1).view(np.uint8)
+        self.buffer = np.full(body.size + 2 * GUARD, GUARD_BYTE, np.uint8)
+        self.buffer[GUARD:GUARD + body.size] = body
+        self.original = body.copy()
+        self.pointer = self.buffer.ctypes.data + GUARD
+
+    def finish(self, where: str) -> None:
+        n = self.original.size
+        if (self.buffer[:GUARD] != GUARD_BYTE).any() or \
+                (self.buffer[GUARD + n:] != GUARD_BYTE).any():
+            raise AssertionError(f"{where} wrote outside an array of shape {self.array.shape}")
+        body = self.buffer[GUARD:GUARD + n]
+        if not self.writable:
+            if (body != self.original).any():
+                raise AssertionError(f"{where} changed a const array of shape "
+                                     f"{self.array.shape}")
+            return
+        self.array.reshape(-1).view(np.uint8)[:] = body
+
+
+# ------------------------------------------------------------------ nvcc compile check
+def nvcc_path() -> str | None:
+    return shutil.which("nvcc")
+
+
+def instantiation_source(fam: _launch.Family) -> str:
+    """The family's source plus an explicit instantiation of every kernel in the table."""
+    lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', ""]
+    for kernel, params in fam.signatures.items():
+        for elem in fam.dtypes:
+            decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
+            lines.append(f"template __global__ void {kernel}<{elem}>({decl});")
+    return "\n".join(lines) + "\n"
+
+
+def nvcc_check(name: str, archs=NVCC_ARCHS) -> tuple[bool, str]:
+    """(compiled, log) for nvcc on family `name` for `archs`; successes are cached."""
+    source = instantiation_source(family(name))
+    cu_text = (CUDA_DIR / f"{name}.cu").read_text()
+    flags = list(NVCC_FLAGS)
+    for arch in archs:
+        flags += ["-gencode", f"arch=compute_{arch},code=sm_{arch}"]
+    key = _inputs_hash(source, cu_text, " ".join(flags))
+    marker = CACHE_DIR / f"nvcc-{name}-{key}.ok"
+    if marker.exists():
+        return True, "cached"
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        tu = pathlib.Path(tmp) / f"{name}_instances.cu"
+        tu.write_text(source)
+        result = subprocess.run([nvcc_path(), *flags, str(tu), "-o", str(tu.with_suffix(".o"))],
+                                capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    if result.returncode == 0:
+        marker.write_text(log)
+    return result.returncode == 0, log
+
+
+def nvcc_check_all(names: list[str] | None = None) -> dict[str, tuple[bool, str]]:
+    names = families() if names is None else names
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return dict(zip(names, pool.map(nvcc_check, names)))
