@@ -257,3 +257,23 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     # PyTorch gives UninitializedBuffer no __deepcopy__: copying one raises ValueError.
     __deepcopy__ = _blocked("__deepcopy__")
 
+
+def _stays_uninitialized(name: str):
+    """A cast/move of an UninitializedBuffer that returns an UninitializedBuffer (as PyTorch),
+    so `lazy_module.double()` before the first call keeps its buffers lazy."""
+    def method(self, *args, **kwargs):
+        out = getattr(_share(Tensor, self), name)(*args, **kwargs)
+        if out._data is self._data:
+            return self
+        result = _share(UninitializedBuffer, out)
+        result._requires_grad = self._requires_grad
+        result._is_buffer = True
+        return result
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("half", "float", "double", "char", "short", "int", "long", "cuda", "cpu", "to"):
+    setattr(UninitializedBuffer, _name, _stays_uninitialized(_name))
+
