@@ -15,6 +15,7 @@ from . import functional, init, modules, parameter, utils
 from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, ParameterDict,
                       ParameterList, ReLU, Sequential, Sigmoid, Tanh)
 from .modules import LazyLinear
+from .modules import LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d
 from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                       BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d, ConvTranspose1d,
                       ConvTranspose2d, CrossEntropyLoss, Dropout, Flatten, Hardtanh, HuberLoss,
@@ -27,5 +28,6 @@ __all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Seq
            "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]
+__all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d"]
 
 __all__ += modules._LAYERS   # layers and losses (issue 4), imported above
