@@ -516,8 +516,9 @@ class BinaryCrossEntropy(ArrayFunction):
             raise RuntimeError("all elements of input should be between 0 and 1")
         if bool(((t < 0) | (t > 1)).any()):
             raise RuntimeError("all elements of target should be between 0 and 1")
-        log_x = xp.maximum(xp.log(x), -100.0)
-        log_1mx = xp.maximum(xp.log1p(-x), -100.0)
+        with np.errstate(divide="ignore"):   # log(0) = -inf, clamped to -100 as PyTorch
+            log_x = xp.maximum(xp.log(x), -100.0)
+            log_1mx = xp.maximum(xp.log1p(-x), -100.0)
         loss = -(t * log_x + (1.0 - t) * log_1mx)
         w = None
         if weight is not None:
