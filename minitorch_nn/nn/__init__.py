@@ -17,15 +17,17 @@ from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, Paramete
 from .modules import LazyLinear
 from .modules import LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d
 from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
-                      BCELoss, BCEWithLogitsLoss, Conv1d, Conv2d, ConvTranspose1d,
-                      ConvTranspose2d, CrossEntropyLoss, Dropout, Flatten, Hardtanh, HuberLoss,
-                      KLDivLoss, L1Loss, LeakyReLU, LogSoftmax, MaxPool1d, MaxPool2d, MSELoss,
-                      NLLLoss, ReLU6, SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Unflatten)
+                      BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss, BCEWithLogitsLoss,
+                      Bilinear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
+                      CrossEntropyLoss, Dropout, Embedding, Flatten, GroupNorm, Hardtanh,
+                      HuberLoss, KLDivLoss, L1Loss, LayerNorm, LeakyReLU, LogSoftmax, MaxPool1d,
+                      MaxPool2d, MSELoss, NLLLoss, ReLU6, SiLU, SmoothL1Loss, Softmax, Softmin,
+                      Softplus, Unflatten)
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Sequential", "ModuleList",
-           "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
+__all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Sequential",
+           "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]
 __all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d"]
