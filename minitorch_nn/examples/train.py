@@ -110,7 +110,7 @@ def _parse(argv):
     p.add_argument("--mnist", metavar="DIR", help="train on MNIST IDX files from DIR")
     p.add_argument("--epochs", type=int, default=None, help="default 15 (digits), 3 (MNIST)")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", default=os.path.join("checkpoints", "digits_cnn.pt"))
