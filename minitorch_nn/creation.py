@@ -248,10 +248,47 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         if dtype.kind == 1:
             host = _trunc(start) + np.arange(n, dtype=np.int64) * _trunc(step)
         else:
-            acc = np.float32 if dtype.itemsize < 4 else np.float64   # PyTorch's acc_type
-            host = acc(start) + np.arange(n, dtype=acc) * acc(step)
+            host = _arange_floats(float(start), float(step), n, dtype)
     arr = _backend(device).from_host(host.astype(dtype.np), to_device(device))
     return _finish(arr, requires_grad)
+
+
+_SIMD_BYTES = 32   # PyTorch's CPU kernels fill AVX2 vectors: 8 floats, 4 doubles, 16 halves
+
+
+def _arange_floats(start: float, step: float, n: int, dtype) -> np.ndarray:
+    """Float arange values exactly as PyTorch's CPU kernel rounds them.
+
+    The kernel fills pairs of SIMD vectors: each vector's first value is `start + k * step`
+    (a fused multiply-add, rounded to the dtype) and its lanes add `j * step` to that; the
+    elements after the last full pair are `start + i * step`. The accumulation type is double
+    for float32/float64 and float for float16/bfloat16; a wider numpy type emulates the FMA.
+    (Beyond 32768 elements PyTorch splits the work across threads; values may then differ in
+    the last bit.)
+    """
+    out_type = dtype.np.type
+    if dtype.itemsize <= 2:
+        start, step = np.float32(start), np.float32(step)
+
+        def fused(first, i):
+            return (np.float64(first) + np.float64(step) * i).astype(np.float32)
+        lane = fused
+    else:
+        def fused(first, i):
+            return np.longdouble(first) + np.longdouble(step) * i
+        if dtype.itemsize == 4:
+            def lane(first, j):
+                return np.float64(first) + np.float64(step) * j   # not fused in the kernel
+        else:
+            lane = fused
+    width = _SIMD_BYTES // dtype.itemsize
+    idx = np.arange(n)
+    vectorized = n // (2 * width) * (2 * width)
+    chunk, j = np.divmod(idx[:vectorized], width)
+    firsts = fused(start, chunk * width).astype(out_type)
+    head = lane(firsts.astype(np.float64), j).astype(out_type)
+    tail = fused(start, idx[vectorized:]).astype(out_type)
+    return np.concatenate([head, tail])
 
 
 def _dt_legacy(d) -> str:
