@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Param", "Family", "set_runtime", "get_runtime", "source_of", "elementwise_config",
-           "row_config", "check_same_shape", "BLOCK", "ROW_BLOCK_MAX", "MAX_GRID_BLOCKS", "COMPILE_OPTIONS"]
+           "row_config", "check_same_shape", "BLOCK", "ROW_BLOCK_MAX", "MAX_GRID_BLOCKS",
+           "COMPILE_OPTIONS"]
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parent
 COMPILE_OPTIONS = ("--std=c++17",)
@@ -69,7 +70,7 @@ class Param:
         return _NUMPY_OF_CTYPE[base]
 
 
-_DECL = re.compile(r"^\s*(\w+)\s*\((.*)\)\s*$")
+_DECL = re.compile(r"(\w+)\s*\(([^)]*)\)")
 
 
 def _parse_params(text: str) -> tuple[Param, ...]:
@@ -85,7 +86,8 @@ def _parse_params(text: str) -> tuple[Param, ...]:
 class Family:
     """The kernels of one `<family>.cu`: C signatures, element types, and `launch`.
 
-    `declarations` holds one C-like prototype per line, T standing for the element type:
+    `declarations` holds C-like prototypes (one or more lines each), T standing for the
+    element type:
 
         relu_fwd(const T* x, T* out, long long n)
     """
@@ -94,15 +96,26 @@ class Family:
         self.name = name
         self.dtypes = dtypes
         self.signatures: dict[str, tuple[Param, ...]] = {}
-        for line in declarations.strip().splitlines():
-            match = _DECL.match(line)
-            if match is None:
-                raise ValueError(f"{name}: cannot parse kernel declaration {line!r}")
+        for match in _DECL.finditer(declarations):
             self.signatures[match.group(1)] = _parse_params(match.group(2))
+        leftover = _DECL.sub("", declarations).strip()
+        if leftover:
+            raise ValueError(f"{name}: cannot parse kernel declarations near {leftover!r}")
+
+    def element_types(self, kernel: str) -> tuple[str, ...]:
+        """The element types `kernel` is instantiated for; ("",) if it is not a template."""
+        if any(p.base == "T" for p in self.signatures[kernel]):
+            return self.dtypes
+        return ("",)
+
+    @staticmethod
+    def symbol(kernel: str, elem: str) -> str:
+        """The C++ name of one instance: "relu_fwd<float>", or "dropout_mask" (no T)."""
+        return f"{kernel}<{elem}>" if elem else kernel
 
     def name_expressions(self) -> list[str]:
-        """Every template instance CuPy must compile: "relu_fwd<float>", ..."""
-        return [f"{k}<{t}>" for k in self.signatures for t in self.dtypes]
+        """Every kernel instance CuPy must compile: "relu_fwd<float>", ..."""
+        return [self.symbol(k, t) for k in self.signatures for t in self.element_types(k)]
 
     def launch(self, kernel: str, grid: tuple, block: tuple, *args) -> None:
         """kernel<<<grid, block>>>(*args), after checking and casting the arguments.
@@ -121,7 +134,8 @@ class Family:
         get_runtime().launch(self, kernel, elem, grid, block, cast)
 
     def _element_type(self, kernel: str, params, args) -> str:
-        """The C element type T, read from the first array given for a T* parameter."""
+        """The C element type T, read from the first array given for a T* parameter
+        ("" for a kernel that is not a template)."""
         for p, a in zip(params, args):
             if p.is_pointer and p.base == "T":
                 elem = CTYPE_OF_DTYPE.get(np.dtype(a.dtype).name)
@@ -129,7 +143,7 @@ class Family:
                     raise TypeError(f"{self.name}.{kernel}: {p.name} has dtype {a.dtype}, "
                                     f"expected one of {self.dtypes}")
                 return elem
-        return self.dtypes[0]
+        return ""
 
 
 def _dims(value) -> tuple[int, int, int]:
@@ -214,7 +228,7 @@ class CupyRuntime:
                                               options=COMPILE_OPTIONS,
                                               name_expressions=family.name_expressions())
                 self._modules[family.name] = module
-            fn = module.get_function(f"{kernel}<{elem}>")
+            fn = module.get_function(family.symbol(kernel, elem))
             self._functions[key] = fn
         return fn
 

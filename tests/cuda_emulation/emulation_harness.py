@@ -70,14 +70,21 @@ def wrapper_source(fam: _launch.Family) -> str:
     lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', "",
              'extern "C" const char* mt_emu_error() { return mt_emu::last_error().c_str(); }']
     for kernel, params in fam.signatures.items():
-        for elem in fam.dtypes:
+        for elem in fam.element_types(kernel):
             decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
             names = ", ".join(p.name for p in params)
-            lines += ["", f'extern "C" int emu_{kernel}_{elem}(unsigned gx, unsigned gy, '
-                          f"unsigned gz, unsigned bx, unsigned by, unsigned bz, {decl}) {{",
-                      f"    return mt_emu::launch(dim3(gx, gy, gz), dim3(bx, by, bz), "
-                      f"&{kernel}<{elem}>, {names});", "}"]
+            # the launch dims get names no kernel parameter uses
+            lines += ["", f'extern "C" int {_wrapper_name(kernel, elem)}(unsigned emu_gx, '
+                          "unsigned emu_gy, unsigned emu_gz, unsigned emu_bx, unsigned emu_by, "
+                          f"unsigned emu_bz, {decl}) {{",
+                      "    return mt_emu::launch(dim3(emu_gx, emu_gy, emu_gz), "
+                      f"dim3(emu_bx, emu_by, emu_bz), &{fam.symbol(kernel, elem)}, {names});",
+                      "}"]
     return "\n".join(lines) + "\n"
+
+
+def _wrapper_name(kernel: str, elem: str) -> str:
+    return f"emu_{kernel}_{elem}" if elem else f"emu_{kernel}"
 
 
 def build(name: str) -> pathlib.Path:
@@ -138,7 +145,7 @@ class EmulatedRuntime:
             if lib is None:
                 lib = self._libs[fam.name] = ctypes.CDLL(str(self._paths[fam.name]))
                 lib.mt_emu_error.restype = ctypes.c_char_p
-            fn = getattr(lib, f"emu_{kernel}_{elem}")
+            fn = getattr(lib, _wrapper_name(kernel, elem))
             fn.restype = ctypes.c_int
             fn.argtypes = [ctypes.c_uint] * 6 + [
                 ctypes.c_void_p if p.is_pointer else _CTYPES[p.concrete(elem)]
@@ -165,11 +172,11 @@ class EmulatedRuntime:
         if fn(*grid, *block, *c_args) != 0:
             raise LaunchError(self._error(fam, kernel, elem, grid, block))
         for g in guarded.values():
-            g.finish(f"{fam.name}.{kernel}<{elem}>")
+            g.finish(f"{fam.name}.{fam.symbol(kernel, elem)}")
 
     def _error(self, fam, kernel, elem, grid, block) -> str:
         message = self._libs[fam.name].mt_emu_error().decode()
-        return f"{fam.name}.{kernel}<{elem}> grid={grid} block={block}: {message}"
+        return f"{fam.name}.{fam.symbol(kernel, elem)} grid={grid} block={block}: {message}"
 
 
 class _Guarded:
@@ -207,9 +214,10 @@ def instantiation_source(fam: _launch.Family) -> str:
     """The family's source plus an explicit instantiation of every kernel in the table."""
     lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', ""]
     for kernel, params in fam.signatures.items():
-        for elem in fam.dtypes:
-            decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
-            lines.append(f"template __global__ void {kernel}<{elem}>({decl});")
+        for elem in fam.element_types(kernel):
+            if elem:   # kernels that are not templates are compiled as they are
+                decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
+                lines.append(f"template __global__ void {kernel}<{elem}>({decl});")
     return "\n".join(lines) + "\n"
 
 

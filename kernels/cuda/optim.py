@@ -1,0 +1,63 @@
+"""Launchers of optim.cu: the fused optimizer updates of kernels/cpu/optim.py, on CuPy arrays.
+
+Same arguments as the Numba kernels: 1-D contiguous arrays of one dtype and length (state
+buffers that an update does not use may be any array of the parameter's dtype, e.g. the
+parameter itself: the kernel never touches them), scalars already computed by the caller
+(they are cast to the arrays' dtype here), flags as bools.
+"""
+from __future__ import annotations
+
+from ._launch import Family, check_same_shape, elementwise_config
+
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+
+KERNELS = Family("optim", """
+    sgd_update(T* p, const T* g, T* buf, T lr, T momentum, T one_minus_dampening,
+               T weight_decay, int nesterov, int maximize, int init_buf, long long n)
+    adam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, T beta1,
+                T one_minus_beta1, T beta2, T one_minus_beta2, T eps, T weight_decay,
+                T decay_factor, T step_size, T bias_correction2_sqrt, int amsgrad,
+                int maximize, int decoupled, long long n)
+    rmsprop_update(T* p, const T* g, T* square_avg, T* grad_avg, T* buf, T lr, T alpha,
+                   T one_minus_alpha, T eps, T weight_decay, T momentum, int centered,
+                   int maximize, long long n)
+    adagrad_update(T* p, const T* g, T* state_sum, T clr, T eps, T weight_decay,
+                   int maximize, long long n)
+""")
+
+
+def _update(kernel: str, arrays: tuple, used: tuple, *scalars) -> None:
+    """Launch over p's elements; the arrays in `used` must all have p's size."""
+    p = arrays[0]
+    check_same_shape(kernel, *used, flat=True)
+    grid, block = elementwise_config(p.size)
+    KERNELS.launch(kernel, grid, block, *arrays, *scalars, p.size)
+
+
+def sgd_update(p, g, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+               maximize, init_buf) -> None:
+    used = (p, g, buf) if momentum != 0 else (p, g)
+    _update("sgd_update", (p, g, buf), used, lr, momentum, one_minus_dampening, weight_decay,
+            bool(nesterov), bool(maximize), bool(init_buf))
+
+
+def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, one_minus_beta1, beta2,
+                one_minus_beta2, eps, weight_decay, decay_factor, step_size,
+                bias_correction2_sqrt, amsgrad, maximize, decoupled) -> None:
+    used = (p, g, exp_avg, exp_avg_sq) + ((max_exp_avg_sq,) if amsgrad else ())
+    _update("adam_update", (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq), used, beta1,
+            one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, decay_factor,
+            step_size, bias_correction2_sqrt, bool(amsgrad), bool(maximize), bool(decoupled))
+
+
+def rmsprop_update(p, g, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, eps,
+                   weight_decay, momentum, centered, maximize) -> None:
+    used = ((p, g, square_avg) + ((grad_avg,) if centered else ())
+            + ((buf,) if momentum > 0 else ()))
+    _update("rmsprop_update", (p, g, square_avg, grad_avg, buf), used, lr, alpha,
+            one_minus_alpha, eps, weight_decay, momentum, bool(centered), bool(maximize))
+
+
+def adagrad_update(p, g, state_sum, clr, eps, weight_decay, maximize) -> None:
+    _update("adagrad_update", (p, g, state_sum), (p, g, state_sum), clr, eps, weight_decay,
+            bool(maximize))
