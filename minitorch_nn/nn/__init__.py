@@ -16,6 +16,7 @@ from .modules import (Identity, Linear, Module, ModuleDict, ModuleList, Paramete
                       ParameterList, ReLU, Sequential, Sigmoid, Tanh)
 from .modules import LazyLinear
 from .modules import LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d
+from .modules import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d
 from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                       BatchNorm1d, BatchNorm2d, BatchNorm3d, BCELoss, BCEWithLogitsLoss,
                       Bilinear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
@@ -31,6 +32,7 @@ __all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Seq
            "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
            "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]
-__all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d"]
+__all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
 
 __all__ += modules._LAYERS   # layers and losses (issue 4), imported above
