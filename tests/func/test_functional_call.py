@@ -476,3 +476,18 @@ def test_stacked_state_feeds_functional_call(T):
     one = {k: v[1] for k, v in params.items()}
     out = _fc(T)(models[0], one, T.ones(1, 3))
     assert _vals(out).tolist() == [[3.0, 3.0]]
+
+
+@libs
+def test_batchnorm_running_stats_land_in_the_passed_tensors(T):
+    bn = T.nn.BatchNorm1d(2)
+    state = {"running_mean": T.zeros(2), "running_var": T.ones(2),
+             "num_batches_tracked": T.tensor(0)}
+    tensors = dict(state)
+    x = T.tensor([[1.0, 2.0], [3.0, 6.0]])
+    _fc(T)(bn, state, x)
+    assert all(state[k] is tensors[k] for k in state)
+    assert np.allclose(_vals(state["running_mean"]), [0.2, 0.4])
+    assert np.allclose(_vals(state["running_var"]), [0.9 + 0.1 * 2.0, 0.9 + 0.1 * 8.0])
+    assert int(state["num_batches_tracked"]) == 1
+    assert _vals(bn.running_mean).tolist() == [0.0, 0.0] and int(bn.num_batches_tracked) == 0

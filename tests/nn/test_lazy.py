@@ -316,3 +316,66 @@ def test_lazy_conv_matches_a_regular_conv(T):
     ref = T.nn.Conv2d(2, 2, 3)
     copy_params(lazy, ref)
     assert np.allclose(values(y), values(ref(x)), atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- batch norms
+@libs
+def test_lazy_batchnorm_before_and_after(T):
+    m = T.nn.LazyBatchNorm1d()
+    assert repr(m) == ("LazyBatchNorm1d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                       "track_running_stats=True)")
+    assert [type(v).__name__ for v in m.state_dict().values()] == [
+        "UninitializedParameter", "UninitializedParameter", "UninitializedBuffer",
+        "UninitializedBuffer", "Tensor"]
+    rm = m.running_mean
+    x = T.tensor([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]])
+    m(x)
+    assert type(m) is T.nn.BatchNorm1d and m.num_features == 3
+    assert m.running_mean is rm and type(rm) is T.Tensor
+    assert np.allclose(values(rm), [0.2, 0.4, 0.6])                 # 0.1 * batch mean
+    assert int(m.num_batches_tracked) == 1
+    assert values(m.weight).tolist() == [1.0] * 3 and values(m.bias).tolist() == [0.0] * 3
+
+
+@libs
+def test_lazy_batchnorm_conversion_keeps_buffers_lazy(T):
+    m = T.nn.LazyBatchNorm2d().double()
+    assert type(m.running_var) is T.nn.UninitializedBuffer and m.running_var.dtype == T.float64
+    assert m.num_batches_tracked.dtype == T.int64
+    m(T.ones(2, 4, 3, 3, dtype=T.float64))
+    assert type(m) is T.nn.BatchNorm2d and m.running_var.dtype == T.float64
+    assert tuple(m.running_var.shape) == (4,)
+
+
+@libs
+def test_lazy_batchnorm_options(T):
+    m = T.nn.LazyBatchNorm2d(affine=False, track_running_stats=False)
+    assert m.weight is None and m.running_mean is None
+    assert not m.has_uninitialized_params()
+    m(T.ones(2, 5, 3, 3))
+    assert type(m) is T.nn.BatchNorm2d
+    assert m.num_features == 0            # PyTorch: nothing to materialize, nothing inferred
+    m = T.nn.LazyBatchNorm1d(bias=False)
+    m(T.ones(4, 2))
+    assert m.bias is None and tuple(m.weight.shape) == (2,)
+
+
+@libs
+def test_lazy_batchnorm_input_check_and_deepcopy(T):
+    with pytest.raises(ValueError, match=re.escape("expected 4D input (got 2D input)")):
+        T.nn.LazyBatchNorm2d()(T.ones(2, 3))
+    with pytest.raises(ValueError, match="Attempted to use an uninitialized parameter"):
+        copy.deepcopy(T.nn.LazyBatchNorm1d())       # the UninitializedBuffers refuse copying
+
+
+@libs
+def test_lazy_batchnorm_loads_a_checkpoint(T):
+    full = T.nn.BatchNorm1d(3)
+    with T.no_grad():
+        full.running_mean.fill_(2.0)
+        full.weight.fill_(3.0)
+    lazy = T.nn.LazyBatchNorm1d()
+    lazy.load_state_dict(full.state_dict())
+    assert values(lazy.running_mean).tolist() == [2.0] * 3
+    lazy.eval()(T.ones(2, 3))
+    assert type(lazy) is T.nn.BatchNorm1d and values(lazy.weight).tolist() == [3.0] * 3

@@ -314,3 +314,12 @@ def test_builtin_parametrizations_remove(T):
         T.nn.utils.parametrize.remove_parametrizations(m, "weight")
         assert type(m) is T.nn.Linear and isinstance(m.weight, T.nn.Parameter)
         assert np.allclose(values(m.weight), value, atol=1e-6)
+
+
+@libs
+def test_spectral_norm_uses_dim_1_for_transposed_convolutions(T):
+    m = _PZ(T).spectral_norm(T.nn.ConvTranspose2d(2, 5, 3))
+    sn = m.parametrizations.weight[0]
+    assert sn.dim == 1 and tuple(sn._u.shape) == (5,) and tuple(sn._v.shape) == (2 * 3 * 3,)
+    m = _PZ(T).spectral_norm(T.nn.Conv2d(2, 5, 3))
+    assert m.parametrizations.weight[0].dim == 0
