@@ -30,8 +30,8 @@ from ..ops.embedding import one_hot
 from ..ops.linear import bilinear, linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                         huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from ..ops import normalization as _norm
 from ..ops.normalization import batch_norm_f as batch_norm
-from ..ops.normalization import group_norm, layer_norm
 from ..ops.padding import pad
 from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                            max_pool1d, max_pool1d_with_indices, max_pool2d,
@@ -72,3 +72,15 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def tanh(input: Tensor) -> Tensor:
     return _unary.tanh(input)
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing dims `normalized_shape`, then weight and bias."""
+    return _norm.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize each group of channels of (N, C, *) input, then a per-channel affine."""
+    return _norm.group_norm(input, num_groups, weight, bias, eps)

@@ -35,6 +35,7 @@ _OPTIONAL = [   # families being written; each appears here once its module exis
     "minitorch_nn.ops.linear",
     "minitorch_nn.ops.padding",
     "minitorch_nn.ops.distance",
+    "minitorch_nn.ops.loss_aten",
 ]
 
 

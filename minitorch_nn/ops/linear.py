@@ -77,13 +77,21 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{type_name(input)} and {type_name(weight)}")
     if bias is not None:
         out_shape = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
-        if broadcast_shape(tuple(bias.shape), out_shape) != out_shape:
+        if not _expands_to(tuple(bias.shape), out_shape):
             raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match "
                                f"the existing size ({bias.shape[-1]}) at non-singleton "
                                f"dimension {len(out_shape) - 1}.  Target sizes: "
                                f"{list(out_shape)}.  Tensor sizes: {list(bias.shape)}")
         return Addmm.apply(input, weight, bias)
     return Mm.apply(input, weight, None)
+
+
+def _expands_to(shape: tuple, target: tuple) -> bool:
+    """True when an array of `shape` broadcasts to `target` without changing it."""
+    try:
+        return broadcast_shape(shape, target) == target
+    except RuntimeError:
+        return False
 
 
 class Bilinear(ArrayFunction):

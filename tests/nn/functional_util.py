@@ -16,7 +16,8 @@ import minitorch_nn as mt
 import minitorch_nn.nn.functional as mt_F
 from op_harness import assert_close, torch
 
-__all__ = ["F", "no_kernels", "compare_paths", "contiguous", "NN_OP_MODULES"]
+__all__ = ["F", "no_kernels", "compare_paths", "compare_torch", "contiguous",
+           "NN_OP_MODULES"]
 
 NN_OP_MODULES = ["activation", "convolution", "pooling", "normalization", "embedding", "loss",
                  "attention"]
@@ -68,3 +69,23 @@ def compare_paths(fn, arrays, grad_inputs=(0,), atol=1e-10, rtol=1e-9):
         without = _run(fn, arrays, grad_inputs)
     for a, b in zip(with_kernels[0] + with_kernels[1], without[0] + without[1]):
         assert_close(a, b, atol=atol, rtol=rtol, msg="kernel path vs numpy path")
+
+
+def compare_torch(fn, arrays, grad_inputs=(0,), atol=1e-7, rtol=1e-6):
+    """fn(T, *tensors) against PyTorch: values and input gradients, no gradcheck.
+
+    For ops whose gradient deliberately differs from finite differences (padding_idx, ...).
+    """
+    if torch is None:
+        pytest.skip("PyTorch is not installed")
+    results = []
+    for T in (mt, torch):
+        tensors = [T.from_numpy(a.copy()) for a in arrays]
+        for i in grad_inputs:
+            tensors[i].requires_grad_(True)
+        out = fn(T, *tensors)
+        g = np.random.default_rng(3).standard_normal(tuple(out.shape))
+        out.backward(T.from_numpy(g.astype(out.detach().numpy().dtype)))
+        results.append([out.detach().numpy()] + [tensors[i].grad.numpy() for i in grad_inputs])
+    for ours, theirs in zip(*results):
+        assert_close(ours, theirs, atol=atol, rtol=rtol, msg="vs PyTorch")

@@ -348,3 +348,12 @@ def test_gradient_of_mean_reduction_against_manual():
     x = mt.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     F(mt).mse_loss(x, mt.zeros(2, 2)).backward()
     assert_close(x.grad.numpy(), np.array([[0.5, 1.0], [1.5, 2.0]]))
+
+
+@pytest.mark.parametrize("reduction", [0, 1, 2])
+def test_top_level_aten_forms(reduction):
+    t = np.random.default_rng(6).random((3, 4))
+    check_op(lambda T, x, t: T.kl_div(x, t, reduction), [(3, 4), (3, 4)])
+    check_op(lambda T, x, t: T.binary_cross_entropy_with_logits(x, t, None, None, reduction),
+             None, arrays=[contiguous((3, 4))[0], t])
+    check_op(lambda T, x, t: T.kl_div(x, t, log_target=True), [(3, 4), (3, 4)])
