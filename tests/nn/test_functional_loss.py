@@ -353,7 +353,8 @@ def test_gradient_of_mean_reduction_against_manual():
 @pytest.mark.parametrize("reduction", [0, 1, 2])
 def test_top_level_aten_forms(reduction):
     t = np.random.default_rng(6).random((3, 4))
-    check_op(lambda T, x, t: T.kl_div(x, t, reduction), [(3, 4), (3, 4)])
+    check_op(lambda T, x, t: T.kl_div(x, t, reduction), None,
+             arrays=[contiguous((3, 4))[0], t + 0.1])
     check_op(lambda T, x, t: T.binary_cross_entropy_with_logits(x, t, None, None, reduction),
              None, arrays=[contiguous((3, 4))[0], t])
     check_op(lambda T, x, t: T.kl_div(x, t, log_target=True), [(3, 4), (3, 4)])
