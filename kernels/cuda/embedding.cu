@@ -1,15 +1,16 @@
 // Embedding backward: scatter-add the output gradient rows into the weight gradient.
 //
-// indices (M,) int64, g (M, D), gw (V, D) zeroed by the caller. Row m of g is added to row
-// indices[m] of gw, except where indices[m] == padding_idx (-1: no padding index). Several
-// m may share one index, so the additions are atomic; one thread per element of g.
+// Same contract as kernels/cpu/embedding.py: idx (M,) int64, g (M, D), out (V, D) zeroed by
+// the caller. Row m of g is added to row idx[m] of out, except where idx[m] == padding_idx
+// (negative: no padding index). Several m may share one row, so the additions are atomic;
+// one thread per element of g.
 #include "common.cuh"
 
 template <class T>
-__global__ void embedding_bwd(const long long* indices, const T* g, T* gw,
-                              long long padding_idx, long long m, long long d) {
+__global__ void embedding_bwd(const long long* idx, const T* g, T* out, long long padding_idx,
+                              long long m, long long d) {
     for (long long k = mt_global_index(); k < m * d; k += mt_grid_stride()) {
-        const long long row = indices[k / d];
-        if (row != padding_idx) atomicAdd(gw + row * d + k % d, g[k]);
+        const long long row = idx[k / d];
+        if (row != padding_idx) atomicAdd(out + row * d + k % d, g[k]);
     }
 }

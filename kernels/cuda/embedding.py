@@ -1,9 +1,10 @@
-"""Launcher of embedding.cu: the weight gradient of an embedding lookup, on CuPy arrays.
+"""Launcher of embedding.cu: the embedding_bwd kernel of kernels/cpu/embedding.py, on CuPy.
 
-`embedding_bwd(indices, g, gw, padding_idx)`: indices (M,) int64 (flattened lookups, in
-[0, V) as checked by the forward), g (M, D) the output gradient, gw (V, D) zeroed by the
-caller; rows looked up at `padding_idx` get no gradient (-1 or None: no padding index).
-There is no Numba twin: on the CPU `numpy.add.at` does this in one call.
+`embedding_bwd(idx, g, out, padding_idx)`: idx (M,) int64 (flattened lookups, in [0, V) as
+checked by the forward), g (M, D) the output gradient, out (V, D) zeroed by the caller; rows
+looked up at `padding_idx` get no gradient (negative: no padding index). Rows looked up
+several times accumulate through atomicAdd, so the float sums' order (and last bits) may
+vary from run to run.
 """
 from __future__ import annotations
 
@@ -12,16 +13,16 @@ from ._launch import Family, elementwise_config
 __all__ = ["embedding_bwd"]
 
 KERNELS = Family("embedding", """
-    embedding_bwd(const long long* indices, const T* g, T* gw, long long padding_idx,
-                  long long m, long long d)
+    embedding_bwd(const long long* idx, const T* g, T* out, long long padding_idx, long long m,
+                  long long d)
 """)
 
 
-def embedding_bwd(indices, g, gw, padding_idx) -> None:
+def embedding_bwd(idx, g, out, padding_idx) -> None:
+    """out (V, D) zeroed; idx (M,) int64; g (M, D); padding_idx < 0 means none."""
     m, d = g.shape
-    if indices.shape != (m,) or gw.ndim != 2 or gw.shape[1] != d:
-        raise ValueError(f"embedding_bwd: expected indices ({m},) and gw (V, {d}), got "
-                         f"{indices.shape} and {gw.shape}")
+    if idx.shape != (m,) or out.ndim != 2 or out.shape[1] != d:
+        raise ValueError(f"embedding_bwd: expected idx ({m},) and out (V, {d}), got "
+                         f"{idx.shape} and {out.shape}")
     grid, block = elementwise_config(g.size)
-    KERNELS.launch("embedding_bwd", grid, block, indices, g, gw,
-                   -1 if padding_idx is None else padding_idx, m, d)
+    KERNELS.launch("embedding_bwd", grid, block, idx, g, out, padding_idx, m, d)

@@ -65,9 +65,9 @@ def _inputs_hash(*texts: str) -> str:
 
 
 # ------------------------------------------------------------------ g++ emulation build
-def wrapper_source(fam: _launch.Family) -> str:
-    """The C++ translation unit: the family's source plus one extern "C" wrapper per kernel."""
-    lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', "",
+def wrapper_source(fam: _launch.Family, source: pathlib.Path) -> str:
+    """The C++ translation unit: `source` plus one extern "C" wrapper per kernel instance."""
+    lines = [f'#include "{source}"', "",
              'extern "C" const char* mt_emu_error() { return mt_emu::last_error().c_str(); }']
     for kernel, params in fam.signatures.items():
         for elem in fam.element_types(kernel):
@@ -87,24 +87,29 @@ def _wrapper_name(kernel: str, elem: str) -> str:
     return f"emu_{kernel}_{elem}" if elem else f"emu_{kernel}"
 
 
-def build(name: str) -> pathlib.Path:
-    """The emulation shared library of family `name` (compiled once per content hash)."""
-    fam = family(name)
-    source = wrapper_source(fam)
-    cu_text = (CUDA_DIR / f"{name}.cu").read_text()
-    key = _inputs_hash(source, cu_text, " ".join(GXX_FLAGS))
+def build(name: str, fam: _launch.Family | None = None,
+          source: pathlib.Path | None = None) -> pathlib.Path:
+    """The emulation shared library of family `name` (compiled once per content hash).
+
+    By default the family is kernels/cuda/<name>.cu with the table of <name>.py; tests of
+    the emulator itself pass their own `fam` and `source`.
+    """
+    fam = family(name) if fam is None else fam
+    source = CUDA_DIR / f"{name}.cu" if source is None else source
+    wrappers = wrapper_source(fam, source)
+    key = _inputs_hash(wrappers, source.read_text(), " ".join(GXX_FLAGS))
     target = CACHE_DIR / f"{name}-{key}.so"
     if target.exists():
         return target
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
         cpp = pathlib.Path(tmp) / f"{name}_emulation.cpp"
-        cpp.write_text(source)
+        cpp.write_text(wrappers)
         out = pathlib.Path(tmp) / "lib.so"
-        result = subprocess.run(["g++", *GXX_FLAGS, str(cpp), "-o", str(out)],
+        result = subprocess.run(["g++", *GXX_FLAGS, f"-I{CUDA_DIR}", str(cpp), "-o", str(out)],
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError(f"g++ failed to build the emulation of {name}.cu:\n"
+            raise RuntimeError(f"g++ failed to build the emulation of {source.name}:\n"
                                f"{result.stderr[-6000:]}")
         os.replace(out, target)   # atomic: concurrent builders never see half a file
     return target
@@ -131,11 +136,15 @@ class LaunchError(RuntimeError):
 class EmulatedRuntime:
     """A `_launch` runtime that runs kernels on the CPU through the emulation libraries."""
 
-    def __init__(self, libraries: dict[str, pathlib.Path]):
-        self._paths = libraries
+    def __init__(self, libraries: dict[str, pathlib.Path | Exception]):
+        self._paths = dict(libraries)   # a failed build is kept as its exception
         self._libs: dict[str, ctypes.CDLL] = {}
         self._functions: dict[tuple[str, str, str], object] = {}
         self.launches: list[tuple[str, str, tuple, tuple]] = []   # (family, kernel, grid, block)
+
+    def add(self, name: str, library: pathlib.Path) -> None:
+        """Make the library of another family (e.g. the emulator's self-test) launchable."""
+        self._paths[name] = library
 
     def _function(self, fam: _launch.Family, kernel: str, elem: str):
         key = (fam.name, kernel, elem)
@@ -143,7 +152,10 @@ class EmulatedRuntime:
         if fn is None:
             lib = self._libs.get(fam.name)
             if lib is None:
-                lib = self._libs[fam.name] = ctypes.CDLL(str(self._paths[fam.name]))
+                path = self._paths[fam.name]
+                if isinstance(path, Exception):
+                    raise RuntimeError(f"{fam.name}.cu did not build") from path
+                lib = self._libs[fam.name] = ctypes.CDLL(str(path))
                 lib.mt_emu_error.restype = ctypes.c_char_p
             fn = getattr(lib, _wrapper_name(kernel, elem))
             fn.restype = ctypes.c_int
@@ -210,9 +222,13 @@ def nvcc_path() -> str | None:
     return shutil.which("nvcc")
 
 
-def instantiation_source(fam: _launch.Family) -> str:
-    """The family's source plus an explicit instantiation of every kernel in the table."""
-    lines = [f'#include "{CUDA_DIR / (fam.name + ".cu")}"', ""]
+def gxx_path() -> str | None:
+    return shutil.which("g++")
+
+
+def instantiation_source(fam: _launch.Family, source: pathlib.Path) -> str:
+    """`source` plus an explicit instantiation of every template kernel in the table."""
+    lines = [f'#include "{source}"', ""]
     for kernel, params in fam.signatures.items():
         for elem in fam.element_types(kernel):
             if elem:   # kernels that are not templates are compiled as they are
@@ -221,21 +237,23 @@ def instantiation_source(fam: _launch.Family) -> str:
     return "\n".join(lines) + "\n"
 
 
-def nvcc_check(name: str, archs=NVCC_ARCHS) -> tuple[bool, str]:
+def nvcc_check(name: str, archs=NVCC_ARCHS, fam: _launch.Family | None = None,
+               source: pathlib.Path | None = None) -> tuple[bool, str]:
     """(compiled, log) for nvcc on family `name` for `archs`; successes are cached."""
-    source = instantiation_source(family(name))
-    cu_text = (CUDA_DIR / f"{name}.cu").read_text()
-    flags = list(NVCC_FLAGS)
+    fam = family(name) if fam is None else fam
+    source = CUDA_DIR / f"{name}.cu" if source is None else source
+    unit = instantiation_source(fam, source)
+    flags = list(NVCC_FLAGS) + [f"-I{CUDA_DIR}"]
     for arch in archs:
         flags += ["-gencode", f"arch=compute_{arch},code=sm_{arch}"]
-    key = _inputs_hash(source, cu_text, " ".join(flags))
+    key = _inputs_hash(unit, source.read_text(), " ".join(flags))
     marker = CACHE_DIR / f"nvcc-{name}-{key}.ok"
     if marker.exists():
         return True, "cached"
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
         tu = pathlib.Path(tmp) / f"{name}_instances.cu"
-        tu.write_text(source)
+        tu.write_text(unit)
         result = subprocess.run([nvcc_path(), *flags, str(tu), "-o", str(tu.with_suffix(".o"))],
                                 capture_output=True, text=True)
     log = result.stdout + result.stderr

@@ -26,7 +26,6 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -71,57 +70,64 @@ struct BrokenBarrier : std::exception {
 // calls when it returns from the kernel, so that no thread starts the next block (and
 // overwrites the shared `static` buffers) while others still run this one. Mixing the two in
 // one phase means the block's threads diverged around a __syncthreads: that is an error.
+//
+// Both arrival counts live in one atomic word (low half: __syncthreads, high half: kernel
+// returns), so of two threads arriving at different barriers the later one always sees the
+// other's count. Waiters sleep on `generation_` (C++20 atomic wait: a futex on Linux), which
+// the last arriving thread bumps after resetting the counts.
 class BlockBarrier {
   public:
     explicit BlockBarrier(unsigned threads) : threads_(threads) {}
 
-    void sync() { wait_phase(synced_, finished_, "__syncthreads"); }
-    void finish_block() { wait_phase(finished_, synced_, "the end of the kernel"); }
+    void sync() { arrive(kSync, "__syncthreads"); }
+    void finish_block() { arrive(kFinish, "the end of the kernel"); }
 
     // Releases every waiting thread with BrokenBarrier (after an error elsewhere).
     void breakdown(const std::string& message) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        break_locked(message);
+        {
+            std::lock_guard<std::mutex> lock(error_mutex_);
+            if (error_.empty()) error_ = message;
+        }
+        broken_.store(true);
+        generation_.fetch_add(1);
+        generation_.notify_all();
     }
 
     std::string error() {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::lock_guard<std::mutex> lock(error_mutex_);
         return error_;
     }
 
   private:
-    void wait_phase(unsigned& mine, unsigned& other, const char* where) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        if (broken_) throw BrokenBarrier();
+    static constexpr unsigned long long kSync = 1ULL;
+    static constexpr unsigned long long kFinish = 1ULL << 32;
+
+    void arrive(unsigned long long kind, const char* where) {
+        if (broken_.load()) throw BrokenBarrier();
+        const unsigned generation = generation_.load();
+        const unsigned long long before = counts_.fetch_add(kind);
+        const unsigned long long other = kind == kSync ? before >> 32 : before & 0xffffffffULL;
         if (other > 0) {
-            break_locked(std::string("divergent __syncthreads: a thread reached ") + where +
-                         " while others of its block were at another barrier");
+            breakdown(std::string("divergent __syncthreads: a thread reached ") + where +
+                      " while others of its block were at another barrier");
             throw BrokenBarrier();
         }
-        unsigned generation = generation_;
-        if (++mine == threads_) {
-            mine = 0;
-            ++generation_;
-            cv_.notify_all();
+        const unsigned long long mine = kind == kSync ? before & 0xffffffffULL : before >> 32;
+        if (mine + 1 == threads_) {
+            counts_.store(0);
+            generation_.fetch_add(1);
+            generation_.notify_all();
             return;
         }
-        cv_.wait(lock, [&] { return generation_ != generation || broken_; });
-        if (broken_) throw BrokenBarrier();
+        while (generation_.load() == generation) generation_.wait(generation);
+        if (broken_.load()) throw BrokenBarrier();
     }
 
-    void break_locked(const std::string& message) {
-        if (!broken_) error_ = message;
-        broken_ = true;
-        cv_.notify_all();
-    }
-
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    unsigned threads_;
-    unsigned synced_ = 0;     // threads waiting at __syncthreads in this phase
-    unsigned finished_ = 0;   // threads done with the current block
-    unsigned long long generation_ = 0;
-    bool broken_ = false;
+    const unsigned threads_;
+    std::atomic<unsigned long long> counts_{0};
+    std::atomic<unsigned> generation_{0};
+    std::atomic<bool> broken_{false};
+    std::mutex error_mutex_;
     std::string error_;
 };
 
