@@ -323,3 +323,79 @@ def test_spectral_norm_uses_dim_1_for_transposed_convolutions(T):
     assert sn.dim == 1 and tuple(sn._u.shape) == (5,) and tuple(sn._v.shape) == (2 * 3 * 3,)
     m = _PZ(T).spectral_norm(T.nn.Conv2d(2, 5, 3))
     assert m.parametrizations.weight[0].dim == 0
+
+
+# ---------------------------------------------------------------------------- old spectral_norm
+@libs
+def test_hook_based_spectral_norm_structure(T):
+    m = T.nn.Linear(4, 3)
+    w = m.weight
+    out = T.nn.utils.spectral_norm(m)
+    assert out is m and repr(m) == "Linear(in_features=4, out_features=3, bias=True)"
+    sd = m.state_dict()
+    assert list(sd) == ["bias", "weight_orig", "weight_u", "weight_v"]
+    assert sd._metadata[""]["spectral_norm"] == {"weight.version": 1}
+    assert m.weight_orig is w and type(m.weight) is T.Tensor and m.weight.grad_fn is None
+    m(T.ones(1, 4))
+    assert m.weight.grad_fn is not None                   # recomputed by the pre-hook
+    with pytest.raises(RuntimeError, match="Cannot register two spectral_norm hooks on the "
+                                           "same parameter weight"):
+        T.nn.utils.spectral_norm(m)
+
+
+@libs
+def test_hook_based_spectral_norm_errors(T):
+    with pytest.raises(ValueError, match="`SpectralNorm` cannot be applied as parameter `bias` "
+                                         "is None"):
+        T.nn.utils.spectral_norm(T.nn.Linear(2, 2, bias=False), name="bias")
+    with pytest.raises(ValueError, match="can't have uninitialized parameters"):
+        T.nn.utils.spectral_norm(T.nn.LazyLinear(2))
+    with pytest.raises(ValueError, match="Expected n_power_iterations to be positive"):
+        T.nn.utils.spectral_norm(T.nn.Linear(2, 2), n_power_iterations=0)
+    with pytest.raises(ValueError, match="spectral_norm of 'weight' not found in Linear"):
+        T.nn.utils.remove_spectral_norm(T.nn.Linear(2, 2))
+
+
+@requires_torch
+def test_hook_based_spectral_norm_values_match_pytorch():
+    ours, theirs = _linear_pair(3, 5)
+    for T, m in ((minitorch_nn, ours), (torch, theirs)):
+        T.nn.utils.spectral_norm(m, n_power_iterations=2)
+    with minitorch_nn.no_grad():
+        for name in ("weight_u", "weight_v"):
+            getattr(ours, name).copy_(minitorch_nn.tensor(values(getattr(theirs, name))
+                                                          .astype(np.float32)))
+    x = _weights((2, 5), 4)
+    for mode in (True, True, False):
+        ours.train(mode), theirs.train(mode)
+        a, b = ours(minitorch_nn.tensor(x)), theirs(torch.tensor(x))
+        assert np.allclose(values(a), values(b), atol=1e-5)
+        assert np.allclose(values(ours.weight_u), values(theirs.weight_u), atol=1e-5)
+    a.sum().backward(), b.sum().backward()
+    assert np.allclose(values(ours.weight_orig.grad), values(theirs.weight_orig.grad), atol=1e-4)
+    for T, m in ((minitorch_nn, ours), (torch, theirs)):
+        T.nn.utils.remove_spectral_norm(m)
+    assert np.allclose(values(ours.weight), values(theirs.weight), atol=1e-5)
+    assert isinstance(ours.weight, minitorch_nn.nn.Parameter)
+
+
+@libs
+def test_hook_based_spectral_norm_loads_version_0_checkpoints(T):
+    src = T.nn.utils.spectral_norm(T.nn.Linear(4, 3))
+    src(T.ones(1, 4))
+    old = {"bias": src.bias.detach(), "weight_orig": src.weight_orig.detach(),
+           "weight_u": src.weight_u.detach(), "weight": src.weight.detach()}  # no _v, no meta
+    dst = T.nn.utils.spectral_norm(T.nn.Linear(4, 3)).eval()
+    dst.load_state_dict(old)
+    dst(T.ones(1, 4))
+    assert np.allclose(values(dst.weight), values(old["weight"]), atol=1e-4)
+
+
+@libs
+def test_hook_based_spectral_norm_remove_keeps_the_load_hook_as_pytorch(T):
+    m = T.nn.utils.spectral_norm(T.nn.Linear(4, 3))
+    T.nn.utils.remove_spectral_norm(m)
+    assert list(m.state_dict()) == ["bias", "weight"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "weight_orig", '
+                                           '"weight_u"'):
+        m.load_state_dict(T.nn.Linear(4, 3).state_dict())
