@@ -8,8 +8,8 @@ from .linear import Identity, LazyLinear, Linear
 from .conv import LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d
 from .batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d
 from .module import Module
-from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU6, SiLU, Softmax,
-                         Softmin, Softplus)
+from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, MultiheadAttention, ReLU6,
+                         SiLU, Softmax, Softmin, Softplus)
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
@@ -37,5 +37,5 @@ _LAYERS = ["Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU", "Softplus", 
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
            "LayerNorm", "GroupNorm", "Embedding", "RNNBase", "RNN", "LSTM", "GRU",
-           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention"]
 __all__ += _LAYERS

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import warnings
 
+from ...creation import empty
+from ...ops import multihead_attention as _mha
 from ...tensor import Tensor
 from .. import functional as F
+from ..init import constant_, xavier_normal_, xavier_uniform_
+from ..parameter import Parameter
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU",
-           "Softplus", "Softmin", "Softmax", "LogSoftmax"]
+           "Softplus", "Softmin", "Softmax", "LogSoftmax", "MultiheadAttention"]
 
 
 class ReLU(Module):
@@ -207,3 +212,140 @@ class LogSoftmax(_DimActivation):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention (Vaswani et al.): softmax(Q K^T / sqrt(d)) V over num_heads heads.
+
+    Parameters as PyTorch's, so state_dicts match: in_proj_weight (3E, E) and in_proj_bias
+    (3E,) hold the stacked q/k/v projections (q_proj_weight, k_proj_weight, v_proj_weight
+    instead when kdim/vdim differ from embed_dim), out_proj is a Linear(E, E), and bias_k /
+    bias_v (1, 1, E) exist with add_bias_kv. forward returns (output, weights): weights are
+    averaged over heads unless average_attn_weights=False, and None when need_weights=False.
+
+        mha = nn.MultiheadAttention(16, 4, batch_first=True)
+        x = torch.randn(2, 5, 16)
+        out, w = mha(x, x, x)        # out (2, 5, 16), w (2, 5, 5)
+    """
+
+    __constants__ = ["batch_first"]
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
+                 batch_first: bool = False, device=None, dtype=None) -> None:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != self.embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(empty((embed_dim, embed_dim), **factory_kwargs))
+            self.k_proj_weight = Parameter(empty((embed_dim, self.kdim), **factory_kwargs))
+            self.v_proj_weight = Parameter(empty((embed_dim, self.vdim), **factory_kwargs))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(empty((3 * embed_dim, embed_dim), **factory_kwargs))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, **factory_kwargs))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        **factory_kwargs)
+        if add_bias_kv:
+            self.bias_k = Parameter(empty((1, 1, embed_dim), **factory_kwargs))
+            self.bias_v = Parameter(empty((1, 1, embed_dim), **factory_kwargs))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        """Xavier-uniform projections, zero biases, Xavier-normal bias_k/bias_v (PyTorch's)."""
+        if self._qkv_same_embed_dim:
+            xavier_uniform_(self.in_proj_weight)
+        else:
+            xavier_uniform_(self.q_proj_weight)
+            xavier_uniform_(self.k_proj_weight)
+            xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            constant_(self.in_proj_bias, 0.0)
+            constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            xavier_normal_(self.bias_v)
+
+    def __setstate__(self, state) -> None:
+        if "_qkv_same_embed_dim" not in state:   # checkpoints of PyTorch 1.1
+            state["_qkv_same_embed_dim"] = True
+        super().__setstate__(state)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                attn_mask: Tensor | None = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        """query (L, N, E) or (N, L, E) with batch_first, or unbatched (L, E); key/value
+        likewise with S positions. key_padding_mask (N, S): True (or a float added) marks
+        keys to ignore; attn_mask (L, S) or (N * heads, L, S): True = not allowed."""
+        is_batched = query.dim() == 3
+        key_padding_mask = _mha._canonical_mask(key_padding_mask, "key_padding_mask",
+                                                _mha._none_or_dtype(attn_mask), "attn_mask",
+                                                query.dtype)
+        attn_mask = _mha._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype,
+                                         check_other=False)
+        if self.batch_first and is_batched:
+            # keep `query is key is value` true for self-attention (one packed projection)
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = (x.transpose(1, 0) for x in (query, key))
+                    value = key
+            else:
+                query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        separate = {} if self._qkv_same_embed_dim else dict(
+            use_separate_proj_weight=True, q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight)
+        attn_output, attn_output_weights = _mha.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            average_attn_weights=average_attn_weights, is_causal=is_causal, **separate)
+        if self.batch_first and is_batched:
+            return attn_output.transpose(1, 0), attn_output_weights
+        return attn_output, attn_output_weights
+
+    def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                    query: Tensor) -> tuple[Tensor | None, int | None]:
+        """Both masks as one (N, heads, L, S) mask and its type (1: padding, 2: attention),
+        as PyTorch's fast path takes them."""
+        mask_type, merged_mask = None, None
+        if key_padding_mask is not None:
+            mask_type, merged_mask = 1, key_padding_mask
+        if attn_mask is not None:
+            batch_size, seq_len, _ = query.shape
+            mask_type = 2
+            if attn_mask.dim() == 3:
+                attn_mask_expanded = attn_mask.view(batch_size, -1, seq_len, seq_len)
+            else:
+                attn_mask_expanded = attn_mask.view(1, 1, seq_len, seq_len).expand(
+                    batch_size, self.num_heads, -1, -1)
+            merged_mask = attn_mask_expanded
+            if key_padding_mask is not None:
+                merged_mask = attn_mask_expanded + key_padding_mask.view(
+                    batch_size, 1, 1, seq_len).expand(-1, self.num_heads, -1, -1)
+        return merged_mask, mask_type

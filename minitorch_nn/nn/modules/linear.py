@@ -73,6 +73,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear that PyTorch's quantization tools leave alone; MultiheadAttention.out_proj is
+    one (its repr names this class, so ours does too)."""
+
+
 class Bilinear(Module):
     """`y[..., o] = x1 @ weight[o] @ x2 + bias[o]`, weight (out, in1, in2).
 
