@@ -278,6 +278,7 @@ def _fresh_output(o, args, dirty=()):
                 if o.grad_fn is None and o._requires_grad:
                     raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                        "in-place operation.")
+                o._version.value += 1   # PyTorch bumps a dirty tensor once more
                 return o
             return o._alias()
     return o

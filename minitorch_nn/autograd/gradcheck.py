@@ -6,6 +6,8 @@ pass with a one-hot `grad_output`) must match (f(x + eps) - f(x - eps)) / (2 eps
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["gradcheck", "GradcheckError"]
@@ -65,21 +67,51 @@ def _analytical(fn, inputs, diff_inputs):
 
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, **kwargs) -> bool:
-    """True if `func`'s autograd gradients match finite differences at `inputs`."""
+    """True if `func`'s autograd gradients match finite differences at `inputs`.
+
+    Raises GradcheckError (a RuntimeError) naming the first output / differentiable input
+    pair that disagrees, with both Jacobians (rows: input elements), unless
+    `raise_exception=False`. Use float64 inputs, as PyTorch warns.
+
+        >>> x = tensor([1.0, 2.0], dtype=float64, requires_grad=True)
+        >>> gradcheck(lambda a: (a * a).sum(), (x,))
+        True
+    """
     from ..tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not diff_inputs:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
-                         "but none of the them have requires_grad=True.")
+                         "but none of them have requires_grad=True.")
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64" \
+                and not x.is_complex():
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
+                          "point or complex. This check will likely fail if all the inputs are "
+                          "not of double precision floating point or complex. ", UserWarning,
+                          stacklevel=2)
+    sizes = [o.numel() for o in _outputs(func, inputs)]
     analytical = _analytical(func, inputs, diff_inputs)
     for i, x in enumerate(diff_inputs):
         num = _numerical(func, inputs, x, eps)
         ana = analytical[id(x)]
-        if num.shape != ana.shape or not np.allclose(ana, num, atol=atol, rtol=rtol):
-            if raise_exception:
-                raise GradcheckError(
-                    f"Jacobian mismatch for output 0 with respect to input {i},\n"
-                    f"numerical:{num}\nanalytical:{ana}\n")
-            return False
+        start = 0
+        for k, size in enumerate(sizes):
+            n_block = num[start:start + size].T
+            a_block = ana[start:start + size].T
+            start += size
+            if n_block.shape != a_block.shape or \
+                    not np.allclose(a_block, n_block, atol=atol, rtol=rtol):
+                if raise_exception:
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                        f"numerical:{_as_tensor(n_block, x)}\n"
+                        f"analytical:{_as_tensor(a_block, x)}\n")
+                return False
     return True
+
+
+def _as_tensor(block: np.ndarray, like):
+    """A Jacobian block printed as a tensor of the input's dtype (as PyTorch shows it)."""
+    from ..tensor import _wrap
+    return _wrap(np.ascontiguousarray(block).astype(like._data.dtype))
