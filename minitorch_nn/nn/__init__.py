@@ -25,7 +25,7 @@ from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d
                       MaxPool2d, MSELoss, NLLLoss, ReLU6, SiLU, SmoothL1Loss, Softmax, Softmin,
                       Softplus, Unflatten)
 from .modules import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .modules import MultiheadAttention
+from .modules import MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
