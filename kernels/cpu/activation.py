@@ -15,6 +15,8 @@ import math
 
 from numba import njit, prange
 
+from ._variants import parallel_kernel
+
 __all__ = ["gelu_fwd", "gelu_bwd", "silu_fwd", "silu_bwd", "elu_fwd", "elu_bwd",
            "softplus_fwd", "softplus_bwd", "leaky_relu_fwd", "leaky_relu_bwd",
            "softmax_fwd", "softmax_bwd", "log_softmax_fwd", "log_softmax_bwd"]
@@ -51,74 +53,74 @@ def _sigmoid(x):
 
 
 # ------------------------------------------------------------------ elementwise kernels
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def gelu_fwd(x, out, tanh_approx):
     for i in prange(x.size):
         out[i] = _gelu(x[i], tanh_approx)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def gelu_bwd(x, g, out, tanh_approx):
     for i in prange(x.size):
         out[i] = g[i] * _gelu_grad(x[i], tanh_approx)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def silu_fwd(x, out):
     for i in prange(x.size):
         out[i] = x[i] * _sigmoid(x[i])
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def silu_bwd(x, g, out):
     for i in prange(x.size):
         s = _sigmoid(x[i])
         out[i] = g[i] * s * (1.0 + x[i] * (1.0 - s))
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def elu_fwd(x, out, alpha):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if v > 0.0 else alpha * math.expm1(v)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def elu_bwd(x, g, out, alpha):
     for i in prange(x.size):
         v = x[i]
         out[i] = g[i] if v > 0.0 else g[i] * alpha * math.exp(v)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def softplus_fwd(x, out, beta, threshold):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if v * beta > threshold else math.log1p(math.exp(v * beta)) / beta
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def softplus_bwd(x, g, out, beta, threshold):
     for i in prange(x.size):
         v = x[i]
         out[i] = g[i] if v * beta > threshold else g[i] * _sigmoid(v * beta)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def leaky_relu_fwd(x, out, slope):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if v > 0.0 else v * slope
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def leaky_relu_bwd(x, g, out, slope):
     for i in prange(x.size):
         out[i] = g[i] if x[i] > 0.0 else g[i] * slope
 
 
 # ------------------------------------------------------------------ softmax over rows
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def softmax_fwd(x, out):
     """out[i] = exp(x[i] - max) / sum(exp(x[i] - max)) for each row i of a 2-D array."""
     n, c = x.shape
@@ -137,7 +139,7 @@ def softmax_fwd(x, out):
             out[i, j] *= inv
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def log_softmax_fwd(x, out):
     """out[i] = x[i] - max - log(sum(exp(x[i] - max))) for each row i."""
     n, c = x.shape
@@ -154,7 +156,7 @@ def log_softmax_fwd(x, out):
             out[i, j] = x[i, j] - shift
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def softmax_bwd(g, y, out):
     """Gradient of softmax given its output y: y * (g - sum(g * y)) per row."""
     n, c = y.shape
@@ -166,7 +168,7 @@ def softmax_bwd(g, y, out):
             out[i, j] = y[i, j] * (g[i, j] - dot)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def log_softmax_bwd(g, y, out):
     """Gradient of log_softmax given its output y: g - exp(y) * sum(g) per row."""
     n, c = y.shape

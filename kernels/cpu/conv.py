@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from ._variants import parallel_kernel
+
 __all__ = ["im2col", "col2im"]
 
 
@@ -32,7 +34,7 @@ def _valid_range(j, kw_step, sw, pw, width, ow_n):
     return lo, hi, off
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n):
     """Fill cols (N, C*kh*kw, OH*OW) from x (N, C, H, W); see the module docstring."""
     n_batch, channels, height, width = x.shape
@@ -58,7 +60,7 @@ def im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n):
                         cols[n, row, base + ow] = 0.0
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def col2im(cols, out, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n):
     """Add cols (N, C*kh*kw, OH*OW) into out (N, C, H, W) (zeroed by the caller)."""
     n_batch, channels, height, width = out.shape

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+from numba import prange
+
+from ._variants import parallel_kernel
 
 __all__ = ["cross_entropy_fwd", "cross_entropy_bwd"]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def cross_entropy_fwd(x, target, weight, ignore_index, eps, lse_out, loss_out, wt_out):
     """Fill lse_out (N,), loss_out (N,) and wt_out (N,) = w[y_i] (0 for ignored rows)."""
     n, c = x.shape
@@ -52,7 +54,7 @@ def cross_entropy_fwd(x, target, weight, ignore_index, eps, lse_out, loss_out, w
         wt_out[i] = wy
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def cross_entropy_bwd(x, target, weight, ignore_index, eps, lse, scale, out):
     """Gradient of the per-row losses w.r.t. the logits, row i scaled by scale[i]."""
     n, c = x.shape

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+from numba import prange
+
+from ._variants import parallel_kernel
 
 __all__ = ["row_norm_fwd", "row_norm_bwd", "channel_norm_fwd", "channel_norm_bwd"]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def row_norm_fwd(x, w, b, eps, out, mean, rstd):
     m, d = x.shape
     for i in prange(m):
@@ -41,7 +43,7 @@ def row_norm_fwd(x, w, b, eps, out, mean, rstd):
             out[i, j] = (x[i, j] - mu) * r * w[j] + b[j]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def row_norm_bwd(x, g, mean, rstd, w, gx, gw_parts, gb_parts):
     """gx (M, D); gw_parts/gb_parts (P, D) zeroed, P chunks of rows (see module doc)."""
     m, d = x.shape
@@ -69,7 +71,7 @@ def row_norm_bwd(x, g, mean, rstd, w, gx, gw_parts, gb_parts):
                 gx[i, j] = r * (g[i, j] * w[j] - s1 - xh * s2)
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def channel_norm_fwd(x, mean, var, w, b, eps, compute_stats, out, rstd):
     """Batch norm forward; with compute_stats, mean/var (C,) are filled from the batch."""
     n, c, l = x.shape
@@ -98,7 +100,7 @@ def channel_norm_fwd(x, mean, var, w, b, eps, compute_stats, out, rstd):
                 out[i, ch, j] = x[i, ch, j] * scale + shift
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def channel_norm_bwd(x, g, mean, rstd, w, batch_stats, gx, gw, gb):
     """Batch norm backward; batch_stats says whether mean/var came from this batch."""
     n, c, l = x.shape

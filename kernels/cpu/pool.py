@@ -20,11 +20,13 @@ import math
 
 from numba import njit, prange
 
+from ._variants import parallel_kernel
+
 __all__ = ["max_pool2d_fwd", "max_pool2d_bwd", "avg_pool2d_fwd", "avg_pool2d_bwd",
            "adaptive_avg_pool2d_fwd", "adaptive_avg_pool2d_bwd"]
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def max_pool2d_fwd(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     n_batch, channels, height, width = x.shape
     oh_n, ow_n = out.shape[2], out.shape[3]
@@ -59,7 +61,7 @@ def max_pool2d_fwd(x, out, idx, kh, kw, sh, sw, ph, pw, dh, dw):
                 idx[n, c, oh, ow] = best_i
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def max_pool2d_bwd(g, idx, gx):
     """gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions."""
     n_batch, channels, height, width = gx.shape
@@ -82,7 +84,7 @@ def _avg_window(o, stride, pad, k, size):
     return max(start, 0), min(end, size), padded
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def avg_pool2d_fwd(x, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     n_batch, channels, height, width = x.shape
     oh_n, ow_n = out.shape[2], out.shape[3]
@@ -106,7 +108,7 @@ def avg_pool2d_fwd(x, out, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_ov
                 out[n, c, oh, ow] = s / div if div > 0 else 0.0
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def avg_pool2d_bwd(g, gx, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     """gx (N, C, H, W), zeroed by the caller: each window spreads g / divisor over itself."""
     n_batch, channels, height, width = gx.shape
@@ -140,7 +142,7 @@ def _adaptive_range(o, out_size, in_size):
     return start, end
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def adaptive_avg_pool2d_fwd(x, out):
     n_batch, channels, height, width = x.shape
     oh_n, ow_n = out.shape[2], out.shape[3]
@@ -158,7 +160,7 @@ def adaptive_avg_pool2d_fwd(x, out):
                 out[n, c, oh, ow] = s / ((h1 - h0) * (w1 - w0))
 
 
-@njit(cache=True, parallel=True)
+@parallel_kernel(globals())
 def adaptive_avg_pool2d_bwd(g, gx):
     n_batch, channels, height, width = gx.shape
     oh_n, ow_n = g.shape[2], g.shape[3]

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -25,15 +26,29 @@ __all__ = ["cpu_kernel", "compute_array", "require_float", "reduction_of", "redu
 _CPU_BACKEND = _cpu.BACKEND
 _KERNEL_CHARS = "fd"   # numpy type chars of float32 and float64
 
-# Arrays with fewer elements than this run a serial kernel: starting threads costs more.
-PARALLEL_MIN = 1 << 16
+# Arrays with fewer elements than this run the serial twin of a parallel kernel (starting
+# threads costs more than the work; kernels/cpu/_variants.py).
+PARALLEL_MIN = 1 << 15
+
+_resolved: dict = {}
 
 
 def cpu_kernel(array, family: str, name: str):
-    """Kernel `name` of kernels/cpu/<family>.py if `array` is a numpy float32/64 array."""
+    """Kernel `name` of kernels/cpu/<family>.py if `array` is a numpy float32/64 array.
+
+    Below PARALLEL_MIN elements the serial twin `<name>_serial` is used when it exists.
+    """
     if type(array) is not np.ndarray or array.dtype.char not in _KERNEL_CHARS:
         return None
-    return _CPU_BACKEND.kernel(family, name)
+    key = (family, name, array.size < PARALLEL_MIN)
+    fn = _resolved.get(key)
+    if fn is None:
+        fn = _CPU_BACKEND.kernel(family, name)
+        if key[2]:
+            module = importlib.import_module(f"minitorch_nn.kernels.cpu.{family}")
+            fn = getattr(module, name + "_serial", fn)
+        _resolved[key] = fn
+    return fn
 
 
 def compute_array(array):

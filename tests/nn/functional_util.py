@@ -14,6 +14,7 @@ import pytest
 
 import minitorch_nn as mt
 import minitorch_nn.nn.functional as mt_F
+from minitorch_nn.ops import _nn_util
 from op_harness import assert_close, torch
 
 __all__ = ["F", "no_kernels", "compare_paths", "compare_torch", "contiguous",
@@ -62,13 +63,19 @@ def _run(fn, arrays, grad_inputs):
 
 
 def compare_paths(fn, arrays, grad_inputs=(0,), atol=1e-10, rtol=1e-9):
-    """Assert fn gives the same outputs and gradients with and without the Numba kernels."""
-    with_kernels = _run(fn, arrays, grad_inputs)
+    """Assert fn gives the same outputs and gradients through the serial Numba kernels (small
+    arrays), the parallel ones (forced by lowering the size threshold) and numpy."""
+    serial = _run(fn, arrays, grad_inputs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_nn_util, "PARALLEL_MIN", 0)
+        parallel = _run(fn, arrays, grad_inputs)
     with pytest.MonkeyPatch.context() as mp:
         _patch_kernels(mp)
         without = _run(fn, arrays, grad_inputs)
-    for a, b in zip(with_kernels[0] + with_kernels[1], without[0] + without[1]):
-        assert_close(a, b, atol=atol, rtol=rtol, msg="kernel path vs numpy path")
+    for a, b, c in zip(serial[0] + serial[1], parallel[0] + parallel[1],
+                       without[0] + without[1]):
+        assert_close(a, c, atol=atol, rtol=rtol, msg="serial kernel path vs numpy path")
+        assert_close(b, c, atol=atol, rtol=rtol, msg="parallel kernel path vs numpy path")
 
 
 def compare_torch(fn, arrays, grad_inputs=(0,), atol=1e-7, rtol=1e-6):
