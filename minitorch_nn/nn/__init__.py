@@ -26,6 +26,7 @@ from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d
                       Softplus, Unflatten)
 from .modules import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .modules import MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer
+from .modules import Dropout1d, Dropout2d
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 

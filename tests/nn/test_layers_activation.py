@@ -150,3 +150,46 @@ def test_inplace_activation_after_tanh_breaks_backward_as_in_torch():
         y = T.nn.LeakyReLU(inplace=True)(T.nn.Tanh()(x))
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+# ---------------------------------------------------------------------------- channel dropout
+@pytest.mark.parametrize("cls, shape", [("Dropout1d", (40, 30, 5)), ("Dropout1d", (300, 5)),
+                                        ("Dropout2d", (40, 30, 3, 2))])
+def test_channel_dropout_zeroes_whole_channels(cls, shape):
+    m = getattr(mt.nn, cls)(0.3)
+    x = mt.ones(*shape, requires_grad=True)
+    y = m(x)
+    out = np_of(y)
+    channels = out.reshape(-1, shape[-1]) if len(shape) == 2 else \
+        out.reshape(shape[0] * shape[1], -1)
+    per_channel = channels if len(shape) > 2 else out
+    # every channel is all zero or all 1 / (1 - p)
+    assert np.all((per_channel == 0).all(1) | np.isclose(per_channel, 1 / 0.7).all(1))
+    assert 0.6 < (per_channel != 0).all(1).mean() < 0.8
+    y.sum().backward()
+    np.testing.assert_allclose(np_of(x.grad), out, rtol=1e-6)
+    m.eval()
+    assert (m(x) is x) == (len(shape) > 2)   # unbatched input goes through a (un)squeeze
+    np.testing.assert_array_equal(np_of(m(x)), 1.0)
+
+
+def test_channel_dropout_p1_inplace_and_repr():
+    x = mt.ones(2, 3, 4)
+    assert np.all(np_of(mt.nn.Dropout1d(1.0)(x)) == 0)
+    y = mt.ones(2, 3, 2, 2)
+    assert mt.nn.Dropout2d(0.5, inplace=True)(y) is y
+    for T in (torch, mt):
+        assert repr(T.nn.Dropout2d(0.2, inplace=True)) == "Dropout2d(p=0.2, inplace=True)"
+
+
+def test_channel_dropout_errors_and_warnings():
+    for T in (torch, mt):
+        with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but "
+                                               "received a 4D input"):
+            T.nn.Dropout1d()(T.ones(1, 2, 3, 4))
+        with pytest.warns(UserWarning, match="dropout2d: Received a 3D input to dropout2d"):
+            T.nn.Dropout2d()(T.ones(2, 3, 4))
+        with pytest.warns(UserWarning, match="dropout2d: Received a 2-D input to dropout2d"):
+            T.nn.Dropout2d()(T.ones(2, 3))
+        with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1"):
+            T.nn.Dropout2d(2.0)

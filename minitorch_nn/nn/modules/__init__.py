@@ -12,7 +12,7 @@ from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, MultiheadAt
                          SiLU, Softmax, Softmin, Softplus)
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
@@ -39,5 +39,6 @@ _LAYERS = ["Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU", "Softplus", 
            "AdaptiveAvgPool2d", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
            "LayerNorm", "GroupNorm", "Embedding", "RNNBase", "RNN", "LSTM", "GRU",
            "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
-           "Transformer", "TransformerEncoder", "TransformerEncoderLayer"]
+           "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "Dropout1d",
+           "Dropout2d"]
 __all__ += _LAYERS
