@@ -252,12 +252,13 @@ def _record(cls, args, kwargs):
     non_diff = node._non_differentiable
     for nr, o in enumerate(outputs):
         if isinstance(o, Tensor) and _is_differentiable(o._data.dtype) \
-                and not any(o is n for n in non_diff):
+                and not (non_diff and any(o is n for n in non_diff)):
             o._requires_grad = True
             o.grad_fn = node
             o._output_nr = nr
-    if node._to_save:
-        node._saved = tuple(_pack(t, outputs, node) for t in node._to_save)
+    to_save = node._to_save
+    if to_save:
+        node._saved = tuple([None if t is None else _pack(t, outputs, node) for t in to_save])
         node._to_save = ()
     return outputs if type(out) is tuple else out
 
@@ -285,11 +286,12 @@ def _fresh_output(o, args, dirty=()):
 
 
 def _pack(t, outputs, node):
-    if t is None:
-        return None
-    for nr, o in enumerate(outputs):
+    """A saved tensor, remembered as output `nr` of `node` when it is one of its outputs."""
+    nr = 0
+    for o in outputs:
         if t is o:
             return SavedTensor(t, nr, node)
+        nr += 1
     return SavedTensor(t, None, node)
 
 
