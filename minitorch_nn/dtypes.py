@@ -202,7 +202,7 @@ def _scalar_dtype(value) -> dtype:
 
 
 def _combine(higher, lower):
-    """PyTorch's combine_categories: a lower-priority group only counts if it is of a higher kind."""
+    """PyTorch's combine_categories: a lower-priority group counts only if of a higher kind."""
     if higher is None:
         return lower
     if lower is None:

@@ -120,7 +120,8 @@ def test_from_numpy(T):
     t = T.from_numpy(a)
     t[0, 0] = 4.0
     assert a[0, 0] == 4.0 and t.dtype is T.float32
-    assert T.from_numpy(np.array(3.0)).shape == () and T.from_numpy(np.zeros((2, 0))).shape == (2, 0)
+    assert T.from_numpy(np.array(3.0)).shape == ()
+    assert T.from_numpy(np.zeros((2, 0))).shape == (2, 0)
     assert T.from_numpy(np.arange(6.0)[::2]).stride() == (2,)
 
 
@@ -231,7 +232,8 @@ def test_arange_dtypes_and_keywords(T):
     assert T.arange(5).dtype is T.int64 and T.arange(5.0).dtype is T.float32
     assert T.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
     assert T.arange(start=1, end=4).tolist() == [1, 2, 3] and T.arange(end=3).tolist() == [0, 1, 2]
-    assert T.arange(T.tensor(3)).tolist() == [0, 1, 2] and T.arange(T.tensor(3.0)).dtype is T.float32
+    assert T.arange(T.tensor(3)).tolist() == [0, 1, 2]
+    assert T.arange(T.tensor(3.0)).dtype is T.float32
     assert T.arange(3, dtype=T.float32, requires_grad=True).requires_grad
     assert T.arange(0, 1, 0.1).shape == (10,)
 
@@ -326,7 +328,8 @@ def test_eye_reprs_from_the_notes():
 def test_eye_errors():
     raises_like(lambda T: T.eye(2.5), TypeError,
                 r"eye\(\): argument 'n' \(position 1\) must be int, not float")
-    raises_like(lambda T: T.eye(True), TypeError, "argument 'n' \\(position 1\\) must be int, not bool")
+    raises_like(lambda T: T.eye(True), TypeError,
+                "argument 'n' \\(position 1\\) must be int, not bool")
     raises_like(lambda T: T.eye(-1), RuntimeError, "n must be greater or equal to 0, got -1")
     raises_like(lambda T: T.eye(2, -1), RuntimeError, "m must be greater or equal to 0, got -1")
     raises_like(lambda T: T.eye(2, 2.5), TypeError, "")
