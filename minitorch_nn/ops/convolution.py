@@ -2,10 +2,10 @@
 'same'/'valid', dilation, groups, bias, output_padding), with gradients for all three inputs.
 
 How: im2col + BLAS. `im2col` lays every receptive field of the input out as a column
-(kernels/cpu/conv.py on CPU float32/float64; strided slices with `xp` otherwise), so the
-convolution is `weight (O, C*kh*kw) @ cols` per sample and group, done by numpy's BLAS matmul.
-Backward: grad_weight = grad_out @ cols^T, grad_cols = weight^T @ grad_out and `col2im` adds
-grad_cols back onto the input's positions. A transposed convolution is the same pair run the
+(kernels/cpu/conv.py on CPU float32/float64; strided slices with `xp` otherwise), the columns
+of all samples side by side, so the convolution is one `weight (O, C*kh*kw) @ cols` product
+per group, done by numpy's BLAS. Backward: grad_weight = grad_out @ cols^T,
+grad_cols = weight^T @ grad_out and `col2im` adds grad_cols back onto the input's positions. A transposed convolution is the same pair run the
 other way round (its forward is a convolution's input gradient). 1-D convolutions are 2-D ones
 with a height of 1.
 
@@ -28,25 +28,27 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 # ------------------------------------------------------------------ im2col / col2im
+# Column layout (see kernels/cpu/conv.py): cols[c*kh*kw + i*kw + j, (n*OH + oh)*OW + ow], so
+# all samples share one matrix and each product below is a single BLAS call.
 def _im2col(x, kh, kw, stride, pad, dil, out_hw):
-    """(N, C, H, W) → (N, C*kh*kw, OH*OW) columns; zero where a field reads padding."""
+    """(N, C, H, W) → (C*kh*kw, N*OH*OW) columns; zero where a field reads padding."""
     n, c, h, w = x.shape
     oh, ow = out_hw
     kernel = cpu_kernel(x, "conv", "im2col")
     if kernel is not None:
-        cols = np.empty((n, c * kh * kw, oh * ow), x.dtype)
+        cols = np.empty((c * kh * kw, n * oh * ow), x.dtype)
         kernel(np.ascontiguousarray(x), cols, kh, kw, stride[0], stride[1], pad[0], pad[1],
                dil[0], dil[1], oh, ow)
         return cols
     xp = xp_of(x)
-    padded = _padded(xp, x, kh, kw, stride, pad, dil, out_hw)
-    cols = xp.empty((n, c, kh, kw, oh, ow), x.dtype)
+    padded = _padded(xp, x, kh, kw, stride, pad, dil, out_hw).transpose(1, 0, 2, 3)
+    cols = xp.empty((c, kh, kw, n, oh, ow), x.dtype)
     for i in range(kh):
         for j in range(kw):
             r0, c0 = i * dil[0], j * dil[1]
-            cols[:, :, i, j] = padded[:, :, r0:r0 + stride[0] * (oh - 1) + 1:stride[0],
-                                      c0:c0 + stride[1] * (ow - 1) + 1:stride[1]]
-    return cols.reshape(n, c * kh * kw, oh * ow)
+            cols[:, i, j] = padded[:, :, r0:r0 + stride[0] * (oh - 1) + 1:stride[0],
+                                   c0:c0 + stride[1] * (ow - 1) + 1:stride[1]]
+    return cols.reshape(c * kh * kw, n * oh * ow)
 
 
 def _padded(xp, x, kh, kw, stride, pad, dil, out_hw):
@@ -61,7 +63,7 @@ def _padded(xp, x, kh, kw, stride, pad, dil, out_hw):
 
 
 def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
-    """The adjoint of `_im2col`: sum columns (N, C*kh*kw, OH*OW) into an array of `shape`."""
+    """The adjoint of `_im2col`: sum columns (C*kh*kw, N*OH*OW) into an array of `shape`."""
     n, c, h, w = shape
     oh, ow = out_hw
     kernel = cpu_kernel(cols, "conv", "col2im")
@@ -72,7 +74,7 @@ def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
         return out
     xp = xp_of(cols)
     frame = _padded(xp, xp.zeros(shape, cols.dtype), kh, kw, stride, pad, dil, out_hw)
-    cols6 = cols.reshape(n, c, kh, kw, oh, ow)
+    cols6 = cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5)
     for i in range(kh):
         for j in range(kw):
             r0, c0 = i * dil[0], j * dil[1]
@@ -81,47 +83,37 @@ def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
     return frame[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w]
 
 
+def _channels_first(a):
+    """(N, C, *) → (C, N*L) contiguous: the layout of the matrix products."""
+    xp = xp_of(a)
+    n, c = a.shape[0], a.shape[1]
+    length = int(np.prod(a.shape[2:], dtype=np.int64))
+    return xp.ascontiguousarray(a.reshape(n, c, length).transpose(1, 0, 2)).reshape(
+        c, n * length)
+
+
+def _batch_first(m, n: int, spatial: tuple):
+    """(C, N*L) → (N, C, *spatial) contiguous."""
+    xp = xp_of(m)
+    c = m.shape[0]
+    length = int(np.prod(spatial, dtype=np.int64))
+    return xp.ascontiguousarray(m.reshape(c, n, length).transpose(1, 0, 2)).reshape(
+        (n, c) + tuple(spatial))
+
+
 # ------------------------------------------------------------------ grouped products
-def _group_matmul(w2, cols, groups):
-    """Per group g: w2[g rows] (Og, Kg) @ cols[:, g rows] (N, Kg, L) → (N, O, L)."""
-    xp = xp_of(cols)
+def _grouped(a, b, groups: int, trans_a: bool = False, trans_b: bool = False):
+    """Block-diagonal product: group g multiplies a's g-th row block (or column block when
+    trans_a) with b's g-th block; one BLAS call when groups == 1."""
+    xp = xp_of(b)
+    op_a = (lambda m: m.T) if trans_a else (lambda m: m)
+    op_b = (lambda m: m.T) if trans_b else (lambda m: m)
     if groups == 1:
-        return xp.matmul(w2, cols)
-    og, kg = w2.shape[0] // groups, cols.shape[1] // groups
-    out = xp.empty((cols.shape[0], w2.shape[0], cols.shape[2]), cols.dtype)
-    for g in range(groups):
-        out[:, g * og:(g + 1) * og] = xp.matmul(w2[g * og:(g + 1) * og],
-                                                cols[:, g * kg:(g + 1) * kg])
-    return out
-
-
-def _group_matmul_t(w2, grad, groups):
-    """Per group: w2[g]^T (Kg, Og) @ grad[:, g] (N, Og, L) → (N, K, L)."""
-    xp = xp_of(grad)
-    if groups == 1:
-        return xp.matmul(w2.T, grad)
-    og, kg = w2.shape[0] // groups, w2.shape[1]
-    out = xp.empty((grad.shape[0], kg * groups, grad.shape[2]), grad.dtype)
-    for g in range(groups):
-        out[:, g * kg:(g + 1) * kg] = xp.matmul(w2[g * og:(g + 1) * og].T,
-                                                grad[:, g * og:(g + 1) * og])
-    return out
-
-
-def _weight_grad(grad, cols, groups):
-    """sum_n grad[n] (O, L) @ cols[n]^T (L, K), per group → (O, Kg)."""
-    xp = xp_of(grad)
-    n, o, length = grad.shape
-    og, kg = o // groups, cols.shape[1] // groups
-    out = xp.empty((o, kg), grad.dtype)
-    for g in range(groups):
-        gg = grad[:, g * og:(g + 1) * og]
-        cc = cols[:, g * kg:(g + 1) * kg]
-        # one GEMM over all samples: (Og, N*L) @ (N*L, Kg)
-        a = xp.ascontiguousarray(gg.transpose(1, 0, 2)).reshape(og, n * length)
-        b = xp.ascontiguousarray(cc.transpose(1, 0, 2)).reshape(kg, n * length)
-        out[g * og:(g + 1) * og] = a @ b.T
-    return out
+        return op_a(a) @ op_b(b)
+    ra, rb = a.shape[0] // groups, b.shape[0] // groups
+    blocks = [op_a(a[g * ra:(g + 1) * ra]) @ op_b(b[g * rb:(g + 1) * rb])
+              for g in range(groups)]
+    return xp.concatenate(blocks, axis=0)
 
 
 # ------------------------------------------------------------------ the Function
@@ -130,6 +122,8 @@ class Convolution(ArrayFunction):
 
     `geom` = (stride, pad, dilation, out_hw, groups, transposed): pad is the (top, left)
     padding; bottom/right padding is implied by out_hw (for 'same' with an even kernel).
+    Shapes: conv weight (O, C/g, kh, kw), cols (C*kh*kw, N*OH*OW), out (O, N*OH*OW);
+    transposed weight (Cin, Cout/g, kh, kw), cols (Cout*kh*kw, N*H*W).
     """
 
     @staticmethod
@@ -139,20 +133,22 @@ class Convolution(ArrayFunction):
         w = compute_array(weight._data)
         kh, kw = w.shape[2], w.shape[3]
         n = x.shape[0]
+        needs = ctx.needs_input_grad
         if not transposed:
             cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
-            out = _group_matmul(w.reshape(w.shape[0], -1), cols, groups)
-            out = out.reshape(n, w.shape[0], out_hw[0], out_hw[1])
-            needs = ctx.needs_input_grad
+            out = _grouped(w.reshape(w.shape[0], -1), cols, groups)
+            if bias is not None:
+                out += compute_array(bias._data).reshape(-1, 1)
+            out = _batch_first(out, n, out_hw)
             ctx.cols = cols if len(needs) > 1 and needs[1] else None
         else:
-            c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
+            c_in = x.shape[1]
             c_out = w.shape[1] * groups
-            cols = _group_matmul_t(w.reshape(c_in, -1), x.reshape(n, c_in, h * wd), groups)
-            out = _col2im(cols, (n, c_out, out_hw[0], out_hw[1]), kh, kw, stride, pad, dil,
-                          (h, wd))
-        if bias is not None:
-            out += compute_array(bias._data).reshape(1, -1, 1, 1)
+            cols = _grouped(w.reshape(c_in, -1), _channels_first(x), groups, trans_a=True)
+            out = _col2im(cols, (n, c_out) + tuple(out_hw), kh, kw, stride, pad, dil,
+                          x.shape[2:])
+            if bias is not None:
+                out += compute_array(bias._data).reshape(1, -1, 1, 1)
         ctx.save_for_backward(input, weight)
         ctx.geom = geom
         ctx.has_bias = bias is not None
@@ -167,27 +163,29 @@ class Convolution(ArrayFunction):
         g = compute_array(g)
         kh, kw = w.shape[2], w.shape[3]
         n = x.shape[0]
+        needs = ctx.needs_input_grad
         gx = gw = gb = None
         if not transposed:
-            gmat = g.reshape(n, g.shape[1], -1)
-            if ctx.needs_input_grad[0]:
-                gcols = _group_matmul_t(w.reshape(w.shape[0], -1), gmat, groups)
+            gmat = _channels_first(g)                               # (O, N*OH*OW)
+            if needs[0]:
+                gcols = _grouped(w.reshape(w.shape[0], -1), gmat, groups, trans_a=True)
                 gx = _col2im(gcols, x.shape, kh, kw, stride, pad, dil, out_hw)
-            if ctx.needs_input_grad[1]:
+            if needs[1]:
                 cols = ctx.cols
                 if cols is None:
                     cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
-                gw = _weight_grad(gmat, cols, groups).reshape(w.shape)
+                gw = _grouped(gmat, cols, groups, trans_b=True).reshape(w.shape)
+            if ctx.has_bias and needs[2]:
+                gb = gmat.sum(axis=1)
         else:
-            c_in, h, wd = x.shape[1], x.shape[2], x.shape[3]
-            gcols = _im2col(g, kh, kw, stride, pad, dil, (h, wd))   # (N, Cout*k, H*W)
-            if ctx.needs_input_grad[0]:
-                gx = _group_matmul(w.reshape(c_in, -1), gcols, groups).reshape(x.shape)
-            if ctx.needs_input_grad[1]:
-                xm = x.reshape(n, c_in, h * wd)
-                gw = _weight_grad(xm, gcols, groups).reshape(w.shape)
-        if ctx.has_bias and ctx.needs_input_grad[2]:
-            gb = g.sum(axis=(0, 2, 3))
+            gcols = _im2col(g, kh, kw, stride, pad, dil, x.shape[2:])  # (Cout*k, N*H*W)
+            if needs[0]:
+                gx = _batch_first(_grouped(w.reshape(w.shape[0], -1), gcols, groups), n,
+                                  x.shape[2:])
+            if needs[1]:
+                gw = _grouped(_channels_first(x), gcols, groups, trans_b=True).reshape(w.shape)
+            if ctx.has_bias and needs[2]:
+                gb = g.sum(axis=(0, 2, 3))
         ctx.cols = None
         dtype = input._data.dtype   # input, weight and bias share one dtype (checked)
         return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
