@@ -140,3 +140,12 @@ def test_signatures_match_pytorch():
         for p in ours:
             if theirs[p].default is not inspect.Parameter.empty:
                 assert ours[p].default == theirs[p].default, (name, p)
+
+
+def test_docs_functional_example_runs(capsys):
+    import pathlib
+    import re
+    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "functional.md"
+    code = "\n".join(re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S))
+    exec(compile(code, "functional.md", "exec"), {})
+    assert "NllLossBackward0 torch.Size([8, 3, 16, 16])" in capsys.readouterr().out
