@@ -506,7 +506,7 @@ class Tensor:
                                "torch.nn.utils.weight_norm usage, see "
                                "https://github.com/pytorch/pytorch/pull/103001")
         new = _new(type(self))
-        new._data = self._data.copy()
+        new._data = self._data.copy(order="K")   # keeps a transposed layout, as PyTorch
         new._version = _Version()
         new._requires_grad = self._requires_grad
         new.grad_fn = None
@@ -515,15 +515,24 @@ class Tensor:
         memo[id(self)] = new
         import copy
         for key, value in self.__dict__.items():
-            if key in ("_accumulator",):
+            if key in _GRAPH_STATE:
                 continue
             setattr(new, key, copy.deepcopy(value, memo))
         return new
 
     def __reduce_ex__(self, protocol):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_accumulator",)}
-        return (_rebuild, (type(self), self._host_array(), self._requires_grad,
-                           str(self.device), state))
+        """Pickle the values (layout kept), requires_grad and user attributes; like PyTorch,
+        not `.grad` nor any graph state."""
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in _GRAPH_STATE and k not in ("_grad", "_retains_grad")}
+        host = self._host_array()
+        if not (host.flags.c_contiguous or host.flags.f_contiguous):
+            host = host.copy(order="K")
+        return (_rebuild, (type(self), host, self._requires_grad, str(self.device), state))
+
+
+# Per-object autograd bookkeeping kept in a tensor's __dict__: never copied or pickled.
+_GRAPH_STATE = ("_accumulator", "_view_fn")
 
 
 def _rebuild(cls, array, requires_grad, device, state):

@@ -462,6 +462,22 @@ def test_pickle_keeps_requires_grad_and_attributes(T):
     assert z.grad_fn is None
 
 
+@pytest.mark.parametrize("T", LIBS)
+def test_pickle_and_deepcopy_of_views_and_grads(T):
+    x = T.ones(2, requires_grad=True)
+    (x * 2).sum().backward()
+    assert pickle.loads(pickle.dumps(x)).grad is None          # .grad is not pickled...
+    d = copy.deepcopy(x)
+    assert d.grad.tolist() == [2.0, 2.0] and d.grad is not x.grad   # ...but deep-copied
+    t = T.arange(6.0).reshape(2, 3).t()
+    for y in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t)):
+        assert y.stride() == (1, 3) and y.tolist() == t.tolist()
+    row = T.arange(6.0).reshape(2, 3)[0]
+    y = pickle.loads(pickle.dumps(row))
+    y.add_(1)
+    assert row.tolist() == [0.0, 1.0, 2.0] and y.tolist() == [1.0, 2.0, 3.0]
+
+
 # ------------------------------------------------------------------ constructors
 @pytest.mark.parametrize("T", LIBS)
 def test_tensor_class_constructors(T):
