@@ -23,8 +23,9 @@ from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
 from .inplace import apply_inplace
 
-__all__ = ["triu", "tril", "matrix_exp", "householder_product", "orgqr", "geqrf",
-           "norm_except_dim", "_weight_norm"]
+# Exported as minitorch_nn.<name>, as in torch. `linalg_solve` and `householder_product` are
+# torch.linalg.solve / torch.linalg.householder_product (there is no minitorch_nn.linalg yet).
+__all__ = ["triu", "tril", "matrix_exp", "orgqr", "geqrf", "norm_except_dim", "_weight_norm"]
 
 
 def _require_matrix(x: Tensor, fn: str, square: bool = False) -> None:
