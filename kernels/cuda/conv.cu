@@ -1,25 +1,26 @@
 // Convolution kernels: im2col and col2im for 2-D convolutions (1-D ones use H = 1).
 //
 // Same layout as kernels/cpu/conv.py: for x (N, C, H, W) and a kh x kw kernel,
-//   cols[n, c*kh*kw + i*kw + j, oh*OW + ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
-// (0 where that position is padding). The matrix products themselves go to cuBLAS through
-// cupy.matmul. col2im is the adjoint: out (zeroed by the caller) receives the sum of every
-// column entry read from each position. Here it is a gather, one thread per input element
-// summing the entries that read it, so no two threads write one place (no atomics).
+//   cols[c*kh*kw + i*kw + j, (n*OH + oh)*OW + ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
+// (0 where that position is padding): the columns of all samples side by side, so a
+// convolution is one matrix product, out (O, N*OH*OW) = weight (O, C*kh*kw) @ cols, done by
+// cuBLAS through cupy.matmul. col2im is the adjoint: out (zeroed by the caller) receives the
+// sum of every column entry read from each position. Here it is a gather, one thread per
+// input element summing the entries that read it, so no two threads write one place.
 #include "common.cuh"
 
-// One thread per element of cols (N, C*kh*kw, OH*OW).
+// One thread per element of cols (C*kh*kw, N*OH*OW).
 template <class T>
 __global__ void im2col(const T* x, T* cols, int kh, int kw, int sh, int sw, int ph, int pw,
                        int dh, int dw, long long oh_n, long long ow_n, long long n_batch,
                        long long channels, long long height, long long width) {
     const long long spatial = oh_n * ow_n;
     const long long rows = channels * kh * kw;
-    const long long total = n_batch * rows * spatial;
+    const long long total = rows * n_batch * spatial;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long pos = k % spatial;
-        const long long row = (k / spatial) % rows;
-        const long long n = k / (spatial * rows);
+        const long long n = (k / spatial) % n_batch;
+        const long long row = k / (spatial * n_batch);
         const long long c = row / (kh * kw);
         const long long i = (row / kw) % kh;
         const long long j = row % kw;
@@ -38,7 +39,6 @@ __global__ void col2im(const T* cols, T* out, int kh, int kw, int sh, int sw, in
                        int dh, int dw, long long oh_n, long long ow_n, long long n_batch,
                        long long channels, long long height, long long width) {
     const long long spatial = oh_n * ow_n;
-    const long long rows = channels * kh * kw;
     const long long total = n_batch * channels * height * width;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long iw = k % width;
@@ -53,7 +53,7 @@ __global__ void col2im(const T* cols, T* out, int kh, int kw, int sh, int sw, in
                 const long long tw = iw + pw - (long long)j * dw;
                 if (tw < 0 || tw % sw != 0 || tw / sw >= ow_n) continue;
                 const long long row = (c * kh + i) * kw + j;
-                s += cols[(n * rows + row) * spatial + (th / sh) * ow_n + tw / sw];
+                s += cols[(row * n_batch + n) * spatial + (th / sh) * ow_n + tw / sw];
             }
         }
         out[k] += s;

@@ -1,6 +1,6 @@
 """Launchers of conv.cu: im2col and col2im of kernels/cpu/conv.py, on CuPy arrays.
 
-Same arguments as the Numba kernels: x / out (N, C, H, W), cols (N, C*kh*kw, OH*OW)
+Same arguments as the Numba kernels: x / out (N, C, H, W), cols (C*kh*kw, N*OH*OW)
 preallocated (`out` of col2im zeroed by the caller), geometry as ints. The GEMMs of a
 convolution stay with the caller (cupy.matmul, i.e. cuBLAS).
 """
@@ -22,14 +22,14 @@ KERNELS = Family("conv", f"""
 
 def _check(kernel: str, image, cols, kh, kw, oh_n, ow_n) -> None:
     n, c = image.shape[:2]
-    want = (n, c * kh * kw, oh_n * ow_n)
+    want = (c * kh * kw, n * oh_n * ow_n)
     if image.ndim != 4 or cols.shape != want:
         raise ValueError(f"{kernel}: expected an (N, C, H, W) array and columns {want}, got "
                          f"{image.shape} and {cols.shape}")
 
 
 def im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n) -> None:
-    """Fill cols (N, C*kh*kw, OH*OW) from x (N, C, H, W); one thread per column entry."""
+    """Fill cols (C*kh*kw, N*OH*OW) from x (N, C, H, W); one thread per column entry."""
     _check("im2col", x, cols, kh, kw, oh_n, ow_n)
     grid, block = elementwise_config(cols.size)
     KERNELS.launch("im2col", grid, block, x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n,
@@ -37,7 +37,7 @@ def im2col(x, cols, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n) -> None:
 
 
 def col2im(cols, out, kh, kw, sh, sw, ph, pw, dh, dw, oh_n, ow_n) -> None:
-    """Add cols (N, C*kh*kw, OH*OW) into out (N, C, H, W); one thread per element of out."""
+    """Add cols (C*kh*kw, N*OH*OW) into out (N, C, H, W); one thread per element of out."""
     _check("col2im", out, cols, kh, kw, oh_n, ow_n)
     grid, block = elementwise_config(out.size)
     KERNELS.launch("col2im", grid, block, cols, out, kh, kw, sh, sw, ph, pw, dh, dw, oh_n,

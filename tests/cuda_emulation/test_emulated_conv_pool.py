@@ -33,12 +33,12 @@ def _out_size(size, k, s, p, d, ceil=False):
 
 def _im2col_ref(x, k, s, p, d, oh_n, ow_n):
     n, c, h, w = x.shape
-    cols = np.zeros((n, c * k[0] * k[1], oh_n * ow_n), x.dtype)
+    cols = np.zeros((c * k[0] * k[1], n * oh_n * ow_n), x.dtype)
     for ni, ci, i, j, oh, ow in itertools.product(range(n), range(c), range(k[0]), range(k[1]),
                                                   range(oh_n), range(ow_n)):
         ih, iw = oh * s[0] - p[0] + i * d[0], ow * s[1] - p[1] + j * d[1]
         if 0 <= ih < h and 0 <= iw < w:
-            cols[ni, (ci * k[0] + i) * k[1] + j, oh * ow_n + ow] = x[ni, ci, ih, iw]
+            cols[(ci * k[0] + i) * k[1] + j, (ni * oh_n + oh) * ow_n + ow] = x[ni, ci, ih, iw]
     return cols
 
 
@@ -52,7 +52,7 @@ def test_im2col_and_col2im(emu, dtype, geometry):
     x = rng.standard_normal(shape).astype(dtype)
     args = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], oh_n, ow_n)
     gpu_im2col, cpu_im2col = kernels("conv", "im2col")
-    cols = np.full((n, c * k[0] * k[1], oh_n * ow_n), np.nan, dtype)
+    cols = np.full((c * k[0] * k[1], n * oh_n * ow_n), np.nan, dtype)
     gpu_im2col(x, cols, *args)
     np.testing.assert_array_equal(cols, _im2col_ref(x, k, s, p, d, oh_n, ow_n))
     cpu_cols = np.full_like(cols, np.nan)
@@ -76,7 +76,7 @@ def test_im2col_checks_the_columns_shape(emu):
     from minitorch_nn.kernels.cuda import conv
     x = np.zeros((1, 2, 4, 4), np.float32)
     with pytest.raises(ValueError, match="columns"):
-        conv.im2col(x, np.zeros((1, 8, 4), np.float32), 2, 2, 1, 1, 0, 0, 1, 1, 3, 3)
+        conv.im2col(x, np.zeros((1, 8, 9), np.float32), 2, 2, 1, 1, 0, 0, 1, 1, 3, 3)
 
 
 # ------------------------------------------------------------------ pooling
@@ -134,8 +134,8 @@ def test_max_pool2d(emu, dtype, geometry):
     bwd(g, idx, gx)
     ref = np.zeros(shape, np.float64)
     planes = ref.reshape(shape[0] * shape[1], -1)
-    for plane, (gp, ip) in enumerate(zip(g.reshape(len(planes), -1), idx.reshape(len(planes), -1))):
-        np.add.at(planes[plane], ip, gp)
+    for plane, gp, ip in zip(planes, g.reshape(len(planes), -1), idx.reshape(len(planes), -1)):
+        np.add.at(plane, ip, gp)
     assert_close(gx, ref)
     cpu_gx = np.zeros(shape, dtype)
     cpu_bwd(g, idx, cpu_gx)
