@@ -25,14 +25,15 @@ from .modules import (ELU, GELU, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d
                       MaxPool2d, MSELoss, NLLLoss, ReLU6, SiLU, SmoothL1Loss, Softmax, Softmin,
                       Softplus, Unflatten)
 from .modules import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .modules import MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer
+from .modules import (MultiheadAttention, Transformer, TransformerEncoder,
+                      TransformerEncoderLayer)
 from .modules import Dropout1d, Dropout2d
 from .utils import parametrizations, parametrize  # noqa: E402  (need the Module classes)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = ["functional", "init", "modules", "parameter", "utils", "Module", "Sequential",
-           "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "ReLU",
-           "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
+           "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
+           "ReLU", "Sigmoid", "Tanh", "Parameter", "Buffer", "UninitializedParameter",
            "UninitializedBuffer", "LazyLinear"]
 __all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
             "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
