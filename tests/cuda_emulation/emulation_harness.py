@@ -9,7 +9,9 @@ into it. `EmulatedRuntime` plugs into kernels/cuda/_launch.py (`set_runtime`), s
 launcher functions themselves (grid sizes, argument casts, checks) run with numpy arrays.
 
 Every array argument is copied into a buffer with guard bytes on both sides; after the
-launch the guards must be intact (no write out of bounds) and `const` arrays unchanged.
+launch the guards must be intact (no write out of bounds) and `const` arrays unchanged. The
+guard bytes are 0xFF, a NaN as float32 or float64, so that a kernel reading a little past
+an end produces NaN in its results (and -1 as an index).
 
 nvcc: `nvcc_check` compiles each family for the supported architectures, with explicit
 instantiations of every kernel from the same table.
@@ -37,8 +39,8 @@ GXX_FLAGS = ("-x", "c++", "-std=c++20", "-O1", "-pthread", "-DMINITORCH_CUDA_EMU
              "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror")
 NVCC_ARCHS = ("80", "90")
 NVCC_FLAGS = ("-std=c++17", "--Werror", "all-warnings", "-c")
-GUARD = 64            # guard bytes on each side of every array
-GUARD_BYTE = 0xA5
+GUARD = 256           # guard bytes on each side of every array
+GUARD_BYTE = 0xFF     # all-ones bytes read as NaN (float32, float64): reads past an end show
 
 _CTYPES = {"int": ctypes.c_int, "long long": ctypes.c_longlong,
            "unsigned long long": ctypes.c_ulonglong, "float": ctypes.c_float,

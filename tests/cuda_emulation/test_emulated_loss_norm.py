@@ -12,7 +12,7 @@ import pytest
 from kernel_checks import DTYPES, assert_close, kernels
 
 CE_SHAPES = [(1, 1), (5, 7), (3, 700), (40, 9)]
-ROW_SHAPES = [(1, 1), (3, 7), (4, 100), (2, 700), (40, 33)]
+ROW_SHAPES = [(1, 1), (3, 7), (4, 100), (2, 700), (40, 33), (13, 20)]   # 13: uneven chunks
 CHANNEL_SHAPES = [(2, 3, 5), (4, 2, 300), (1, 40, 3)]
 
 
