@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -71,8 +72,24 @@ def _float_dtype(dtype):
     return _dt.get_default_dtype() if dtype is None else _dt.to_dtype(dtype)
 
 
+_COPY_CONSTRUCT = ("To copy construct from a tensor, it is recommended to use "
+                   "sourceTensor.detach().clone() or "
+                   "sourceTensor.detach().clone().requires_grad_(True), rather than {}.")
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors)."""
+    """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors).
+
+        >>> tensor([[1, 2], [3, 4]]).dtype
+        torch.int64
+    """
+    if isinstance(data, Tensor):   # PyTorch warns: the copy leaves the graph
+        warnings.warn(_COPY_CONSTRUCT.format("torch.tensor(sourceTensor)"), UserWarning,
+                      stacklevel=2)
+    return _copied(data, dtype, device, requires_grad)
+
+
+def _copied(data, dtype, device, requires_grad) -> Tensor:
     if device is None and isinstance(data, Tensor):
         device = data.device
     dt = None if dtype is None else _dt.to_dtype(dtype)
@@ -93,11 +110,27 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return _wrap(as_array(data, dt, _backend(device)))
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
-    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
+    """`obj` as a tensor, sharing memory when it can (a copy with `copy=True`).
+
+    As in PyTorch 2.13, a tensor keeps its autograd history by default (`requires_grad=None`
+    follows `obj`, with a warning when that means True); `requires_grad=False` detaches.
+    """
+    if not isinstance(obj, Tensor):
+        t = _copied(obj, dtype, device, False) if copy else as_tensor(obj, dtype, device)
+        return t.requires_grad_(True) if requires_grad else t
+    if requires_grad is None and obj.requires_grad:
+        warnings.warn("torch.asarray: unspecified requires_grad now defaults to "
+                      "obj.requires_grad instead of False. Pass requires_grad=False explicitly "
+                      "to get the old behavior and silence this warning.", UserWarning,
+                      stacklevel=2)
+    t = obj.detach() if requires_grad is False else obj
+    converted = t.to(device=device, dtype=None if dtype is None else _dt.to_dtype(dtype))
+    if copy and converted is t:
+        converted = converted.clone()
+    if requires_grad and not converted.requires_grad:
+        converted.requires_grad_(True)
+    return converted
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -403,7 +436,11 @@ def _new_kwargs(self, dtype, device):
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return tensor(data, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
+    if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT.format("tensor.new_tensor(sourceTensor)"), UserWarning,
+                      stacklevel=2)
+    kwargs = _new_kwargs(self, dtype, device)
+    return _copied(data, kwargs["dtype"], kwargs["device"], requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):

@@ -76,9 +76,15 @@ def test_tensor_of_tensors(T):
     assert T.tensor([T.tensor(1.0), T.tensor(2.0)]).tolist() == [1.0, 2.0]
     assert T.tensor([T.tensor(1), 2.5]).dtype is T.float32
     x = T.ones(2, requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # PyTorch suggests detach().clone()
+    with pytest.warns(UserWarning, match=r"To copy construct from a tensor, it is recommended "
+                                         r"to use sourceTensor.detach\(\).clone\(\)"):
         y = T.tensor(x)
+    with pytest.warns(UserWarning, match=r"rather than tensor.new_tensor\(sourceTensor\)"):
+        T.ones(1).new_tensor(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        T.asarray(x, copy=True, requires_grad=False)     # no warning here
+        T.tensor([T.tensor(1.0)])
     assert not y.requires_grad and y.is_leaf
     y.add_(1)
     assert x.tolist() == [1.0, 1.0]
@@ -112,6 +118,25 @@ def test_as_tensor_and_asarray_share_memory(T):
     assert T.asarray(x) is x and T.asarray(x, copy=True) is not x
     assert T.asarray(x, dtype=T.int64).tolist() == [1, 1]
     assert T.asarray([1.0, 2.0], requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("T", LIBS)
+def test_asarray_keeps_the_graph(T):
+    x = T.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="unspecified requires_grad now defaults to "
+                                         "obj.requires_grad"):
+        a = T.asarray(x)
+    assert a is x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = T.asarray(x, copy=True)
+        d = T.asarray(x, dtype=T.float64)
+    assert b.grad_fn.name() == "CloneBackward0" and d.grad_fn.name() == "ToCopyBackward0"
+    c = T.asarray(x, copy=True, requires_grad=False)
+    assert not c.requires_grad and c.is_leaf
+    assert T.asarray(x, requires_grad=True) is x
+    e = T.asarray(T.ones(2), requires_grad=True)
+    assert e.requires_grad and e.is_leaf
 
 
 @pytest.mark.parametrize("T", LIBS)
