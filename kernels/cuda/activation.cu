@@ -168,7 +168,8 @@ __global__ void log_softmax_fwd(const T* x, T* out, long long rows, long long co
         T s = T(0);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) s += mt_exp(xr[j] - m);
         T shift = m + mt_log(mt_block_sum(s));
-        for (long long j = threadIdx.x; j < cols; j += blockDim.x) out[r * cols + j] = xr[j] - shift;
+        for (long long j = threadIdx.x; j < cols; j += blockDim.x)
+            out[r * cols + j] = xr[j] - shift;
     }
 }
 

@@ -27,12 +27,11 @@ def kernels(family: str, name: str):
     return cuda, cpu
 
 
-def run_both(family: str, name: str, arrays: list, params: tuple = (), outputs=()):
+def run_both(family: str, name: str, arrays: list, params: tuple = ()):
     """Run the CUDA launcher (emulated) and its Numba twin on copies of `arrays`.
 
     Returns (cuda_arrays, cpu_arrays or None): every array after the call, so outputs and
-    in-place updates can be compared. `outputs` are indices of arrays the CPU kernel wants
-    flattened like the caller does (elementwise kernels take 1-D arrays).
+    in-place updates can be compared.
     """
     cuda, cpu = kernels(family, name)
     on_gpu = [a.copy() for a in arrays]
@@ -40,6 +39,5 @@ def run_both(family: str, name: str, arrays: list, params: tuple = (), outputs=(
     if cpu is None:
         return on_gpu, None
     on_cpu = [a.copy() for a in arrays]
-    flat = [a.reshape(-1) if i in outputs else a for i, a in enumerate(on_cpu)]
-    cpu(*flat, *params)
+    cpu(*on_cpu, *params)
     return on_gpu, on_cpu
