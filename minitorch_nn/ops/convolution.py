@@ -83,22 +83,89 @@ def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
     return frame[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w]
 
 
-def _channels_first(a):
-    """(N, C, *) → (C, N*L) contiguous: the layout of the matrix products."""
-    xp = xp_of(a)
+def _channels_first(a, wp=None):
+    """(N, C, H, W) → (C, N*H*W) contiguous: the layout of the matrix products. With `wp`
+    the rows are widened to Wp >= W columns, the extra ones zero (stride-1 fast path)."""
     n, c = a.shape[0], a.shape[1]
     length = int(np.prod(a.shape[2:], dtype=np.int64))
+    kernel = cpu_kernel(a, "conv", "nchw_to_gemm") if a.ndim == 4 else None
+    if kernel is not None:
+        h, w = a.shape[2], a.shape[3]
+        wp = w if wp is None else wp
+        out = (np.empty if wp == w else np.zeros)((c, n * h * wp), a.dtype)
+        kernel(np.ascontiguousarray(a), out, wp)
+        return out
+    xp = xp_of(a)
     return xp.ascontiguousarray(a.reshape(n, c, length).transpose(1, 0, 2)).reshape(
         c, n * length)
 
 
-def _batch_first(m, n: int, spatial: tuple):
-    """(C, N*L) → (N, C, *spatial) contiguous."""
-    xp = xp_of(m)
+def _batch_first(m, n: int, spatial: tuple, wp=None):
+    """(C, N*H*W) → (N, C, H, W) contiguous; with `wp`, m's rows are Wp wide and the columns
+    past W are dropped."""
     c = m.shape[0]
+    kernel = cpu_kernel(m, "conv", "gemm_to_nchw") if len(spatial) == 2 else None
+    if kernel is not None:
+        out = np.empty((n, c) + tuple(spatial), m.dtype)
+        kernel(m, out, spatial[1] if wp is None else wp)
+        return out
+    xp = xp_of(m)
     length = int(np.prod(spatial, dtype=np.int64))
     return xp.ascontiguousarray(m.reshape(c, n, length).transpose(1, 0, 2)).reshape(
         (n, c) + tuple(spatial))
+
+
+# ------------------------------------------------------------------ stride-1 fast path
+class _Stride1:
+    """Geometry of the stride-1 kernels (kernels/cpu/conv.py, im2col_s1): the input as
+    zero-padded flat planes of width Wp; GEMM columns run over (n, oh, 0..Wp-1) and the
+    columns ow >= OW are dropped from the output (and get zero gradient)."""
+
+    def __init__(self, x_shape, kh, kw, pad, dil, out_hw):
+        n, c, h, w = x_shape
+        self.n, self.c, self.h, self.w = n, c, h, w
+        self.kh, self.kw, self.pad, self.dil = kh, kw, pad, dil
+        self.oh, self.ow = out_hw
+        self.hp = self.oh + dil[0] * (kh - 1)
+        self.wp = self.ow + dil[1] * (kw - 1)
+        self.size = self.hp * self.wp + dil[1] * (kw - 1)   # tail: the last run reads past
+
+    def planes(self, x):
+        p = np.zeros((self.n * self.c, self.size), x.dtype)
+        frame = p[:, :self.hp * self.wp].reshape(self.n, self.c, self.hp, self.wp)
+        top, left = self.pad
+        frame[:, :, top:top + self.h, left:left + self.w] = x
+        return p
+
+    def im2col(self, x):
+        cols = np.empty((self.c * self.kh * self.kw, self.n * self.oh * self.wp), x.dtype)
+        cpu_kernel(cols, "conv", "im2col_s1")(self.planes(x), cols, self.kh, self.kw,
+                                              self.dil[0], self.dil[1], self.wp, self.oh,
+                                              self.c)
+        return cols
+
+    def col2im(self, cols):
+        p = np.zeros((self.n * self.c, self.size), cols.dtype)
+        cpu_kernel(cols, "conv", "col2im_s1")(cols, p, self.kh, self.kw, self.dil[0],
+                                              self.dil[1], self.wp, self.oh, self.c)
+        frame = p[:, :self.hp * self.wp].reshape(self.n, self.c, self.hp, self.wp)
+        top, left = self.pad
+        return np.ascontiguousarray(frame[:, :, top:top + self.h, left:left + self.w])
+
+    def crop(self, out):
+        """(O, N*OH*Wp) GEMM result → (N, O, OH, OW)."""
+        return _batch_first(out, self.n, (self.oh, self.ow), self.wp)
+
+    def widen(self, g):
+        """(N, O, OH, OW) gradient → (O, N*OH*Wp) with zeros in the dropped columns."""
+        return _channels_first(g, self.wp)
+
+
+def _stride1(x, stride, kh, kw, pad, dil, out_hw):
+    """The stride-1 geometry when the fast kernels apply to x, else None."""
+    if stride != (1, 1) or cpu_kernel(x, "conv", "im2col_s1") is None or x.size == 0:
+        return None
+    return _Stride1(x.shape, kh, kw, pad, dil, out_hw)
 
 
 # ------------------------------------------------------------------ grouped products
@@ -135,12 +202,14 @@ class Convolution(ArrayFunction):
         n = x.shape[0]
         needs = ctx.needs_input_grad
         if not transposed:
-            cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
+            fast = _stride1(x, stride, kh, kw, pad, dil, out_hw)
+            cols = fast.im2col(x) if fast else _im2col(x, kh, kw, stride, pad, dil, out_hw)
             out = _grouped(w.reshape(w.shape[0], -1), cols, groups)
             if bias is not None:
                 out += compute_array(bias._data).reshape(-1, 1)
-            out = _batch_first(out, n, out_hw)
+            out = fast.crop(out) if fast else _batch_first(out, n, out_hw)
             ctx.cols = cols if len(needs) > 1 and needs[1] else None
+            ctx.fast = fast
         else:
             c_in = x.shape[1]
             c_out = w.shape[1] * groups
@@ -149,6 +218,7 @@ class Convolution(ArrayFunction):
                           x.shape[2:])
             if bias is not None:
                 out += compute_array(bias._data).reshape(1, -1, 1, 1)
+            ctx.fast = None
         ctx.save_for_backward(input, weight)
         ctx.geom = geom
         ctx.has_bias = bias is not None
@@ -166,17 +236,22 @@ class Convolution(ArrayFunction):
         needs = ctx.needs_input_grad
         gx = gw = gb = None
         if not transposed:
-            gmat = _channels_first(g)                               # (O, N*OH*OW)
+            fast = ctx.fast
+            if fast and g.dtype != x.dtype:
+                fast = None
+            gmat = fast.widen(g) if fast else _channels_first(g)   # (O, N*OH*OW or Wp)
             if needs[0]:
                 gcols = _grouped(w.reshape(w.shape[0], -1), gmat, groups, trans_a=True)
-                gx = _col2im(gcols, x.shape, kh, kw, stride, pad, dil, out_hw)
+                gx = fast.col2im(gcols) if fast else \
+                    _col2im(gcols, x.shape, kh, kw, stride, pad, dil, out_hw)
             if needs[1]:
                 cols = ctx.cols
-                if cols is None:
-                    cols = _im2col(x, kh, kw, stride, pad, dil, out_hw)
+                if cols is None or (ctx.fast and not fast):
+                    cols = _im2col(x, kh, kw, stride, pad, dil, out_hw) if not fast \
+                        else fast.im2col(x)
                 gw = _grouped(gmat, cols, groups, trans_b=True).reshape(w.shape)
             if ctx.has_bias and needs[2]:
-                gb = gmat.sum(axis=1)
+                gb = g.sum(axis=(0, 2, 3))
         else:
             gcols = _im2col(g, kh, kw, stride, pad, dil, x.shape[2:])  # (Cout*k, N*H*W)
             if needs[0]:
@@ -186,7 +261,7 @@ class Convolution(ArrayFunction):
                 gw = _grouped(_channels_first(x), gcols, groups, trans_b=True).reshape(w.shape)
             if ctx.has_bias and needs[2]:
                 gb = g.sum(axis=(0, 2, 3))
-        ctx.cols = None
+        ctx.cols = ctx.fast = None
         dtype = input._data.dtype   # input, weight and bias share one dtype (checked)
         return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
             + (None,)
