@@ -200,10 +200,11 @@ def source_of(family: str) -> str:
     """`<family>.cu` with common.cuh pasted in place of its #include.
 
     NVRTC could find the header with -I, but CuPy's kernel cache keys on the code string
-    only: inlining makes an edit of common.cuh recompile every family.
+    only: inlining makes an edit of common.cuh recompile every family. (Its `#pragma once`
+    goes: compilers warn about it in a main file.)
     """
     text = (SOURCE_DIR / f"{family}.cu").read_text()
-    common = (SOURCE_DIR / "common.cuh").read_text()
+    common = (SOURCE_DIR / "common.cuh").read_text().replace("#pragma once\n", "", 1)
     if _INCLUDE_COMMON not in text:
         raise ValueError(f"{family}.cu must include common.cuh")
     return text.replace(_INCLUDE_COMMON, common, 1)

@@ -13,8 +13,8 @@ launch the guards must be intact (no write out of bounds) and `const` arrays unc
 guard bytes are 0xFF, a NaN as float32 or float64, so that a kernel reading a little past
 an end produces NaN in its results (and -1 as an index).
 
-nvcc: `nvcc_check` compiles each family for the supported architectures, with explicit
-instantiations of every kernel from the same table.
+nvcc: `nvcc_check` compiles each family for the supported architectures, as the code
+string CuPy would compile, with explicit instantiations of every kernel from the same table.
 """
 from __future__ import annotations
 
@@ -228,9 +228,9 @@ def gxx_path() -> str | None:
     return shutil.which("g++")
 
 
-def instantiation_source(fam: _launch.Family, source: pathlib.Path) -> str:
-    """`source` plus an explicit instantiation of every template kernel in the table."""
-    lines = [f'#include "{source}"', ""]
+def instantiation_source(fam: _launch.Family, code: str) -> str:
+    """`code` plus an explicit instantiation of every template kernel in the table."""
+    lines = [code, ""]
     for kernel, params in fam.signatures.items():
         for elem in fam.element_types(kernel):
             if elem:   # kernels that are not templates are compiled as they are
@@ -241,10 +241,17 @@ def instantiation_source(fam: _launch.Family, source: pathlib.Path) -> str:
 
 def nvcc_check(name: str, archs=NVCC_ARCHS, fam: _launch.Family | None = None,
                source: pathlib.Path | None = None) -> tuple[bool, str]:
-    """(compiled, log) for nvcc on family `name` for `archs`; successes are cached."""
+    """(compiled, log) for nvcc on family `name` for `archs`; successes are cached.
+
+    A family of kernels/cuda is compiled as the very string CuPy hands to NVRTC
+    (`_launch.source_of`: common.cuh pasted in); another `source` is #included.
+    """
     fam = family(name) if fam is None else fam
-    source = CUDA_DIR / f"{name}.cu" if source is None else source
-    unit = instantiation_source(fam, source)
+    if source is None:
+        source = CUDA_DIR / f"{name}.cu"
+        unit = instantiation_source(fam, _launch.source_of(name))
+    else:
+        unit = instantiation_source(fam, f'#include "{source}"')
     flags = list(NVCC_FLAGS) + [f"-I{CUDA_DIR}"]
     for arch in archs:
         flags += ["-gencode", f"arch=compute_{arch},code=sm_{arch}"]
