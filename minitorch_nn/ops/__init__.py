@@ -18,6 +18,7 @@ FAMILIES = [
     "minitorch_nn.ops.conversion",
     "minitorch_nn.creation",
     "minitorch_nn.random",
+    "minitorch_nn.dlpack",
 ]
 _OPTIONAL = [   # families being written; each appears here once its module exists
     "minitorch_nn.ops.unary",

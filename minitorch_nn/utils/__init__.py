@@ -1,6 +1,6 @@
-"""Utilities (`torch.utils`): `minitorch_nn.utils.data` holds datasets and the DataLoader."""
+"""Utilities (`torch.utils`): `utils.data` (datasets, DataLoader) and `utils.dlpack`."""
 from __future__ import annotations
 
-from . import data
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]
