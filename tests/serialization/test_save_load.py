@@ -163,3 +163,32 @@ def test_safetensors_round_trip_and_corruption(tmp_path):
     (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 16)
     with pytest.raises(RuntimeError, match="invalid header length"):
         load_safetensors(tmp_path / "junk.safetensors")
+
+
+def test_parameters_and_module_state_dicts_round_trip(tmp_path):
+    from minitorch_nn import nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    mt.save(model.state_dict(), tmp_path / "m.pt")
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    assert str(fresh.load_state_dict(mt.load(tmp_path / "m.pt"))) == \
+        "<All keys matched successfully>"
+    for (k, a), (_, b) in zip(model.state_dict().items(), fresh.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
+    p = nn.Parameter(mt.ones(2))
+    mt.save({"p": p}, tmp_path / "p.pt")
+    back = mt.load(tmp_path / "p.pt")["p"]
+    assert isinstance(back, nn.Parameter) and back.requires_grad
+
+
+@requires_torch
+def test_pytorch_pretrained_weights_load_into_our_model(tmp_path):
+    from minitorch_nn import nn
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(),
+                                 torch.nn.Linear(8, 3))
+    torch.save(theirs.state_dict(), tmp_path / "pretrained.pt")
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 3))
+    ours.load_state_dict(mt.load(tmp_path / "pretrained.pt"))
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 4)).astype(np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(mt.from_numpy(x)).detach().numpy(), expected, atol=1e-5)
