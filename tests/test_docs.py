@@ -7,7 +7,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DOCS = ["README.md", "docs/autograd.md"]
+DOCS = ["README.md", "docs/autograd.md", "docs/training.md"]
 
 
 def _python_blocks(path: pathlib.Path) -> str:
@@ -29,3 +29,16 @@ def test_autograd_doc_prints_what_it_says(capsys):
                      "['AccumulateGrad', 'AccumulateGrad']", "tensor([2., 4., 6.])",
                      "tensor([12., 24.]) tensor([36., 72.])", "tensor([2., 4.])"]:
         assert expected in out, f"missing {expected!r} in the printed output"
+
+
+def test_training_doc_prints_what_it_says(capsys):
+    exec(compile(_python_blocks(ROOT / "docs/training.md"), "training.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["7", "True", "<All keys matched successfully>"]
+
+
+def test_training_doc_error_claims_hold():
+    import minitorch_nn as torch
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(3x5 and 4x2\)"):
+        torch.nn.Linear(4, 2)(torch.ones(3, 5))
