@@ -27,3 +27,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "cuda" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly how many GPU checks ran: none is a skip, not a pass."""
+    from op_harness import DEVICE_CHECKS
+    ran, skipped = DEVICE_CHECKS["ran"], DEVICE_CHECKS["skipped"]
+    if ran or skipped:
+        terminalreporter.write_line(
+            f"cuda device checks in op tests: {ran} ran, {skipped} skipped "
+            f"({'GPU present' if mt.cuda.is_available() else 'no GPU: CPU only'})")

@@ -6,7 +6,10 @@
 line drives three checks:
   1. forward against `ref(*numpy_arrays)` when a NumPy reference is given;
   2. `minitorch_nn.autograd.gradcheck` in float64 (finite differences);
-  3. forward values, shape and dtype, and every input gradient, against PyTorch.
+  3. forward values, shape and dtype, and every input gradient, against PyTorch;
+  4. on a machine with a GPU (CuPy), the same op on `cuda` against the CPU result, values and
+     gradients. Without a GPU this step is skipped and counted: the test session's summary
+     says how many device checks did not run (`DEVICE_CHECKS`).
 Inputs are random (seeded) and, by default, non-contiguous (transposed views), because ops
 that only work on contiguous arrays are a classic bug.
 """
@@ -26,6 +29,9 @@ __all__ = ["check_op", "make_arrays", "to_mt", "to_torch", "torch", "requires_to
            "assert_close"]
 
 requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+# How many CPU-vs-GPU comparisons ran and how many were skipped (no GPU): conftest reports it.
+DEVICE_CHECKS = {"ran": 0, "skipped": 0}
 
 
 def make_arrays(shapes, *, low=-2.0, high=2.0, dtype=np.float64, seed=0, positive=False,
@@ -118,7 +124,34 @@ def check_op(fn, shapes, *, ref=None, arrays=None, grad=True, atol=1e-6, rtol=1e
                 assert o == e, f"output {i}: {o!r} vs PyTorch {e!r}"
         if grad and any(wants_grad):
             _compare_grads(mt_in, mt_out, th_in, th_out, atol, rtol)
+    _check_on_gpu(fn, arrays, wants_grad, mt_out, atol, rtol)
     return mt_out
+
+
+def _check_on_gpu(fn, arrays, wants_grad, cpu_out, atol, rtol):
+    """Run the op on `cuda` and compare with the CPU run (skipped and counted without a GPU)."""
+    if not mt.cuda.is_available():
+        DEVICE_CHECKS["skipped"] += 1
+        return
+    DEVICE_CHECKS["ran"] += 1
+    gpu_in = [to_mt(a, g).detach().cuda().requires_grad_(g) for a, g in zip(arrays, wants_grad)]
+    gpu_out = _outputs(fn(mt, *gpu_in))
+    for i, (o, e) in enumerate(zip(gpu_out, cpu_out)):
+        if isinstance(e, mt.Tensor):
+            assert o.device.type == "cuda", f"output {i} left the GPU"
+            assert_close(o.detach().cpu().numpy(), e.detach().numpy(), atol * 10, rtol * 10,
+                         f"output {i} on cuda vs cpu")
+    roots = [o for o in gpu_out if isinstance(o, mt.Tensor) and o.requires_grad]
+    if roots:
+        mt.autograd.backward([r.sum() for r in roots])
+        cpu_in = [to_mt(a, g) for a, g in zip(arrays, wants_grad)]
+        cpu_roots = [o for o in _outputs(fn(mt, *cpu_in))
+                     if isinstance(o, mt.Tensor) and o.requires_grad]
+        mt.autograd.backward([r.sum() for r in cpu_roots])
+        for i, (a, b) in enumerate(zip(gpu_in, cpu_in)):
+            if b.grad is not None:
+                assert_close(a.grad.cpu().numpy(), b.grad.numpy(), atol * 10, rtol * 10,
+                             f"input {i} grad on cuda vs cpu")
 
 
 def _compare_grads(mt_in, mt_out, th_in, th_out, atol, rtol):
