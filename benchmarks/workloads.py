@@ -1,14 +1,17 @@
 """The workloads, written once against a library module `T` (minitorch_nn or torch).
 
-Each `make_*` function builds its inputs and returns `step()`, one timed unit of work, plus
-how much work a step is (`units`, `unit`) for throughput figures.
+Each workload function builds its inputs (model, optimizer, data) and returns `step()`, one
+timed unit of work. A `Workload` row adds what the report needs: how many ops one call is (W3),
+the bytes (W4) or floating-point operations (W5) one call must do for throughput figures, and a
+NumPy reference (`reference`: copy bandwidth for W4, numpy's own matmul for W5) timed in the
+same run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Workload", "WORKLOADS"]
+__all__ = ["Workload", "WORKLOADS", "by_name"]
 
 
 @dataclass
@@ -18,6 +21,11 @@ class Workload:
     per: str = "step"       # what one call of step() is (step, op, ...)
     ops_per_call: int = 1   # for per-op figures (W3)
     needs: tuple = ()       # attributes of T.nn the workload needs
+    bytes: int = 0          # bytes an ideal implementation reads + writes per call (W4)
+    flops: int = 0          # floating-point operations per call (W5)
+    reference: Callable | None = None   # reference(numpy) -> step, timed beside (W4, W5)
+    reference_name: str = ""
+    reference_work: int = 0             # bytes or flops of one reference call
 
 
 def mlp_step(T):
@@ -115,6 +123,24 @@ def large_gelu(T):
     return step
 
 
+def copy_bandwidth(np):
+    """W4 reference: numpy copying 2^24 float32 (one read and one write per element)."""
+    src = np.ones(N_LARGE, np.float32)
+    dst = np.empty_like(src)
+
+    def step():
+        np.copyto(dst, src)
+    return step
+
+
+# Bytes an ideal fwd+bwd moves (4 bytes per element per array read or written):
+# x + y: forward reads x, y and writes z; backward reads the gradient g and writes x.grad
+# and y.grad. gelu: forward reads x, writes y; backward reads g and x, writes x.grad.
+ADD_BYTES = 4 * N_LARGE * (3 + 3)
+GELU_BYTES = 4 * N_LARGE * (2 + 3)
+COPY_BYTES = 4 * N_LARGE * 2
+
+
 def matmul(n):
     def make(T):
         a, b = T.randn(n, n), T.randn(n, n)
@@ -126,14 +152,59 @@ def matmul(n):
     return make
 
 
+def numpy_matmul(n):
+    def make(np):
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+
+        def step():
+            return a @ b
+        return step
+    make.__doc__ = f"W5 reference: numpy's own {n}×{n} float32 matmul"
+    return make
+
+
+def transformer_step(T):
+    """W7: one TransformerEncoderLayer (d_model 256, 4 heads, feed-forward 1024), forward and
+    backward on a batch of 16 sequences of length 64 (dropout 0, so both libraries compute
+    the same function)."""
+    nn = T.nn
+    layer = nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024, dropout=0.0,
+                                       batch_first=True)
+    x = T.randn(16, 64, 256)
+
+    def step():
+        layer.zero_grad()
+        loss = (layer(x) ** 2).mean()
+        loss.backward()
+    return step
+
+
 WORKLOADS = [
     Workload("W1 MLP train step (b=128)", mlp_step),
     Workload("W2 CNN train step (b=64)", cnn_step, needs=("Conv2d", "MaxPool2d", "Flatten")),
     Workload("W3a a*b+a, (8,)", dispatch_binary, per="op", ops_per_call=2),
     Workload("W3b 10 ops+sum+backward, (8,)", dispatch_chain, per="op", ops_per_call=12),
     Workload("W3c tiny MLP step (b=4)", dispatch_tiny_mlp),
-    Workload("W4a x+y fwd+bwd, 2^24", large_add),
-    Workload("W4b gelu fwd+bwd, 2^24", large_gelu),
-    Workload("W5 matmul 1024", matmul(1024)),
-    Workload("W5 matmul 2048", matmul(2048)),
+    Workload("W4a x+y fwd+bwd, 2^24", large_add, bytes=ADD_BYTES,
+             reference=copy_bandwidth, reference_name="numpy copy", reference_work=COPY_BYTES),
+    Workload("W4b gelu fwd+bwd, 2^24", large_gelu, bytes=GELU_BYTES,
+             reference=copy_bandwidth, reference_name="numpy copy", reference_work=COPY_BYTES),
+    Workload("W5 matmul 1024", matmul(1024), flops=2 * 1024 ** 3,
+             reference=numpy_matmul(1024), reference_name="numpy matmul",
+             reference_work=2 * 1024 ** 3),
+    Workload("W5 matmul 2048", matmul(2048), flops=2 * 2048 ** 3,
+             reference=numpy_matmul(2048), reference_name="numpy matmul",
+             reference_work=2 * 2048 ** 3),
+    Workload("W7 transformer block fwd+bwd (b=16, s=64, d=256)", transformer_step,
+             needs=("TransformerEncoderLayer",)),
 ]
+
+
+def by_name(prefix: str) -> Workload:
+    """The workload whose name starts with `prefix` ("W1", "W7 ...")."""
+    for w in WORKLOADS:
+        if w.name.startswith(prefix):
+            return w
+    raise KeyError(f"no workload named {prefix!r}: choose from {[w.name for w in WORKLOADS]}")
