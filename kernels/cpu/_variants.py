@@ -18,15 +18,18 @@ from numba import njit
 __all__ = ["parallel_kernel"]
 
 
-def parallel_kernel(module_globals: dict):
-    """Decorator: compile `fn` with parallel=True and add `<name>_serial` to the module."""
+def parallel_kernel(module_globals: dict, **options):
+    """Decorator: compile `fn` with parallel=True and add `<name>_serial` to the module.
+
+    `options` go to both `njit` calls (e.g. fastmath flags).
+    """
 
     def decorate(fn):
         twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_serial",
                                   fn.__defaults__, fn.__closure__)
         twin.__qualname__ = fn.__qualname__ + "_serial"
         twin.__doc__ = fn.__doc__
-        module_globals[twin.__name__] = njit(cache=True)(twin)
-        return njit(cache=True, parallel=True)(fn)
+        module_globals[twin.__name__] = njit(cache=True, **options)(twin)
+        return njit(cache=True, parallel=True, **options)(fn)
 
     return decorate

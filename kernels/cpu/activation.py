@@ -2,19 +2,26 @@
 
 Each elementwise activation has a scalar formula (`_gelu`, `_gelu_grad`, ...) inlined into a
 parallel loop over a flat (1-D, contiguous) array, so forward is one pass and backward is one
-pass that reads the gradient and the saved input together (numpy would need 3 to 6 passes and
+pass that reads the saved input and the gradient together (numpy would need 3 to 6 passes and
 temporaries). Softmax kernels work on the rows of a C-contiguous 2-D array (the last dim of the
 tensor): one row stays in cache while its max, its exponentials and their sum are computed.
 
-Contract: float32 or float64 arrays, `out` preallocated with the input's shape and dtype;
-scalar parameters are Python floats. Nothing here knows Tensor or autograd.
+float32 arrays compute in float32 with the vectorizable exp/erfc of _fastmath.py (loops over
+unsigned indices, so Numba drops negative-index checks and LLVM emits SIMD code; row sums are
+SIMD reductions in float64 through the helpers of _fastmath.py); float64 arrays compute in float64 with the C library. Scalar
+parameters must arrive as numpy scalars of the array's dtype (a Python float would turn
+float32 arithmetic into float64). Contract: `out` preallocated with the input's shape and dtype. Nothing here
+knows Tensor or autograd.
 """
 from __future__ import annotations
 
 import math
 
-from numba import njit, prange
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import overload
 
+from ._fastmath import FAST, erfc_fast, exp_fast, like, row_dot, row_max, row_sum, sum_exp
 from ._variants import parallel_kernel
 
 __all__ = ["gelu_fwd", "gelu_bwd", "silu_fwd", "silu_bwd", "elu_fwd", "elu_bwd",
@@ -28,68 +35,103 @@ _C_TANH = 0.044715
 
 
 # ------------------------------------------------------------------ scalar formulas
-@njit(cache=True, inline="always")
+def _consts(x):
+    """Python stand-in; inside kernels: the constants below in x's own float type."""
+
+
+@overload(_consts, inline="always")
+def _consts_impl(x):
+    if x == types.float32:
+        c = tuple(np.float32(v) for v in (0.5, 1.0, 2.0, _SQRT1_2, _INV_SQRT_2PI, _K_TANH,
+                                           _C_TANH, 3.0))
+    else:
+        c = (0.5, 1.0, 2.0, _SQRT1_2, _INV_SQRT_2PI, _K_TANH, _C_TANH, 3.0)
+    return lambda x: c
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _tanh(u):
+    """tanh through exp_fast (vectorizable for float32): sign(u) (1 - 2 / (e^{2|u|} + 1))."""
+    half, one, two = _consts(u)[:3]
+    t = one - two / (exp_fast(two * abs(u)) + one)
+    return t if u >= half - half else -t
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _gelu(x, tanh_approx):
+    half, one, two, s12, isq, k, c, three = _consts(x)
     if tanh_approx:
-        return 0.5 * x * (1.0 + math.tanh(_K_TANH * (x + _C_TANH * x * x * x)))
-    return 0.5 * x * (1.0 + math.erf(x * _SQRT1_2))
+        return half * x * (one + _tanh(k * (x + c * x * x * x)))
+    return half * x * erfc_fast(-x * s12)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _gelu_grad(x, tanh_approx):
+    half, one, two, s12, isq, k, c, three = _consts(x)
     if tanh_approx:
-        t = math.tanh(_K_TANH * (x + _C_TANH * x * x * x))
-        dt = _K_TANH * (1.0 + 3.0 * _C_TANH * x * x)
-        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dt
-    return 0.5 * (1.0 + math.erf(x * _SQRT1_2)) + x * _INV_SQRT_2PI * math.exp(-0.5 * x * x)
+        t = _tanh(k * (x + c * x * x * x))
+        dt = k * (one + three * c * x * x)
+        return half * (one + t) + half * x * (one - t * t) * dt
+    return half * erfc_fast(-x * s12) + x * isq * exp_fast(-half * x * x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _sigmoid(x):
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    one = _consts(x)[1]
+    return one / (one + exp_fast(-x))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _expm1(x):
+    """e^x - 1 without cancellation near 0 (Taylor series there), for x <= 0."""
+    half, one = _consts(x)[:2]
+    if x > -half:
+        return x * (one + x * (like(x, 1 / 2) + x * (like(x, 1 / 6) + x * (like(x, 1 / 24) + x * (
+            like(x, 1 / 120) + x * (like(x, 1 / 720) + x * (like(x, 1 / 5040)
+                                                           + x * like(x, 1 / 40320))))))))
+    return exp_fast(x) - one
 
 
 # ------------------------------------------------------------------ elementwise kernels
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def gelu_fwd(x, out, tanh_approx):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         out[i] = _gelu(x[i], tanh_approx)
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def gelu_bwd(x, g, out, tanh_approx):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         out[i] = g[i] * _gelu_grad(x[i], tanh_approx)
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def silu_fwd(x, out):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         out[i] = x[i] * _sigmoid(x[i])
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def silu_bwd(x, g, out):
-    for i in prange(x.size):
-        s = _sigmoid(x[i])
-        out[i] = g[i] * s * (1.0 + x[i] * (1.0 - s))
+    for i in prange(np.uint64(x.size)):
+        v = x[i]
+        s = _sigmoid(v)
+        one = _consts(v)[1]
+        out[i] = g[i] * s * (one + v * (one - s))
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def elu_fwd(x, out, alpha):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = v if v > 0.0 else alpha * math.expm1(v)
+        out[i] = v if v > 0 else alpha * _expm1(v)
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def elu_bwd(x, g, out, alpha):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = g[i] if v > 0.0 else g[i] * alpha * math.exp(v)
+        out[i] = g[i] if v > 0 else g[i] * alpha * exp_fast(v)
 
 
 @parallel_kernel(globals())
@@ -103,78 +145,68 @@ def softplus_fwd(x, out, beta, threshold):
 def softplus_bwd(x, g, out, beta, threshold):
     for i in prange(x.size):
         v = x[i]
-        out[i] = g[i] if v * beta > threshold else g[i] * _sigmoid(v * beta)
+        out[i] = g[i] if v * beta > threshold else g[i] / (1.0 + math.exp(-v * beta))
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def leaky_relu_fwd(x, out, slope):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = v if v > 0.0 else v * slope
+        out[i] = v if v > 0 else v * slope
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def leaky_relu_bwd(x, g, out, slope):
-    for i in prange(x.size):
-        out[i] = g[i] if x[i] > 0.0 else g[i] * slope
+    for i in prange(np.uint64(x.size)):
+        out[i] = g[i] if x[i] > 0 else g[i] * slope
 
 
 # ------------------------------------------------------------------ softmax over rows
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def softmax_fwd(x, out):
     """out[i] = exp(x[i] - max) / sum(exp(x[i] - max)) for each row i of a 2-D array."""
     n, c = x.shape
     for i in prange(n):
-        m = x[i, 0]
-        for j in range(1, c):
-            if x[i, j] > m:
-                m = x[i, j]
-        s = 0.0
-        for j in range(c):
-            e = math.exp(x[i, j] - m)
-            out[i, j] = e
-            s += e
-        inv = 1.0 / s
-        for j in range(c):
-            out[i, j] *= inv
+        row = x[i]
+        dst = out[i]
+        m = row_max(row)
+        for j in range(np.uint64(c)):
+            dst[j] = exp_fast(row[j] - m)
+        inv = like(m, 1.0 / row_sum(dst))
+        for j in range(np.uint64(c)):
+            dst[j] *= inv
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def log_softmax_fwd(x, out):
-    """out[i] = x[i] - max - log(sum(exp(x[i] - max))) for each row i."""
+    """out[i] = (x[i] - max) - log(sum(exp(x[i] - max))) for each row i."""
     n, c = x.shape
     for i in prange(n):
-        m = x[i, 0]
-        for j in range(1, c):
-            if x[i, j] > m:
-                m = x[i, j]
-        s = 0.0
-        for j in range(c):
-            s += math.exp(x[i, j] - m)
-        shift = m + math.log(s)
-        for j in range(c):
-            out[i, j] = x[i, j] - shift
+        row = x[i]
+        dst = out[i]
+        m = row_max(row)
+        log_s = like(m, math.log(sum_exp(row, m)))
+        for j in range(np.uint64(c)):
+            dst[j] = (row[j] - m) - log_s   # x - m first: exact when x is close to m
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def softmax_bwd(g, y, out):
     """Gradient of softmax given its output y: y * (g - sum(g * y)) per row."""
     n, c = y.shape
     for i in prange(n):
-        dot = 0.0
-        for j in range(c):
-            dot += g[i, j] * y[i, j]
-        for j in range(c):
-            out[i, j] = y[i, j] * (g[i, j] - dot)
+        gi, yi, dst = g[i], y[i], out[i]
+        d = like(gi[0], row_dot(gi, yi))
+        for j in range(np.uint64(c)):
+            dst[j] = yi[j] * (gi[j] - d)
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def log_softmax_bwd(g, y, out):
     """Gradient of log_softmax given its output y: g - exp(y) * sum(g) per row."""
     n, c = y.shape
     for i in prange(n):
-        total = 0.0
-        for j in range(c):
-            total += g[i, j]
-        for j in range(c):
-            out[i, j] = g[i, j] - math.exp(y[i, j]) * total
+        gi, yi, dst = g[i], y[i], out[i]
+        t = like(gi[0], row_sum(gi))
+        for j in range(np.uint64(c)):
+            dst[j] = gi[j] - exp_fast(yi[j]) * t

@@ -1,7 +1,8 @@
 """Loss kernels: cross-entropy over class indices, log-softmax and NLL fused in one pass.
 
 For each row i of the logits (N, C) the forward computes lse_i = log(sum_c exp(x_ic)) (with
-the row max subtracted first, so it cannot overflow) and the row's loss
+the row max subtracted first, so it cannot overflow; max and log-sum are kept apart so that
+x - lse is computed as (x - max) - logsum without rounding) and the row's loss
 
     loss_i = (1 - eps) * w[y_i] * (lse_i - x_i,y_i) + eps / C * sum_c w[c] * (lse_i - x_ic)
 
@@ -11,68 +12,73 @@ x and lse (no (N, C) array is kept between the passes) and writes
     dx_ic = s_i * ((1 - eps) * w[y_i] * (p_ic - [c == y_i]) + eps / C * (W * p_ic - w[c]))
 
 with W = sum_c w[c] and s_i the incoming gradient of row i (already divided by the mean's
-denominator). Targets are checked against [0, C) by the caller.
+denominator). Targets are checked against [0, C) by the caller. float32 logits use the
+vectorizable exp of _fastmath.py.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import prange
 
+from ._fastmath import FAST, exp_fast, like, row_dot, row_max, row_sum, sum_exp
 from ._variants import parallel_kernel
 
 __all__ = ["cross_entropy_fwd", "cross_entropy_bwd"]
 
 
-@parallel_kernel(globals())
-def cross_entropy_fwd(x, target, weight, ignore_index, eps, lse_out, loss_out, wt_out):
-    """Fill lse_out (N,), loss_out (N,) and wt_out (N,) = w[y_i] (0 for ignored rows)."""
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
+def cross_entropy_fwd(x, target, weight, ignore_index, eps, max_out, logsum_out, loss_out,
+                      wt_out):
+    """Per row i: max_out = max_c x_ic, logsum_out = log(sum_c exp(x_ic - max)) (so
+    lse = max + logsum, kept apart for precision), loss_out and wt_out = w[y_i] (0 when
+    ignored). Losses are accumulated in float64."""
     n, c = x.shape
     for i in prange(n):
-        m = x[i, 0]
-        for j in range(1, c):
-            if x[i, j] > m:
-                m = x[i, j]
-        s = 0.0
-        for j in range(c):
-            s += math.exp(x[i, j] - m)
-        lse = m + math.log(s)
-        lse_out[i] = lse
+        row = x[i]
+        m = row_max(row)
+        log_s = math.log(sum_exp(row, m))
+        max_out[i] = m
+        logsum_out[i] = log_s
         y = target[i]
         if y == ignore_index:
             loss_out[i] = 0.0
             wt_out[i] = 0.0
             continue
         wy = weight[y]
-        loss = (1.0 - eps) * wy * (lse - x[i, y])
-        if eps > 0.0:
-            smooth = 0.0
-            for j in range(c):
-                smooth += weight[j] * (lse - x[i, j])
+        loss = (1.0 - eps) * wy * ((m - row[y]) + log_s)
+        if eps > 0.0:   # sum_j w_j (lse - x_j), in float64
+            smooth = (m + log_s) * row_sum(weight) - row_dot(weight, row)
             loss += eps / c * smooth
         loss_out[i] = loss
         wt_out[i] = wy
 
 
-@parallel_kernel(globals())
-def cross_entropy_bwd(x, target, weight, ignore_index, eps, lse, scale, out):
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
+def cross_entropy_bwd(x, target, weight, ignore_index, eps, max_in, logsum_in, scale, out):
     """Gradient of the per-row losses w.r.t. the logits, row i scaled by scale[i]."""
     n, c = x.shape
-    wsum = 0.0
-    for j in range(c):
-        wsum += weight[j]
+    wsum = row_sum(weight)
     for i in prange(n):
+        row = x[i]
+        dst = out[i]
         y = target[i]
         if y == ignore_index:
-            for j in range(c):
-                out[i, j] = 0.0
+            for j in range(np.uint64(c)):
+                dst[j] = 0
             continue
+        m = max_in[i]
+        log_s = logsum_in[i]
         s = scale[i]
-        hard = (1.0 - eps) * weight[y]
-        for j in range(c):
-            p = math.exp(x[i, j] - lse[i])
-            d = hard * p
-            if eps > 0.0:
-                d += eps / c * (wsum * p - weight[j])
-            out[i, j] = s * d
-        out[i, y] -= s * hard
+        hard = like(m, s * (1 - eps) * weight[y])   # coefficients in x's float type
+        if eps > 0.0:
+            soft_p = like(m, s * eps / c * wsum)
+            soft_w = like(m, s * eps / c)
+            for j in range(np.uint64(c)):
+                p = exp_fast((row[j] - m) - log_s)
+                dst[j] = (hard + soft_p) * p - soft_w * weight[j]
+        else:
+            for j in range(np.uint64(c)):
+                dst[j] = hard * exp_fast((row[j] - m) - log_s)
+        dst[y] -= hard

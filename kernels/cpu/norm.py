@@ -17,33 +17,31 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import prange
 
+from ._fastmath import FAST, like, row_dot, row_dot3, row_sqdev, row_sum
 from ._variants import parallel_kernel
 
 __all__ = ["row_norm_fwd", "row_norm_bwd", "channel_norm_fwd", "channel_norm_bwd"]
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def row_norm_fwd(x, w, b, eps, out, mean, rstd):
     m, d = x.shape
     for i in prange(m):
-        s = 0.0
-        for j in range(d):
-            s += x[i, j]
-        mu = s / d
-        q = 0.0
-        for j in range(d):
-            t = x[i, j] - mu
-            q += t * t
-        r = 1.0 / math.sqrt(q / d + eps)
+        row = x[i]
+        dst = out[i]
+        mu = row_sum(row) / d
+        r = 1.0 / math.sqrt(row_sqdev(row, mu) / d + eps)
         mean[i] = mu
         rstd[i] = r
-        for j in range(d):
-            out[i, j] = (x[i, j] - mu) * r * w[j] + b[j]
+        mu_, r_ = like(row[0], mu), like(row[0], r)
+        for j in range(np.uint64(d)):
+            dst[j] = (row[j] - mu_) * r_ * w[j] + b[j]
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def row_norm_bwd(x, g, mean, rstd, w, gx, gw_parts, gb_parts):
     """gx (M, D); gw_parts/gb_parts (P, D) zeroed, P chunks of rows (see module doc)."""
     m, d = x.shape
@@ -52,26 +50,24 @@ def row_norm_bwd(x, g, mean, rstd, w, gx, gw_parts, gb_parts):
     for p in prange(parts):
         lo = p * per
         hi = min(m, lo + per)
+        gw_p, gb_p = gw_parts[p], gb_parts[p]
         for i in range(lo, hi):
-            mu = mean[i]
-            r = rstd[i]
-            s1 = 0.0
-            s2 = 0.0
-            for j in range(d):
-                xh = (x[i, j] - mu) * r
-                dxh = g[i, j] * w[j]
-                s1 += dxh
-                s2 += dxh * xh
-                gw_parts[p, j] += g[i, j] * xh
-                gb_parts[p, j] += g[i, j]
-            s1 /= d
-            s2 /= d
-            for j in range(d):
-                xh = (x[i, j] - mu) * r
-                gx[i, j] = r * (g[i, j] * w[j] - s1 - xh * s2)
+            row, gi, dst = x[i], g[i], gx[i]
+            mu = np.float64(mean[i])
+            r = np.float64(rstd[i])
+            sgw = row_dot(gi, w)                                   # sum g w
+            s1 = sgw / d                                           # mean(dxhat)
+            s2 = r * (row_dot3(gi, w, row) - mu * sgw) / d         # mean(dxhat * xhat)
+            mu_, r_, s1_, s2_ = like(row[0], mu), like(row[0], r), like(row[0], s1), \
+                like(row[0], s2)
+            for j in range(np.uint64(d)):
+                xh = (row[j] - mu_) * r_
+                dst[j] = r_ * (gi[j] * w[j] - s1_ - xh * s2_)
+                gw_p[j] += gi[j] * xh
+                gb_p[j] += gi[j]
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def channel_norm_fwd(x, mean, var, w, b, eps, compute_stats, out, rstd):
     """Batch norm forward; with compute_stats, mean/var (C,) are filled from the batch."""
     n, c, l = x.shape
@@ -80,50 +76,49 @@ def channel_norm_fwd(x, mean, var, w, b, eps, compute_stats, out, rstd):
         if compute_stats:
             s = 0.0
             for i in range(n):
-                for j in range(l):
-                    s += x[i, ch, j]
+                s += row_sum(x[i, ch])
             mu = s / count
             q = 0.0
             for i in range(n):
-                for j in range(l):
-                    t = x[i, ch, j] - mu
-                    q += t * t
+                q += row_sqdev(x[i, ch], mu)
             mean[ch] = mu
             var[ch] = q / count
-        mu = mean[ch]
-        r = 1.0 / math.sqrt(var[ch] + eps)
+        r = 1.0 / math.sqrt(np.float64(var[ch]) + eps)
         rstd[ch] = r
         scale = r * w[ch]
-        shift = b[ch] - mu * scale
+        shift = b[ch] - mean[ch] * scale
+        scale_, shift_ = like(x[0, 0, 0], scale), like(x[0, 0, 0], shift)
         for i in range(n):
-            for j in range(l):
-                out[i, ch, j] = x[i, ch, j] * scale + shift
+            src, dst = x[i, ch], out[i, ch]
+            for j in range(np.uint64(l)):
+                dst[j] = src[j] * scale_ + shift_
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def channel_norm_bwd(x, g, mean, rstd, w, batch_stats, gx, gw, gb):
     """Batch norm backward; batch_stats says whether mean/var came from this batch."""
     n, c, l = x.shape
     count = n * l
     for ch in prange(c):
-        mu = mean[ch]
-        r = rstd[ch]
+        mu = np.float64(mean[ch])
+        r = np.float64(rstd[ch])
         sg = 0.0
         sgx = 0.0
         for i in range(n):
-            for j in range(l):
-                sg += g[i, ch, j]
-                sgx += g[i, ch, j] * (x[i, ch, j] - mu)
+            gs = row_sum(g[i, ch])
+            sg += gs
+            sgx += row_dot(g[i, ch], x[i, ch]) - mu * gs       # sum g (x - mean)
         gb[ch] = sg
         gw[ch] = sgx * r
         k = w[ch] * r
         if batch_stats:
-            a = sg / count
-            bcoef = sgx * r * r / count
-            for i in range(n):
-                for j in range(l):
-                    gx[i, ch, j] = k * (g[i, ch, j] - a - (x[i, ch, j] - mu) * bcoef)
+            a = like(x[0, 0, 0], sg / count)
+            bcoef = like(x[0, 0, 0], sgx * r * r / count)
         else:
-            for i in range(n):
-                for j in range(l):
-                    gx[i, ch, j] = k * g[i, ch, j]
+            a = like(x[0, 0, 0], 0.0)
+            bcoef = like(x[0, 0, 0], 0.0)
+        k_, mu_ = like(x[0, 0, 0], k), like(x[0, 0, 0], mu)
+        for i in range(n):
+            src, gi, dst = x[i, ch], g[i, ch], gx[i, ch]
+            for j in range(np.uint64(l)):
+                dst[j] = k_ * (gi[j] - a - (src[j] - mu_) * bcoef)

@@ -45,7 +45,8 @@ def _run_kernel(name: str, arrays, *params):
             return None
         flat.append(np.ascontiguousarray(a).reshape(-1))
     out = np.empty(first.shape, first.dtype)
-    kernel(*flat, out.reshape(-1), *params)
+    kind = first.dtype.type   # scalars in the array's dtype keep float32 math in float32
+    kernel(*flat, out.reshape(-1), *(p if isinstance(p, bool) else kind(p) for p in params))
     return out
 
 

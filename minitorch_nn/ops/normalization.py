@@ -30,7 +30,7 @@ def _row_forward(rows, w, b, eps):
     """(y, mean, rstd) of rows (M, D) normalized per row; w, b: (D,) arrays or None."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = cpu_kernel(rows, "norm", "row_norm_fwd")
+    kernel = cpu_kernel(rows, "norm", "row_norm_fwd") if rows.size else None
     if kernel is not None and (w is None or w.dtype == rows.dtype):
         rows = np.ascontiguousarray(rows)
         out = np.empty(rows.shape, rows.dtype)
@@ -55,7 +55,7 @@ def _row_backward(rows, g, mean, rstd, w):
     """(gx, gw, gb) of the row normalization (gw/gb as if w = 1, b = 0 when w is None)."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = cpu_kernel(rows, "norm", "row_norm_bwd")
+    kernel = cpu_kernel(rows, "norm", "row_norm_bwd") if rows.size else None
     if kernel is not None and g.dtype == rows.dtype and mean.dtype == rows.dtype and \
             (w is None or w.dtype == rows.dtype):
         rows = np.ascontiguousarray(rows)
@@ -159,11 +159,11 @@ class NativeBatchNorm(ArrayFunction):
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         arr = x._data
         n, c = arr.shape[0], arr.shape[1]
-        x3 = arr.reshape(n, c, -1)
+        x3 = arr.reshape(n, c, int(np.prod(arr.shape[2:], dtype=np.int64)))
         use_batch = training
         w = None if weight is None else weight._data
         b = None if bias is None else bias._data
-        kernel = cpu_kernel(arr, "norm", "channel_norm_fwd")
+        kernel = cpu_kernel(arr, "norm", "channel_norm_fwd") if arr.size else None
         same = all(t is None or t.dtype == arr.dtype for t in (w, b))
         if kernel is not None and same:
             x3 = np.ascontiguousarray(x3)
@@ -204,9 +204,9 @@ class NativeBatchNorm(ArrayFunction):
         mean, rstd, use_batch, has_bias = ctx.stats
         arr = x._data
         n, c = arr.shape[0], arr.shape[1]
-        x3 = arr.reshape(n, c, -1)
+        x3 = arr.reshape(n, c, int(np.prod(arr.shape[2:], dtype=np.int64)))
         w = None if weight is None else weight._data
-        kernel = cpu_kernel(arr, "norm", "channel_norm_bwd")
+        kernel = cpu_kernel(arr, "norm", "channel_norm_bwd") if arr.size else None
         if kernel is not None and g.dtype == arr.dtype and mean.dtype == arr.dtype and \
                 (w is None or w.dtype == arr.dtype):
             x3 = np.ascontiguousarray(x3)
