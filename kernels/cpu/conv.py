@@ -99,8 +99,10 @@ def im2col_s1(planes, cols, kh, kw, dh, dw, wp, oh_n, channels):
         for i in range(kh):
             for j in range(kw):
                 row = (c * kh + i) * kw + j
-                src = i * dh * wp + j * dw
-                cols[row, n * run:(n + 1) * run] = planes[nc, src:src + run]
+                src = np.uint64(i * dh * wp + j * dw)
+                dst = np.uint64(n * run)
+                for t in range(np.uint64(run)):
+                    cols[row, dst + t] = planes[nc, src + t]
 
 
 @parallel_kernel(globals())
@@ -113,9 +115,10 @@ def col2im_s1(cols, planes, kh, kw, dh, dw, wp, oh_n, channels):
         for i in range(kh):
             for j in range(kw):
                 row = (c * kh + i) * kw + j
-                src = i * dh * wp + j * dw
-                dst = planes[nc, src:src + run]
-                np.add(dst, cols[row, n * run:(n + 1) * run], dst)
+                src = np.uint64(i * dh * wp + j * dw)
+                dst = np.uint64(n * run)
+                for t in range(np.uint64(run)):
+                    planes[nc, src + t] += cols[row, dst + t]
 
 
 # GEMM results are (O, N*OH*Wp); tensors are (N, O, OH, OW). Loop indices are unsigned so

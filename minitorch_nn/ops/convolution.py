@@ -176,6 +176,10 @@ def _grouped(a, b, groups: int, trans_a: bool = False, trans_b: bool = False):
     op_a = (lambda m: m.T) if trans_a else (lambda m: m)
     op_b = (lambda m: m.T) if trans_b else (lambda m: m)
     if groups == 1:
+        if trans_b and not trans_a:
+            # grad_weight = g @ cols^T: BLAS is faster on the transposed problem (few rows in
+            # g, many columns), and the small result is transposed back.
+            return xp.ascontiguousarray((b @ a.T).T)
         return op_a(a) @ op_b(b)
     ra, rb = a.shape[0] // groups, b.shape[0] // groups
     blocks = [op_a(a[g * ra:(g + 1) * ra]) @ op_b(b[g * rb:(g + 1) * rb])
