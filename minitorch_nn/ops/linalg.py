@@ -66,8 +66,46 @@ def _shape_str(shape) -> str:
 
 
 def _compute_dtype(array):
-    """numpy has no bfloat16 BLAS: such arrays are multiplied in float32 (None: as they are)."""
-    return _dt.float32.np if array.dtype.name == "bfloat16" else None
+    """numpy has no bfloat16 BLAS: such arrays are multiplied in float32 (None: as they are).
+
+    (bfloat16 is ml_dtypes' kind "V"; `dtype.kind` is a plain attribute, `dtype.name` is
+    computed by Python code on every read.)
+    """
+    return _dt.float32.np if array.dtype.kind == "V" else None
+
+
+def _is_transposed(m) -> bool:
+    """True for a matrix stored column-major, such as `weight.t()` of a Linear layer."""
+    return m.ndim == 2 and m.flags.f_contiguous and not m.flags.c_contiguous
+
+
+def _grad_right(a, g):
+    """a^H @ g, the gradient of the right factor b of a @ b, in b's memory layout when b is
+    transposed (see `_product_grads`)."""
+    return _adjoint(_matmul(_adjoint(g), a))
+
+
+def _product_grads(needs, a, b, g, alpha=1):
+    """Gradients of alpha * (a @ b) for 2-D a and b: g @ b^H and a^H @ g (times alpha).
+
+    When `b` is a transposed view (`x @ weight.t()`), its gradient is computed as
+    (g^H @ a)^H: the same numbers, but laid out as `b` is, so the gradient reaching the
+    weight through the transpose is C-contiguous like the weight (PyTorch keeps gradients in
+    their parameter's layout too) and `.grad` gets it without a transposing copy (which costs
+    ~20x a plain copy: 0.57 ms against 0.03 ms for a 784x512 float32 matrix). The same
+    for `a`.
+    """
+    ga = gb = None
+    if needs[1]:
+        ga = _adjoint(_matmul(b, _adjoint(g))) if _is_transposed(a) else \
+            _matmul(g, _adjoint(b))
+        if alpha != 1:
+            ga = ga * _conj_scalar(alpha)
+    if needs[2]:
+        gb = _grad_right(a, g) if _is_transposed(b) else _matmul(_adjoint(a), g)
+        if alpha != 1:
+            gb = gb * _conj_scalar(alpha)
+    return ga, gb
 
 
 def _matmul(x, y):
@@ -282,9 +320,7 @@ class Mm(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = _matmul(g, _adjoint(b._data)) if ctx.needs_input_grad[0] else None
-        gb = _matmul(_adjoint(a._data), g) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        return _product_grads((False,) + ctx.needs_input_grad, a._data, b._data, g)
 
 
 class Bmm(ArrayFunction):
@@ -343,11 +379,16 @@ def _matmul_grad_a(g, x2, y2):
 
 
 def _matmul_grad_b(g, x2, y2):
-    """d(x2 @ y2)/d(y2) applied to g (all at least 2-D)."""
+    """d(x2 @ y2)/d(y2) applied to g (all at least 2-D); in y2's layout when y2 is a
+    transposed matrix (`x @ weight.t()`: see `_product_grads`)."""
     nb = g.ndim - 2
     if y2.ndim == 2 and nb > 0:   # x2 carries all batch dims
         axes = list(range(nb + 1))
+        if _is_transposed(y2):
+            return _adjoint(_tensordot(_conj(g), x2, (axes, axes)))
         return _tensordot(_conj(x2), g, (axes, axes))
+    if _is_2d(x2, y2):
+        return _grad_right(x2, g) if _is_transposed(y2) else _matmul(_adjoint(x2), g)
     return sum_to_shape(_matmul(_adjoint(x2), g), y2.shape)
 
 
@@ -365,7 +406,10 @@ class Addmm(ArrayFunction):
         m1, m2 = ctx.saved_tensors
         shape, beta, alpha = ctx.meta
         gi = _scaled_grad(g, beta, shape) if ctx.needs_input_grad[0] else None
-        ga = gb = None
+        if _is_2d(m1._data, m2._data):
+            ga, gb = _product_grads(ctx.needs_input_grad, m1._data, m2._data, g, alpha)
+            return gi, ga, gb, None, None
+        ga = gb = None   # baddbmm's batches
         if ctx.needs_input_grad[1]:
             ga = _matmul(g, _adjoint(m2._data)) * _conj_scalar(alpha)
         if ctx.needs_input_grad[2]:
@@ -385,11 +429,24 @@ class Baddbmm(ArrayFunction):
     backward = staticmethod(Addmm.backward)
 
 
+def _is_2d(a, b) -> bool:
+    return a.ndim == 2 and b.ndim == 2
+
+
 def _scaled_sum(inp, product, beta, alpha):
-    """beta * inp + alpha * product in the product's dtype; beta == 0 ignores inp (NaN too)."""
+    """beta * inp + alpha * product in the product's dtype; beta == 0 ignores inp (NaN too).
+
+    `product` is a fresh array of ours, so the bias is added into it in place when the
+    dtypes allow (no second output array: the forward of a Linear layer is one product and
+    one pass over its output).
+    """
     out = product if alpha == 1 else product * alpha
     if beta != 0:
-        out = out + (inp if beta == 1 else inp * beta)
+        addend = inp if beta == 1 else inp * beta
+        if addend.dtype == out.dtype and out.flags.writeable:
+            out += addend
+        else:
+            out = out + addend
     return out.astype(product.dtype, copy=False)
 
 
