@@ -185,3 +185,24 @@ def test_gradient_that_is_a_broadcast_view_is_copied():
     assert w.grad._data.flags.writeable and w.grad._data.flags.owndata
     w.sum().backward()
     assert w.grad.tolist() == [[2.0] * 30] * 40
+
+
+@pytest.mark.parametrize("order", ["leaf-first", "view-first"])
+def test_view_of_a_shared_gradient_is_not_aliased(order):
+    a = mt.randn(12, requires_grad=True)
+    b = mt.randn(3, 4, requires_grad=True)
+    # AddBackward hands one array to a and (through ReshapeBackward, a view of it) to b
+    s = a + b.reshape(12) if order == "leaf-first" else b.reshape(12) + a
+    (s * 3).sum().backward()
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad.zero_()
+    assert b.grad.tolist() == [[3.0] * 4] * 3
+
+
+def test_retained_and_leaf_gradients_are_independent():
+    x = mt.randn(20, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (y * 5).sum().backward()
+    y.grad.zero_()
+    assert x.grad.tolist() == [10.0] * 20

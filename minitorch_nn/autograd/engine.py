@@ -8,8 +8,10 @@ node runs once. No recursion, so graph depth is unlimited.
 from __future__ import annotations
 
 import heapq
+import sys
 
-from numpy import asarray as _np_asarray, generic as _np_generic
+from numpy import asarray as _np_asarray, empty as _np_empty, generic as _np_generic
+from numpy import ndarray as _np_ndarray
 
 from . import grad_mode
 from .graph import AccumulateGrad
@@ -43,6 +45,45 @@ def _add_into(buffer: list, nr: int, grad) -> None:
     if isinstance(grad, _np_generic):   # numpy turns 0-d results into scalars: re-wrap them
         grad = _np_asarray(grad)
     buffer[nr] = grad
+
+
+def _refs(holder: list) -> int:
+    """sys.getrefcount of holder[0], as seen from here."""
+    return sys.getrefcount(holder[0])
+
+
+def _base_refs(array) -> int:
+    """sys.getrefcount of array.base, as seen from here."""
+    base = array.base
+    return sys.getrefcount(base)
+
+
+# What the two functions above report when nothing else holds the object: measured once with
+# the same functions, so the figures fit whatever reference counting this interpreter does.
+_SOLE = _refs([object()])
+_SOLE_BASE = _base_refs(_np_empty(1)[:])
+
+
+def _sole_owner(holder: list) -> bool:
+    """May a leaf's `.grad` take over holder[0] instead of copying it?
+
+    Yes when nothing but the engine's buffer reaches that gradient array (PyTorch's
+    AccumulateGrad "steals" a gradient whose use count allows it, for the same reason: a
+    copy of every parameter's gradient per step): not the user's `backward(gradient)` tensor,
+    not a tensor a hook kept, not the buffer of another leaf (AddBackward hands one array to
+    both inputs), and, for a view, not a base array that anything else can reach. The array
+    must also be a writable C-contiguous numpy array, as the copy would have been.
+    """
+    if _refs(holder) != _SOLE:
+        return False
+    grad = holder[0]
+    if type(grad) is not _np_ndarray or not (grad.flags.writeable and grad.flags.c_contiguous):
+        return False
+    base = grad.base
+    if base is None:
+        return True
+    return (type(base) is _np_ndarray and base.base is None and base.nbytes == grad.nbytes
+            and _base_refs(grad) == _SOLE_BASE + 1)   # + 1: `base` above
 
 
 def _run_tensor_hooks(node, grads: list) -> None:
@@ -158,7 +199,8 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
                     captured[slot] = grads[nr]
         if isinstance(node, AccumulateGrad):
             if grads is not None and accumulate:
-                node.accumulate(grads[0])
+                owned = _sole_owner(grads)   # before grads[0] is read: a reference too
+                node.accumulate(grads[0], owned)
             continue
         edges = node._edges
         if grads is None:
@@ -181,6 +223,7 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
             deps[nxt] = left
             if left == 0:
                 heappush(ready, (-nxt._seq, id(nxt), nxt))
+        out = g = None   # hold no gradient array past its node (see _sole_owner)
     return captured
 
 

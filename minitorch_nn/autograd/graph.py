@@ -134,13 +134,15 @@ class AccumulateGrad(Node):
     def variable(self):
         return self._variable_ref()
 
-    def accumulate(self, grad) -> None:
+    def accumulate(self, grad, owned: bool = False) -> None:
+        """Add `grad` into the leaf's `.grad`; `owned`: nothing else can reach `grad` (the
+        engine checked), so a first gradient becomes `.grad` without a copy."""
         leaf = self._variable_ref()
         if leaf is None:
             return
         old = leaf._grad
-        if old is None:
-            leaf._grad = _wrap(grad.copy())   # our own buffer: later adds may write into it
+        if old is None:   # our own buffer: later adds may write into it
+            leaf._grad = _wrap(grad if owned else grad.copy())
         elif old._data.shape == grad.shape and old._data.flags.writeable:
             old._data += grad
         else:
