@@ -29,7 +29,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-__all__ = ["exp_fast", "erfc_fast", "row_max", "row_sum", "row_dot", "row_dot3", "row_sqdev",
+__all__ = ["exp_fast", "expm1_fast", "tanh_fast", "erfc_fast", "row_max", "row_sum", "row_dot", "row_dot3", "row_sqdev",
            "sum_exp", "like", "FAST"]
 
 
@@ -96,6 +96,50 @@ def _exp_fast_impl(x):
     if x == types.float32:
         return lambda x: _exp_f32(x)
     return lambda x: math.exp(x)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _expm1_f32(x):
+    """e^x - 1: a Taylor series near 0 (no cancellation), exp - 1 elsewhere."""
+    if abs(x) < _HALF:
+        return x * (_ONE + x * (np.float32(1 / 2) + x * (np.float32(1 / 6) + x * (
+            np.float32(1 / 24) + x * (np.float32(1 / 120) + x * (np.float32(1 / 720) + x * (
+                np.float32(1 / 5040) + x * np.float32(1 / 40320))))))))
+    return _exp_f32(x) - _ONE
+
+
+def expm1_fast(x):
+    """e**x - 1 (pure Python stand-in; inside kernels the overload below is used)."""
+    return math.expm1(x)
+
+
+@overload(expm1_fast, inline="always")
+def _expm1_fast_impl(x):
+    if x == types.float32:
+        return lambda x: _expm1_f32(x)
+    return lambda x: math.expm1(x)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _tanh_f32(u):
+    """tanh(u) = sign(u) (1 - 2 / (e^{2|u|} + 1)); |u| < 0.5 via expm1 (no cancellation)."""
+    a = abs(u)
+    a = np.float32(10.0) if a > np.float32(10.0) else a   # tanh(10) == 1 in float32; nan stays
+    e = _expm1_f32(_TWO * a)
+    t = e / (e + _TWO)
+    return t if u >= _ZERO else -t
+
+
+def tanh_fast(x):
+    """tanh (pure Python stand-in; inside kernels the overload below is used)."""
+    return math.tanh(x)
+
+
+@overload(tanh_fast, inline="always")
+def _tanh_fast_impl(x):
+    if x == types.float32:
+        return lambda x: _tanh_f32(x)
+    return lambda x: math.tanh(x)
 
 
 _ERFC = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,

@@ -21,7 +21,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from ._fastmath import FAST, erfc_fast, exp_fast, like, row_dot, row_max, row_sum, sum_exp
+from ._fastmath import (FAST, erfc_fast, exp_fast, expm1_fast, like, row_dot, row_max, row_sum,
+                        sum_exp, tanh_fast)
 from ._variants import parallel_kernel
 
 __all__ = ["gelu_fwd", "gelu_bwd", "silu_fwd", "silu_bwd", "elu_fwd", "elu_bwd",
@@ -50,18 +51,10 @@ def _consts_impl(x):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _tanh(u):
-    """tanh through exp_fast (vectorizable for float32): sign(u) (1 - 2 / (e^{2|u|} + 1))."""
-    half, one, two = _consts(u)[:3]
-    t = one - two / (exp_fast(two * abs(u)) + one)
-    return t if u >= half - half else -t
-
-
-@njit(cache=True, error_model="numpy", inline="always")
 def _gelu(x, tanh_approx):
     half, one, two, s12, isq, k, c, three = _consts(x)
     if tanh_approx:
-        return half * x * (one + _tanh(k * (x + c * x * x * x)))
+        return half * x * (one + tanh_fast(k * (x + c * x * x * x)))
     return half * x * erfc_fast(-x * s12)
 
 
@@ -69,7 +62,7 @@ def _gelu(x, tanh_approx):
 def _gelu_grad(x, tanh_approx):
     half, one, two, s12, isq, k, c, three = _consts(x)
     if tanh_approx:
-        t = _tanh(k * (x + c * x * x * x))
+        t = tanh_fast(k * (x + c * x * x * x))
         dt = k * (one + three * c * x * x)
         return half * (one + t) + half * x * (one - t * t) * dt
     return half * erfc_fast(-x * s12) + x * isq * exp_fast(-half * x * x)
@@ -79,17 +72,6 @@ def _gelu_grad(x, tanh_approx):
 def _sigmoid(x):
     one = _consts(x)[1]
     return one / (one + exp_fast(-x))
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _expm1(x):
-    """e^x - 1 without cancellation near 0 (Taylor series there), for x <= 0."""
-    half, one = _consts(x)[:2]
-    if x > -half:
-        return x * (one + x * (like(x, 1 / 2) + x * (like(x, 1 / 6) + x * (like(x, 1 / 24) + x * (
-            like(x, 1 / 120) + x * (like(x, 1 / 720) + x * (like(x, 1 / 5040)
-                                                           + x * like(x, 1 / 40320))))))))
-    return exp_fast(x) - one
 
 
 # ------------------------------------------------------------------ elementwise kernels
@@ -124,7 +106,7 @@ def silu_bwd(x, g, out):
 def elu_fwd(x, out, alpha):
     for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = v if v > 0 else alpha * _expm1(v)
+        out[i] = v if v > 0 else alpha * expm1_fast(v)
 
 
 @parallel_kernel(globals(), fastmath=FAST, error_model="numpy")

@@ -1,8 +1,7 @@
 """Loss kernels: cross-entropy over class indices, log-softmax and NLL fused in one pass.
 
 For each row i of the logits (N, C) the forward computes lse_i = log(sum_c exp(x_ic)) (with
-the row max subtracted first, so it cannot overflow; max and log-sum are kept apart so that
-x - lse is computed as (x - max) - logsum without rounding) and the row's loss
+the row max subtracted first, so it cannot overflow) and the row's loss
 
     loss_i = (1 - eps) * w[y_i] * (lse_i - x_i,y_i) + eps / C * sum_c w[c] * (lse_i - x_ic)
 
@@ -29,18 +28,17 @@ __all__ = ["cross_entropy_fwd", "cross_entropy_bwd"]
 
 
 @parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
-def cross_entropy_fwd(x, target, weight, ignore_index, eps, max_out, logsum_out, loss_out,
-                      wt_out):
-    """Per row i: max_out = max_c x_ic, logsum_out = log(sum_c exp(x_ic - max)) (so
-    lse = max + logsum, kept apart for precision), loss_out and wt_out = w[y_i] (0 when
-    ignored). Losses are accumulated in float64."""
+def cross_entropy_fwd(x, target, weight, ignore_index, eps, lse_out, loss_out, wt_out):
+    """Fill lse_out (N,), loss_out (N,) and wt_out (N,) = w[y_i] (0 for ignored rows).
+
+    The loss uses (max - x) + logsum in float64, so it does not lose the digits that
+    rounding lse = max + logsum to float32 would."""
     n, c = x.shape
     for i in prange(n):
         row = x[i]
         m = row_max(row)
         log_s = math.log(sum_exp(row, m))
-        max_out[i] = m
-        logsum_out[i] = log_s
+        lse_out[i] = m + log_s
         y = target[i]
         if y == ignore_index:
             loss_out[i] = 0.0
@@ -56,7 +54,7 @@ def cross_entropy_fwd(x, target, weight, ignore_index, eps, max_out, logsum_out,
 
 
 @parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
-def cross_entropy_bwd(x, target, weight, ignore_index, eps, max_in, logsum_in, scale, out):
+def cross_entropy_bwd(x, target, weight, ignore_index, eps, lse, scale, out):
     """Gradient of the per-row losses w.r.t. the logits, row i scaled by scale[i]."""
     n, c = x.shape
     wsum = row_sum(weight)
@@ -68,17 +66,16 @@ def cross_entropy_bwd(x, target, weight, ignore_index, eps, max_in, logsum_in, s
             for j in range(np.uint64(c)):
                 dst[j] = 0
             continue
-        m = max_in[i]
-        log_s = logsum_in[i]
+        li = lse[i]
         s = scale[i]
-        hard = like(m, s * (1 - eps) * weight[y])   # coefficients in x's float type
+        hard = like(li, s * (1 - eps) * weight[y])   # coefficients in x's float type
         if eps > 0.0:
-            soft_p = like(m, s * eps / c * wsum)
-            soft_w = like(m, s * eps / c)
+            soft_p = like(li, s * eps / c * wsum)
+            soft_w = like(li, s * eps / c)
             for j in range(np.uint64(c)):
-                p = exp_fast((row[j] - m) - log_s)
+                p = exp_fast(row[j] - li)
                 dst[j] = (hard + soft_p) * p - soft_w * weight[j]
         else:
             for j in range(np.uint64(c)):
-                dst[j] = hard * exp_fast((row[j] - m) - log_s)
+                dst[j] = hard * exp_fast(row[j] - li)
         dst[y] -= hard

@@ -326,10 +326,10 @@ class NllLoss(ArrayFunction):
         if kernel is not None and rows.shape[0] and n_classes:
             rows = np.ascontiguousarray(rows)
             m = rows.shape[0]
-            lse = (np.empty(m, arr.dtype), np.empty(m, arr.dtype))   # (row max, log-sum)
+            lse = np.empty(m, arr.dtype)
             loss = np.empty(m, arr.dtype)
             wt = np.empty(m, arr.dtype)
-            kernel(rows, tgt, w, ignore_index, eps, lse[0], lse[1], loss, wt)
+            kernel(rows, tgt, w, ignore_index, eps, lse, loss, wt)
         else:
             rows = compute_array(rows)
             w = compute_array(w)
@@ -363,11 +363,9 @@ class NllLoss(ArrayFunction):
         kernel = cpu_kernel(rows, "loss", "cross_entropy_bwd") if from_logits else None
         if kernel is not None and m and rows.dtype == input._data.dtype:
             grad = np.empty(rows.shape, rows.dtype)
-            kernel(rows, tgt, w, ignore_index, eps, lse[0], lse[1],
-                   np.ascontiguousarray(scale, rows.dtype), grad)
+            kernel(rows, tgt, w, ignore_index, eps, lse, np.ascontiguousarray(scale, rows.dtype),
+                   grad)
         else:
-            if isinstance(lse, tuple):   # forward ran the kernel: (row max, log-sum)
-                lse = lse[0] + lse[1]
             grad = _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale)
         grad = _unrows(grad, input._data.shape)
         return grad.astype(input._data.dtype, copy=False), None, None, None, None, None, None
