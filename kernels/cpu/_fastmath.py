@@ -29,8 +29,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-__all__ = ["exp_fast", "expm1_fast", "tanh_fast", "erfc_fast", "row_max", "row_sum", "row_dot", "row_dot3", "row_sqdev",
-           "sum_exp", "like", "FAST"]
+__all__ = ["exp_fast", "expm1_fast", "tanh_fast", "erfc_fast", "row_max", "row_sum", "row_dot",
+           "row_dot3", "row_sqdev", "sum_exp", "like", "FAST"]
 
 
 @intrinsic

@@ -8,10 +8,10 @@ tensor): one row stays in cache while its max, its exponentials and their sum ar
 
 float32 arrays compute in float32 with the vectorizable exp/erfc of _fastmath.py (loops over
 unsigned indices, so Numba drops negative-index checks and LLVM emits SIMD code; row sums are
-SIMD reductions in float64 through the helpers of _fastmath.py); float64 arrays compute in float64 with the C library. Scalar
-parameters must arrive as numpy scalars of the array's dtype (a Python float would turn
-float32 arithmetic into float64). Contract: `out` preallocated with the input's shape and dtype. Nothing here
-knows Tensor or autograd.
+SIMD reductions in float64 through the helpers of _fastmath.py); float64 arrays compute in
+float64 with the C library. Scalar parameters must arrive as numpy scalars of the array's dtype
+(a Python float would turn float32 arithmetic into float64). Contract: `out` preallocated with
+the input's shape and dtype. Nothing here knows Tensor or autograd.
 """
 from __future__ import annotations
 

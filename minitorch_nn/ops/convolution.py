@@ -2,16 +2,16 @@
 'same'/'valid', dilation, groups, bias, output_padding), with gradients for all three inputs.
 
 How: im2col + BLAS. `im2col` lays every receptive field of the input out as a column
-(kernels/cpu/conv.py on CPU float32/float64; strided slices with `xp` otherwise), the columns
-of all samples side by side, so the convolution is one `weight (O, C*kh*kw) @ cols` product
-per group, done by numpy's BLAS. Backward: grad_weight = grad_out @ cols^T,
-grad_cols = weight^T @ grad_out and `col2im` adds grad_cols back onto the input's positions. A transposed convolution is the same pair run the
-other way round (its forward is a convolution's input gradient). 1-D convolutions are 2-D ones
-with a height of 1.
+(kernels/cpu/conv.py on CPU float32/float64; strided slices with `xp` otherwise), the columns of
+all samples side by side, so the convolution is one `weight (O, C*kh*kw) @ cols` product per
+group, done by numpy's BLAS. Backward: grad_weight = grad_out @ cols^T, grad_cols = weight^T @
+grad_out and `col2im` adds grad_cols back onto the input's positions. A transposed convolution
+is the same pair run the other way round (its forward is a convolution's input gradient). 1-D
+convolutions are 2-D ones with a height of 1.
 
-One `Convolution` Function serves all of them (its node is ConvolutionBackward0, as in
-PyTorch). torch.conv1d/conv2d/conv_transpose1d/conv_transpose2d exist at top level in PyTorch,
-so they are exported; F.* has the same signatures.
+One `Convolution` Function serves all of them (its node is ConvolutionBackward0, as in PyTorch).
+torch.conv1d/conv2d/conv_transpose1d/conv_transpose2d exist at top level in PyTorch, so they are
+exported; F.* has the same signatures.
 """
 from __future__ import annotations
 
