@@ -2,7 +2,7 @@
 
 Options: `--only W1` (substring filter), `--chart PATH` (bar chart of the ratios, PNG),
 `--threads N` (default 2, applied to PyTorch, Numba and OpenBLAS alike), `--rounds N`
-(alternating timing rounds, default 5), `--memory` (peak memory of W1 and W2, a fresh process
+(alternating timing rounds, default 9), `--memory` (peak memory of W1 and W2, a fresh process
 per library), `--startup` (W6: import and first-step times in fresh processes), `--all`
 (both). Tables: times and ratios, throughput beside the NumPy references (W4, W5), memory,
 start-up, and every target of issue 5 with whether this run met it.
@@ -58,7 +58,7 @@ def _available(workload, T) -> bool:
     return all(hasattr(T.nn, name) for name in workload.needs)
 
 
-def run(only: str | None, threads: int, rounds: int = 5) -> list[Row]:
+def run(only: str | None, threads: int, rounds: int = 9) -> list[Row]:
     """Time each workload under each library (and its NumPy reference) in alternating rounds."""
     import numpy
 
@@ -267,6 +267,14 @@ def targets_table(items: list[tuple]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages (other processes' demand for the cores)."""
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _versions() -> str:
     import numpy
     parts = [f"Python {platform.python_version()}", f"numpy {numpy.__version__}"]
@@ -282,7 +290,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description="minitorch_nn vs PyTorch benchmarks")
     p.add_argument("--only", help="run workloads whose name contains this")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    p.add_argument("--rounds", type=int, default=9, help="alternating timing rounds")
     p.add_argument("--chart", help="write a bar chart of the ratios to this PNG")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (W1, W2)")
     p.add_argument("--startup", action="store_true", help="also measure W6 (start-up)")
@@ -291,7 +299,10 @@ def main(argv=None) -> None:
     _set_threads(args.threads)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {_versions()}; "
           f"threads {args.threads}")
+    print(f"load average before: {_load()}")
     rows = run(args.only, args.threads, args.rounds)
+    print(f"load average after the timings: {_load()} (above {os.cpu_count()}: other "
+          "processes competed for the cores; rerun on a quiet machine)\n")
     print(table(rows))
     mem = memory(args.threads) if args.memory or args.all else None
     if mem:

@@ -35,7 +35,7 @@ def _round(step: Callable, min_time: float, max_reps: int, min_reps: int = 3) ->
     return statistics.median(samples)
 
 
-def compare(steps: dict, *, rounds: int = 5, warmup: int = 3, min_time: float = 0.2,
+def compare(steps: dict, *, rounds: int = 9, warmup: int = 3, min_time: float = 0.15,
             max_reps: int = 500) -> dict:
     """{name: seconds per call} for each `step()` in `steps`, timed in alternating rounds.
 
