@@ -123,6 +123,10 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+# The time-ratio targets of issue 5 (ours / PyTorch at most this), by workload.
+RATIO_TARGETS = {"W1": 0.75, "W2": 1.5, "W3a": 3.0, "W3b": 3.0, "W3c": 3.0}
+
+
 def chart(rows: list[Row], path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -131,9 +135,12 @@ def chart(rows: list[Row], path: str) -> None:
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(named) + 1.2))
     ax.barh([n for n, _ in named], [v for _, v in named], color="tab:blue")
     ax.axvline(1.0, color="black", linewidth=1)
-    for i, (_, v) in enumerate(named):
+    for i, (name, v) in enumerate(named):
         ax.text(v, i, f" {v:.2f}×", va="center", fontsize=8)
-    ax.set_xlabel("time ratio minitorch_nn / PyTorch (lower is better)")
+        limit = RATIO_TARGETS.get(name.split()[0])
+        if limit:   # the issue's target for this workload, as a red tick
+            ax.plot([limit, limit], [i - 0.45, i + 0.45], color="tab:red", linewidth=2)
+    ax.set_xlabel("time ratio minitorch_nn / PyTorch (lower is better; red: target)")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -221,10 +228,10 @@ def targets(rows: list[Row], mem: dict | None, start: dict | None) -> list[tuple
             out.append((f"{label}: ours / PyTorch time ≤ {limit}×", f"{r.ratio:.2f}×",
                         r.ratio <= limit))
 
-    ratio_target("W1", 0.75, "W1 MLP step")
-    ratio_target("W2", 1.5, "W2 CNN step")
+    ratio_target("W1", RATIO_TARGETS["W1"], "W1 MLP step")
+    ratio_target("W2", RATIO_TARGETS["W2"], "W2 CNN step")
     for key in ("W3a", "W3b", "W3c"):
-        ratio_target(key, 3.0, f"{key} dispatch")
+        ratio_target(key, RATIO_TARGETS[key], f"{key} dispatch")
     for key in ("W4a", "W4b"):
         r = by.get(key)
         frac = _reference_fraction(r)
@@ -301,8 +308,11 @@ def main(argv=None) -> None:
           f"threads {args.threads}")
     print(f"load average before: {_load()}")
     rows = run(args.only, args.threads, args.rounds)
-    print(f"load average after the timings: {_load()} (above {os.cpu_count()}: other "
-          "processes competed for the cores; rerun on a quiet machine)\n")
+    print(f"load average after the timings: {_load()}")
+    if os.getloadavg()[0] > (os.cpu_count() or 1):
+        print(f"(a load above {os.cpu_count()}: other processes competed for the cores; the "
+              "figures are unreliable, rerun on a quiet machine)")
+    print()
     print(table(rows))
     mem = memory(args.threads) if args.memory or args.all else None
     if mem:
