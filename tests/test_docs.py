@@ -42,3 +42,12 @@ def test_training_doc_error_claims_hold():
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
                                            r"\(3x5 and 4x2\)"):
         torch.nn.Linear(4, 2)(torch.ones(3, 5))
+
+
+def test_readme_tour_prints_what_its_comments_say(capsys):
+    code = _python_blocks(ROOT / "README.md")
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    expected = [line.split("# ", 1)[1].strip() for line in code.splitlines()
+                if line.lstrip().startswith("print(") and "# " in line]
+    assert printed == expected
