@@ -436,3 +436,13 @@ def test_docstring_examples_run():
     for test in doctest.DocTestFinder().find(MODULE, globs=globs):
         runner.run(test)
     assert runner.tries >= MIN_EXAMPLES and runner.failures == 0
+
+
+@requires_torch
+def test_abs_backward_on_complex_matches_pytorch():
+    values = [3 + 4j, -1 - 1j, 0j]
+    ours = mt.tensor(values, requires_grad=True)
+    ours.abs().sum().backward()
+    theirs = torch.tensor(values, requires_grad=True)
+    theirs.abs().sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-7)

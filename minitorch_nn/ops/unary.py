@@ -278,7 +278,12 @@ class Abs(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _sign_array(x._data)   # abs'(0) = 0
+        a = x._data
+        if a.dtype.kind == "c":   # d|x| is x / |x| (PyTorch's convention), 0 at 0
+            xp = xp_of(a)
+            mag = xp.abs(a)
+            return g * xp.where(mag == 0, 0, a / xp.where(mag == 0, 1, mag))
+        return g * _sign_array(a)   # abs'(0) = 0
 
 
 def _sign_array(a):
