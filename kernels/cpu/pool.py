@@ -22,7 +22,8 @@ from numba import njit, prange
 
 from ._variants import parallel_kernel
 
-__all__ = ["max_pool2d_fwd", "max_pool2d_bwd", "avg_pool2d_fwd", "avg_pool2d_bwd",
+__all__ = ["max_pool2d_fwd", "max_pool2d_bwd", "max_pool2d_2x2_fwd", "max_pool2d_2x2_bwd",
+           "avg_pool2d_fwd", "avg_pool2d_bwd",
            "adaptive_avg_pool2d_fwd", "adaptive_avg_pool2d_bwd"]
 
 
@@ -73,6 +74,62 @@ def max_pool2d_bwd(g, idx, gx):
             for ow in range(ow_n):
                 k = idx[n, c, oh, ow]
                 gx[n, c, k // width, k % width] += g[n, c, oh, ow]
+
+
+@parallel_kernel(globals())
+def max_pool2d_2x2_fwd(x, out, idx):
+    """max_pool2d_fwd for 2x2 windows, stride 2, no padding, dilation 1 (floor mode).
+
+    Every window lies inside the input, so there are no bounds checks and no -inf start:
+    the four values are compared in max_pool2d_fwd's order ((0,0), (0,1), (1,0), (1,1)) with
+    its rule (a later value wins when greater or NaN), giving the same values and indices.
+    """
+    n_batch, channels, height, width = x.shape
+    oh_n, ow_n = out.shape[2], out.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            ih = 2 * oh
+            row = ih * width
+            for ow in range(ow_n):
+                iw = 2 * ow
+                best = x[n, c, ih, iw]
+                best_i = row + iw
+                v = x[n, c, ih, iw + 1]
+                if v > best or math.isnan(v):
+                    best = v
+                    best_i = row + iw + 1
+                v = x[n, c, ih + 1, iw]
+                if v > best or math.isnan(v):
+                    best = v
+                    best_i = row + width + iw
+                v = x[n, c, ih + 1, iw + 1]
+                if v > best or math.isnan(v):
+                    best = v
+                    best_i = row + width + iw + 1
+                out[n, c, oh, ow] = best
+                idx[n, c, oh, ow] = best_i
+
+
+@parallel_kernel(globals())
+def max_pool2d_2x2_bwd(g, idx, gx):
+    """max_pool2d_bwd for 2x2 windows, stride 2, no padding: gx (N, C, H, W), zeroed by the
+    caller, receives g at the recorded positions (added to the zero, as max_pool2d_bwd
+    does, so a -0.0 gradient comes out as 0.0 in both). Rows and columns come from the window's corner and the
+    index's offset in it, without max_pool2d_bwd's division per element."""
+    n_batch, channels, height, width = gx.shape
+    oh_n, ow_n = g.shape[2], g.shape[3]
+    for nc in prange(n_batch * channels):
+        n = nc // channels
+        c = nc % channels
+        for oh in range(oh_n):
+            row = 2 * oh * width
+            for ow in range(ow_n):
+                off = idx[n, c, oh, ow] - row - 2 * ow
+                di = 1 if off >= width else 0
+                dj = off - di * width
+                gx[n, c, 2 * oh + di, 2 * ow + dj] += g[n, c, oh, ow]
 
 
 @njit(cache=True, inline="always")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import minitorch_nn as mt
 from functional_util import F, compare_paths, contiguous
-from op_harness import check_op
+from op_harness import check_op, torch
 
 
 def distinct(*shape, seed=0):
@@ -176,3 +176,99 @@ def test_pooling_errors():
         F(mt).adaptive_avg_pool2d(x, (2, 3, 4))
     with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
         F(mt).adaptive_avg_pool2d(mt.ones(1, 1, 2, 2, dtype=mt.int64), 1)
+
+
+# ------------------------------------------------------------------ 2x2 stride-2 fast path
+def _special_values(shape, dtype, seed=0):
+    """Distinct values plus NaNs, infinities, ties and signed zeros in the first windows."""
+    x = distinct(*shape, seed=seed)
+    x[0, 0, 0, :3] = math.nan                      # a NaN beside a NaN: the later one wins
+    x[0, 0, 1, 1] = -math.inf
+    x[0, -1, :2, :2] = -math.inf                   # all -inf: the first position
+    x[-1, 0, :2, 2:4] = 0.25                       # a four-way tie: the first position
+    x[-1, -1, 0, 2:4], x[-1, -1, 1, 2:4] = 0.0, -0.0
+    return x.astype(dtype)
+
+
+def _pool_run(x, fast: bool, monkeypatch, **options):
+    """(values, indices, gradient) of max_pool2d(x, 2) with the fast path on or off."""
+    from minitorch_nn.ops import pooling
+    if not fast:
+        monkeypatch.setattr(pooling, "_is_2x2_stride_2", lambda geom, shape: False)
+    t = mt.from_numpy(x).requires_grad_()
+    values, indices = F(mt).max_pool2d(t, 2, return_indices=True, **options)
+    g = distinct(*values.shape, seed=3).astype(x.dtype)
+    g.reshape(-1)[0] = -0.0
+    values.backward(mt.from_numpy(g))
+    monkeypatch.undo()
+    return values.detach().numpy(), indices.numpy(), t.grad.numpy()
+
+
+def _assert_identical(a, b):
+    assert a.dtype == b.dtype and a.shape == b.shape
+    assert np.array_equal(a, b, equal_nan=True)
+    assert np.array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (2, 3, 7, 9), (1, 2, 2, 3), (3, 1, 28, 28)])
+def test_max_pool2d_2x2_fast_path_equals_general_path(dtype, shape, monkeypatch):
+    """Values (NaN, -inf, ties, -0.0), indices and gradients bit for bit; odd sizes in floor
+    mode take the fast path too (the last row or column is in no window)."""
+    x = _special_values(shape, dtype)
+    fast = _pool_run(x, True, monkeypatch)
+    general = _pool_run(x, False, monkeypatch)
+    for a, b in zip(fast, general):
+        _assert_identical(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 6), (2, 3, 7, 9)])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pool2d_2x2_against_torch(dtype, shape, ceil_mode):
+    check_op(lambda T, x: F(T).max_pool2d(x, 2, ceil_mode=ceil_mode, return_indices=True),
+             None, arrays=[distinct(*shape, seed=5).astype(dtype)], grad=dtype == np.float64)
+    if torch is None:
+        pytest.skip("PyTorch is not installed")
+    x = _special_values(shape, dtype)
+    ours = F(mt).max_pool2d(mt.from_numpy(x), 2, ceil_mode=ceil_mode, return_indices=True)
+    theirs = torch.nn.functional.max_pool2d(torch.from_numpy(x), 2, ceil_mode=ceil_mode,
+                                            return_indices=True)
+    _assert_identical(ours[0].numpy(), theirs[0].numpy())
+    assert np.array_equal(ours[1].numpy(), theirs[1].numpy())
+
+
+def test_max_pool2d_2x2_non_contiguous(monkeypatch):
+    base = _special_values((3, 2, 9, 12), np.float32)
+    for view in (lambda a: a.transpose(0, 1, 3, 2), lambda a: a[:, :, 1:, ::2],
+                 np.asfortranarray):
+        x = view(base)
+        fast = _pool_run(x, True, monkeypatch)
+        general = _pool_run(np.ascontiguousarray(x), False, monkeypatch)
+        for a, b in zip(fast, general):
+            _assert_identical(a, b)
+    check_op(lambda T, x: F(T).max_pool2d(x.transpose(2, 3), 2), None,
+             arrays=[distinct(2, 2, 6, 8)])
+
+
+@pytest.mark.parametrize("options,shape,fast", [
+    ({}, (1, 1, 4, 6), True), ({}, (1, 1, 5, 7), True),
+    ({"ceil_mode": True}, (1, 1, 4, 6), True), ({"ceil_mode": True}, (1, 1, 5, 6), False),
+    ({"padding": 1}, (1, 1, 4, 6), False), ({"dilation": 2}, (1, 1, 6, 6), False),
+    ({"stride": 1}, (1, 1, 4, 6), False), ({"stride": (2, 1)}, (1, 1, 4, 6), False)])
+def test_max_pool2d_2x2_fast_path_only_where_it_applies(options, shape, fast):
+    """The predicate picks the fast kernels exactly for whole 2x2 blocks at stride 2; the
+    other geometries fall back and still match PyTorch."""
+    from minitorch_nn.ops import pooling
+    x = mt.from_numpy(distinct(*shape))
+    geom = pooling._geometry(x, 2, options.get("stride"), options.get("padding", 0),
+                             options.get("dilation", 1), options.get("ceil_mode", False),
+                             "max_pool2d")
+    assert pooling._is_2x2_stride_2(geom, shape) is fast
+    check_op(lambda T, x: F(T).max_pool2d(x, 2, return_indices=True, **options), None,
+             arrays=[distinct(*shape, seed=2)])
+
+
+def test_max_pool1d_2_uses_the_general_path_and_matches_torch():
+    check_op(lambda T, x: F(T).max_pool1d(x, 2, return_indices=True), None,
+             arrays=[distinct(2, 3, 9)])
