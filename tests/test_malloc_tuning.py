@@ -10,13 +10,11 @@ from minitorch_nn.backends import _malloc, cpu
 
 
 def test_tuned_at_import_on_glibc_unless_told_otherwise():
-    wanted = (_malloc._is_glibc() and os.environ.get("MINITORCH_NN_MALLOC_TUNING", "1") != "0"
-              and not any(key in os.environ for key in _malloc._ENV_KEYS))
+    wanted = _malloc._is_glibc() and not any(key in os.environ for key in _malloc._ENV_KEYS)
     assert cpu.MALLOC_TUNED is wanted
 
 
-@pytest.mark.parametrize("key,value", [("MINITORCH_NN_MALLOC_TUNING", "0"),
-                                       ("MALLOC_MMAP_THRESHOLD_", "131072"),
+@pytest.mark.parametrize("key,value", [("MALLOC_MMAP_THRESHOLD_", "131072"),
                                        ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1")])
 def test_skipped_when_the_user_chose(monkeypatch, key, value):
     monkeypatch.setenv(key, value)
@@ -29,7 +27,7 @@ def test_skipped_off_glibc(monkeypatch):
 
 
 def test_thresholds_and_arrays_after_tuning(monkeypatch):
-    for key in _malloc._ENV_KEYS + ("MINITORCH_NN_MALLOC_TUNING",):
+    for key in _malloc._ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
     assert _malloc.MMAP_THRESHOLD == 32 << 20 and _malloc.TRIM_THRESHOLD == 64 << 20
     assert _malloc.tune() is _malloc._is_glibc()

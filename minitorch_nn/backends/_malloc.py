@@ -12,8 +12,9 @@ What: `tune()` sets M_MMAP_THRESHOLD to 32 MiB (glibc's own upper bound for its 
 threshold on 64-bit) and M_TRIM_THRESHOLD to 64 MiB, so blocks below 32 MiB come from the
 heap and up to 64 MiB of free memory at its top stays mapped for the next step. Larger arrays
 are mapped and unmapped as before. The change is process-wide; it is skipped when the C
-library is not glibc, when the user set any MALLOC_* tunable in the environment, or when
-MINITORCH_NN_MALLOC_TUNING=0. Results never depend on it, only the time spent in page faults.
+library is not glibc, or when the user configured glibc's malloc through its own environment
+(any MALLOC_* tunable or GLIBC_TUNABLES): to keep glibc's defaults, set for instance
+MALLOC_MMAP_THRESHOLD_=131072. Results never depend on it, only the time spent in page faults.
 """
 from __future__ import annotations
 
@@ -39,8 +40,6 @@ def _is_glibc() -> bool:
 
 def tune() -> bool:
     """Set the two thresholds where that is safe and wanted; True when they were set."""
-    if os.environ.get("MINITORCH_NN_MALLOC_TUNING", "1") == "0":
-        return False
     if any(key in os.environ for key in _ENV_KEYS) or not _is_glibc():
         return False
     import ctypes   # only here: most of the cost of this module is this import
