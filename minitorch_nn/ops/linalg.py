@@ -499,16 +499,8 @@ class T(ArrayFunction):
         return g.T
 
 
-class Permute(ArrayFunction):
-    """`.T`: a view with all dims reversed (its own inverse)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return _view_of(x, x._data.T, _reverse_dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g.T
+class Permute(T):
+    """`.T`: the same reversal of all dims, recorded as PermuteBackward0 as in PyTorch."""
 
 
 class Transpose(ArrayFunction):
