@@ -18,7 +18,7 @@ class Backend:
 
     def __init__(self, xp, kernel_package: str):
         self.xp = xp
-        self._kernel_package = kernel_package
+        self.kernel_package = kernel_package
         self._kernels: dict[str, object] = {}
 
     def kernel(self, family: str, name: str):
@@ -26,7 +26,7 @@ class Backend:
         key = (family, name)
         fn = self._kernels.get(key)
         if fn is None:
-            module = importlib.import_module(f"{self._kernel_package}.{family}")
+            module = importlib.import_module(f"{self.kernel_package}.{family}")
             fn = getattr(module, name)
             self._kernels[key] = fn
         return fn

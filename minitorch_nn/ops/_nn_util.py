@@ -1,8 +1,9 @@
 """Helpers shared by the nn op families (activation, convolution, pooling, norms, losses).
 
-- `cpu_kernel(array, family, name)`: the Numba kernel for `array` when it can take one
-  (a numpy float32/float64 array), else None, so callers fall back to `xp` code (float16,
-  bfloat16, GPU arrays).
+- `kernel_for(array, family, name)`: the kernel for `array`'s device when it can take one
+  (a float32/float64 array: the Numba kernel of kernels/cpu for numpy, the CUDA launcher of
+  kernels/cuda, same name and arguments, for CuPy), else None, so callers fall back to `xp`
+  code (float16, bfloat16, kernels one device lacks).
 - `compute_array(array)`: float16/bfloat16 widened to float32 for the arithmetic (PyTorch's
   CPU kernels also accumulate half types in float); the result is cast back with `astype`.
 - `require_float`: PyTorch's NotImplementedError for integer inputs to float-only ops.
@@ -21,8 +22,8 @@ from ..backends import cpu as _cpu
 from ..tensor import Tensor
 from .inplace import _legacy_name
 
-__all__ = ["cpu_kernel", "compute_array", "require_float", "reduction_of", "reduce_loss",
-           "int_tuple", "type_name", "broadcast_shape", "PARALLEL_MIN"]
+__all__ = ["kernel_for", "route_kernels", "compute_array", "require_float", "reduction_of",
+           "reduce_loss", "int_tuple", "type_name", "broadcast_shape", "PARALLEL_MIN"]
 
 _CPU_BACKEND = _cpu.BACKEND
 _KERNEL_CHARS = "fd"   # numpy type chars of float32 and float64
@@ -49,24 +50,75 @@ def _parallel_is_safe() -> bool:
 PARALLEL_MIN = 1 << 15 if _parallel_is_safe() else 1 << 62
 
 _resolved: dict = {}
+_MISSING = object()
+
+# Which kernel package serves arrays of a type, when it is not the backend's own (a test
+# seam: tests/cuda_emulation routes numpy arrays to the CUDA launchers, run emulated).
+_ROUTES: dict[type, str] = {}
 
 
-def cpu_kernel(array, family: str, name: str):
-    """Kernel `name` of kernels/cpu/<family>.py if `array` is a numpy float32/64 array.
+def kernel_for(array, family: str, name: str):
+    """Kernel `name` of `kernels/<device>/<family>.py` for `array`, or None.
 
-    Below PARALLEL_MIN elements the serial twin `<name>_serial` is used when it exists.
+    Only float32/float64 arrays take kernels. On the CPU, below PARALLEL_MIN elements the
+    serial twin `<name>_serial` is used when it exists. None also when the device has no
+    kernel of that name (the GPU lacks a few CPU-only fast paths): the caller's xp code runs.
     """
-    if type(array) is not np.ndarray or array.dtype.char not in _KERNEL_CHARS:
+    if array.dtype.char not in _KERNEL_CHARS:
         return None
-    key = (family, name, array.size < PARALLEL_MIN)
-    fn = _resolved.get(key)
-    if fn is None:
-        fn = _CPU_BACKEND.kernel(family, name)
-        if key[2]:
-            module = importlib.import_module(f"minitorch_nn.kernels.cpu.{family}")
-            fn = getattr(module, name + "_serial", fn)
-        _resolved[key] = fn
+    key = (type(array), family, name, array.size < PARALLEL_MIN)
+    fn = _resolved.get(key, _MISSING)
+    if fn is _MISSING:
+        fn = _resolved[key] = _find_kernel(key[0], family, name, serial=key[3])
     return fn
+
+
+def _find_kernel(array_type: type, family: str, name: str, serial: bool):
+    package = _ROUTES.get(array_type)
+    if package is None:
+        backend = _CPU_BACKEND if array_type is np.ndarray else _backend_of_type(array_type)
+        if backend is None:
+            return None
+        package = backend.kernel_package
+    try:
+        module = importlib.import_module(f"{package}.{family}")
+    except ModuleNotFoundError as exc:   # a family one device does not have (CPU dropout)
+        if exc.name != f"{package}.{family}":
+            raise
+        return None
+    fn = getattr(module, name, None)
+    if serial and fn is not None:
+        fn = getattr(module, name + "_serial", fn)
+    return fn
+
+
+def _backend_of_type(array_type: type):
+    from ..backends import _BY_ARRAY_TYPE
+    return _BY_ARRAY_TYPE.get(array_type)
+
+
+class route_kernels:
+    """Context manager: arrays of `array_type` take their kernels from `package`.
+
+    `with route_kernels(np.ndarray, "minitorch_nn.kernels.cuda"): ...` makes every op run its
+    CUDA launchers on numpy arrays (with an emulated launch runtime: tests/cuda_emulation).
+    """
+
+    def __init__(self, array_type: type, package: str):
+        self.array_type, self.package = array_type, package
+
+    def __enter__(self):
+        self.previous = _ROUTES.get(self.array_type)
+        _ROUTES[self.array_type] = self.package
+        _resolved.clear()
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is None:
+            _ROUTES.pop(self.array_type, None)
+        else:
+            _ROUTES[self.array_type] = self.previous
+        _resolved.clear()
 
 
 def compute_array(array):

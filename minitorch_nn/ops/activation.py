@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, cpu_kernel, require_float, type_name
+from ._nn_util import compute_array, kernel_for, require_float, type_name
 from ._util import wrap_dim, xp_of
 from .inplace import apply_inplace
 
@@ -36,15 +36,15 @@ def _run_kernel(name: str, arrays, *params):
     first = arrays[0]
     if not first.flags.c_contiguous:
         return None
-    kernel = cpu_kernel(first, "activation", name)
+    kernel = kernel_for(first, "activation", name)
     if kernel is None:
         return None
-    flat = []
+    xp, flat = xp_of(first), []
     for a in arrays:
         if a.dtype != first.dtype:
             return None
-        flat.append(np.ascontiguousarray(a).reshape(-1))
-    out = np.empty(first.shape, first.dtype)
+        flat.append(xp.ascontiguousarray(a).reshape(-1))
+    out = xp.empty(first.shape, first.dtype)
     kind = first.dtype.type   # scalars in the array's dtype keep float32 math in float32
     kernel(*flat, out.reshape(-1), *(p if isinstance(p, bool) else kind(p) for p in params))
     return out
@@ -265,10 +265,11 @@ class Softmax(ArrayFunction):
         dim, in_dtype = ctx.meta
         y = y._data
         rows = _as_rows(y, dim)
-        kernel = cpu_kernel(y, "activation", "softmax_bwd") if rows is not None else None
+        kernel = kernel_for(y, "activation", "softmax_bwd") if rows is not None else None
         if kernel is not None and g.dtype == y.dtype:
-            out = np.empty(y.shape, y.dtype)
-            kernel(np.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
+            xp = xp_of(y)
+            out = xp.empty(y.shape, y.dtype)
+            kernel(xp.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
         else:
             yc, gc = compute_array(y), compute_array(g)
             out = yc * (gc - (gc * yc).sum(axis=dim, keepdims=True))
@@ -292,10 +293,11 @@ class LogSoftmax(ArrayFunction):
         dim, in_dtype = ctx.meta
         y = y._data
         rows = _as_rows(y, dim)
-        kernel = cpu_kernel(y, "activation", "log_softmax_bwd") if rows is not None else None
+        kernel = kernel_for(y, "activation", "log_softmax_bwd") if rows is not None else None
         if kernel is not None and g.dtype == y.dtype:
-            out = np.empty(y.shape, y.dtype)
-            kernel(np.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
+            xp = xp_of(y)
+            out = xp.empty(y.shape, y.dtype)
+            kernel(xp.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
         else:
             xp = xp_of(y)
             yc, gc = compute_array(y), compute_array(g)
@@ -322,9 +324,9 @@ def _softmax_forward(arr, dim: int, log: bool):
     rows = _as_rows(arr, dim)
     kernel = None
     if rows is not None:
-        kernel = cpu_kernel(arr, "activation", "log_softmax_fwd" if log else "softmax_fwd")
+        kernel = kernel_for(arr, "activation", "log_softmax_fwd" if log else "softmax_fwd")
     if kernel is not None:
-        out = np.empty(arr.shape, arr.dtype)
+        out = xp_of(arr).empty(arr.shape, arr.dtype)
         kernel(rows, out.reshape(rows.shape))
         return out
     return _softmax_np(xp_of(arr), arr, dim, log).astype(arr.dtype, copy=False)
@@ -339,20 +341,37 @@ class NativeDropout(ArrayFunction):
         from ..random import default_generator
         from ..backends import backend_of
         arr = x._data
+        ctx.p, ctx.scale = p, 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
+        kernel = kernel_for(arr, "dropout", "dropout_fwd")
+        if kernel is not None:   # the GPU draws its own mask: no host round trip
+            xp = xp_of(arr)
+            arr = xp.ascontiguousarray(arr)
+            out, ctx.mask = xp.empty_like(arr), xp.empty(arr.shape, xp.uint8)
+            kernel(arr, out, ctx.mask, p, _dropout_seed(default_generator), 0)
+            return _wrap(out)
         keep = default_generator._rng.random(arr.shape) >= p   # host mask, then moved
-        backend = backend_of(arr)
-        mask = backend.from_host(keep, x.device)
-        scale = 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
-        ctx.mask, ctx.scale = mask, scale
-        out = arr * mask
-        out *= out.dtype.type(scale)
+        ctx.mask = backend_of(arr).from_host(keep, x.device)
+        out = arr * ctx.mask
+        out *= out.dtype.type(ctx.scale)
         return _wrap(out.astype(arr.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
+        kernel = kernel_for(g, "dropout", "dropout_bwd") if ctx.mask.dtype == np.uint8 else None
+        if kernel is not None:
+            xp = xp_of(g)
+            grad = xp.empty(g.shape, g.dtype)
+            kernel(xp.ascontiguousarray(g), ctx.mask, grad, ctx.p)
+            return grad, None
         grad = g * ctx.mask
         grad *= grad.dtype.type(ctx.scale)
         return grad, None
+
+
+def _dropout_seed(generator) -> int:
+    """A fresh 63-bit seed for the GPU's counter-based dropout numbers, drawn from the host
+    generator, so `manual_seed` makes GPU dropout masks reproducible too."""
+    return int(generator._rng.integers(0, 1 << 63))
 
 
 def _check_p(p) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, cpu_kernel, type_name
+from ._nn_util import compute_array, kernel_for, type_name
 from ._util import sum_to_shape, xp_of
 
 __all__: list[str] = []
@@ -26,10 +26,10 @@ __all__: list[str] = []
 def _softmax_rows(xp, s):
     """Softmax over the last axis; rows that are all -inf give zeros."""
     rows = s.reshape(-1, s.shape[-1]) if s.size else s
-    kernel = cpu_kernel(s, "activation", "softmax_fwd") if s.size and s.shape[-1] else None
+    kernel = kernel_for(s, "activation", "softmax_fwd") if s.size and s.shape[-1] else None
     if kernel is not None:
-        rows = np.ascontiguousarray(rows)
-        out = np.empty(rows.shape, rows.dtype)
+        rows = xp.ascontiguousarray(rows)
+        out = xp.empty(rows.shape, rows.dtype)
         kernel(rows, out)
         p = out.reshape(s.shape)
     else:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, cpu_kernel, type_name
+from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -34,13 +34,13 @@ def _im2col(x, kh, kw, stride, pad, dil, out_hw):
     """(N, C, H, W) → (C*kh*kw, N*OH*OW) columns; zero where a field reads padding."""
     n, c, h, w = x.shape
     oh, ow = out_hw
-    kernel = cpu_kernel(x, "conv", "im2col")
+    kernel = kernel_for(x, "conv", "im2col")
+    xp = xp_of(x)
     if kernel is not None:
-        cols = np.empty((c * kh * kw, n * oh * ow), x.dtype)
-        kernel(np.ascontiguousarray(x), cols, kh, kw, stride[0], stride[1], pad[0], pad[1],
+        cols = xp.empty((c * kh * kw, n * oh * ow), x.dtype)
+        kernel(xp.ascontiguousarray(x), cols, kh, kw, stride[0], stride[1], pad[0], pad[1],
                dil[0], dil[1], oh, ow)
         return cols
-    xp = xp_of(x)
     padded = _padded(xp, x, kh, kw, stride, pad, dil, out_hw).transpose(1, 0, 2, 3)
     cols = xp.empty((c, kh, kw, n, oh, ow), x.dtype)
     for i in range(kh):
@@ -66,13 +66,13 @@ def _col2im(cols, shape, kh, kw, stride, pad, dil, out_hw):
     """The adjoint of `_im2col`: sum columns (C*kh*kw, N*OH*OW) into an array of `shape`."""
     n, c, h, w = shape
     oh, ow = out_hw
-    kernel = cpu_kernel(cols, "conv", "col2im")
+    kernel = kernel_for(cols, "conv", "col2im")
+    xp = xp_of(cols)
     if kernel is not None:
-        out = np.zeros(shape, cols.dtype)
-        kernel(np.ascontiguousarray(cols), out, kh, kw, stride[0], stride[1], pad[0], pad[1],
+        out = xp.zeros(shape, cols.dtype)
+        kernel(xp.ascontiguousarray(cols), out, kh, kw, stride[0], stride[1], pad[0], pad[1],
                dil[0], dil[1], oh, ow)
         return out
-    xp = xp_of(cols)
     frame = _padded(xp, xp.zeros(shape, cols.dtype), kh, kw, stride, pad, dil, out_hw)
     cols6 = cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5)
     for i in range(kh):
@@ -88,7 +88,7 @@ def _channels_first(a, wp=None):
     the rows are widened to Wp >= W columns, the extra ones zero (stride-1 fast path)."""
     n, c = a.shape[0], a.shape[1]
     length = int(np.prod(a.shape[2:], dtype=np.int64))
-    kernel = cpu_kernel(a, "conv", "nchw_to_gemm") if a.ndim == 4 else None
+    kernel = kernel_for(a, "conv", "nchw_to_gemm") if a.ndim == 4 else None
     if kernel is not None:
         h, w = a.shape[2], a.shape[3]
         wp = w if wp is None else wp
@@ -104,7 +104,7 @@ def _batch_first(m, n: int, spatial: tuple, wp=None):
     """(C, N*H*W) → (N, C, H, W) contiguous; with `wp`, m's rows are Wp wide and the columns
     past W are dropped."""
     c = m.shape[0]
-    kernel = cpu_kernel(m, "conv", "gemm_to_nchw") if len(spatial) == 2 else None
+    kernel = kernel_for(m, "conv", "gemm_to_nchw") if len(spatial) == 2 else None
     if kernel is not None:
         out = np.empty((n, c) + tuple(spatial), m.dtype)
         kernel(m, out, spatial[1] if wp is None else wp)
@@ -139,14 +139,14 @@ class _Stride1:
 
     def im2col(self, x):
         cols = np.empty((self.c * self.kh * self.kw, self.n * self.oh * self.wp), x.dtype)
-        cpu_kernel(cols, "conv", "im2col_s1")(self.planes(x), cols, self.kh, self.kw,
+        kernel_for(cols, "conv", "im2col_s1")(self.planes(x), cols, self.kh, self.kw,
                                               self.dil[0], self.dil[1], self.wp, self.oh,
                                               self.c)
         return cols
 
     def col2im(self, cols):
         p = np.zeros((self.n * self.c, self.size), cols.dtype)
-        cpu_kernel(cols, "conv", "col2im_s1")(cols, p, self.kh, self.kw, self.dil[0],
+        kernel_for(cols, "conv", "col2im_s1")(cols, p, self.kh, self.kw, self.dil[0],
                                               self.dil[1], self.wp, self.oh, self.c)
         frame = p[:, :self.hp * self.wp].reshape(self.n, self.c, self.hp, self.wp)
         top, left = self.pad
@@ -163,7 +163,7 @@ class _Stride1:
 
 def _stride1(x, stride, kh, kw, pad, dil, out_hw):
     """The stride-1 geometry when the fast kernels apply to x, else None."""
-    if stride != (1, 1) or cpu_kernel(x, "conv", "im2col_s1") is None or x.size == 0:
+    if stride != (1, 1) or kernel_for(x, "conv", "im2col_s1") is None or x.size == 0:
         return None
     return _Stride1(x.shape, kh, kw, pad, dil, out_hw)
 

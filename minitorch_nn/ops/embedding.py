@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import cpu_kernel
+from ._nn_util import kernel_for
 from ._util import xp_of
 from .inplace import bump
 
@@ -39,11 +39,11 @@ class Embedding(ArrayFunction):
         if by_freq:
             counts = xp.bincount(flat, minlength=shape[0])
             rows = rows / counts[flat][:, None].astype(rows.dtype)
-        kernel = cpu_kernel(rows, "embedding", "embedding_bwd")
+        kernel = kernel_for(rows, "embedding", "embedding_bwd")
         if kernel is not None:
-            out = np.zeros(shape, rows.dtype)
-            kernel(flat, np.ascontiguousarray(rows), out, -1 if padding_idx is None
-                   else padding_idx)
+            out = xp.zeros(shape, rows.dtype)
+            kernel(xp.ascontiguousarray(flat), xp.ascontiguousarray(rows), out,
+                   -1 if padding_idx is None else padding_idx)
             return out, None, None, None
         out = xp.zeros(shape, rows.dtype)
         xp.add.at(out, flat, rows)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import (broadcast_shape, compute_array, cpu_kernel, reduce_loss, reduction_of,
+from ._nn_util import (broadcast_shape, compute_array, kernel_for, reduce_loss, reduction_of,
                        require_float, type_name)
 from ._util import binary_operands, sum_to_shape, xp_of
 
@@ -322,13 +322,11 @@ class NllLoss(ArrayFunction):
         xp = xp_of(arr)
         w = weight._data if weight is not None else xp.ones(n_classes, dtype=arr.dtype)
         eps = float(label_smoothing)
-        kernel = cpu_kernel(arr, "loss", "cross_entropy_fwd") if from_logits else None
+        kernel = kernel_for(arr, "loss", "cross_entropy_fwd") if from_logits else None
         if kernel is not None and rows.shape[0] and n_classes:
-            rows = np.ascontiguousarray(rows)
-            m = rows.shape[0]
-            lse = np.empty(m, arr.dtype)
-            loss = np.empty(m, arr.dtype)
-            wt = np.empty(m, arr.dtype)
+            rows, tgt = xp.ascontiguousarray(rows), xp.ascontiguousarray(tgt)
+            w = xp.ascontiguousarray(w, arr.dtype)
+            lse, loss, wt = (xp.empty(rows.shape[0], arr.dtype) for _ in range(3))
             kernel(rows, tgt, w, ignore_index, eps, lse, loss, wt)
         else:
             rows = compute_array(rows)
@@ -360,10 +358,10 @@ class NllLoss(ArrayFunction):
         else:
             s = g / ctx.total if reduction == "mean" else g
             scale = xp.broadcast_to(xp.asarray(s, dtype=rows.dtype), (m,))
-        kernel = cpu_kernel(rows, "loss", "cross_entropy_bwd") if from_logits else None
+        kernel = kernel_for(rows, "loss", "cross_entropy_bwd") if from_logits else None
         if kernel is not None and m and rows.dtype == input._data.dtype:
-            grad = np.empty(rows.shape, rows.dtype)
-            kernel(rows, tgt, w, ignore_index, eps, lse, np.ascontiguousarray(scale, rows.dtype),
+            grad = xp.empty(rows.shape, rows.dtype)
+            kernel(rows, tgt, w, ignore_index, eps, lse, xp.ascontiguousarray(scale, rows.dtype),
                    grad)
         else:
             grad = _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, cpu_kernel, type_name
+from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
 from .inplace import bump
 
@@ -30,14 +30,14 @@ def _row_forward(rows, w, b, eps):
     """(y, mean, rstd) of rows (M, D) normalized per row; w, b: (D,) arrays or None."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = cpu_kernel(rows, "norm", "row_norm_fwd") if rows.size else None
+    kernel = kernel_for(rows, "norm", "row_norm_fwd") if rows.size else None
     if kernel is not None and (w is None or w.dtype == rows.dtype):
-        rows = np.ascontiguousarray(rows)
-        out = np.empty(rows.shape, rows.dtype)
-        mean = np.empty(rows.shape[0], rows.dtype)
-        rstd = np.empty(rows.shape[0], rows.dtype)
-        kernel(rows, _or_ones(w, d, rows.dtype), _or_zeros(b, d, rows.dtype), float(eps), out,
-               mean, rstd)
+        rows = xp.ascontiguousarray(rows)
+        out = xp.empty(rows.shape, rows.dtype)
+        mean = xp.empty(rows.shape[0], rows.dtype)
+        rstd = xp.empty(rows.shape[0], rows.dtype)
+        kernel(rows, _or_ones(xp, w, d, rows.dtype), _or_zeros(xp, b, d, rows.dtype), float(eps),
+               out, mean, rstd)
         return out, mean, rstd
     r = compute_array(rows)
     mean = r.mean(axis=1)
@@ -55,16 +55,16 @@ def _row_backward(rows, g, mean, rstd, w):
     """(gx, gw, gb) of the row normalization (gw/gb as if w = 1, b = 0 when w is None)."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = cpu_kernel(rows, "norm", "row_norm_bwd") if rows.size else None
+    kernel = kernel_for(rows, "norm", "row_norm_bwd") if rows.size else None
     if kernel is not None and g.dtype == rows.dtype and mean.dtype == rows.dtype and \
             (w is None or w.dtype == rows.dtype):
-        rows = np.ascontiguousarray(rows)
+        rows = xp.ascontiguousarray(rows)
         parts = max(1, min(_ROW_PARTS, rows.shape[0]))
-        gx = np.empty(rows.shape, rows.dtype)
-        gw = np.zeros((parts, d), rows.dtype)
-        gb = np.zeros((parts, d), rows.dtype)
-        kernel(rows, np.ascontiguousarray(g).reshape(rows.shape), mean, rstd,
-               _or_ones(w, d, rows.dtype), gx, gw, gb)
+        gx = xp.empty(rows.shape, rows.dtype)
+        gw = xp.zeros((parts, d), rows.dtype)
+        gb = xp.zeros((parts, d), rows.dtype)
+        kernel(rows, xp.ascontiguousarray(g).reshape(rows.shape), mean, rstd,
+               _or_ones(xp, w, d, rows.dtype), gx, gw, gb)
         return gx, gw.sum(axis=0), gb.sum(axis=0)
     r, gc = compute_array(rows), compute_array(g).reshape(rows.shape)
     xhat = (r - mean[:, None]) * rstd[:, None]
@@ -74,12 +74,12 @@ def _row_backward(rows, g, mean, rstd, w):
     return gx, (gc * xhat).sum(axis=0), gc.sum(axis=0)
 
 
-def _or_ones(w, d, dtype):
-    return np.ones(d, dtype) if w is None else np.ascontiguousarray(w).reshape(-1)
+def _or_ones(xp, w, d, dtype):
+    return xp.ones(d, dtype) if w is None else xp.ascontiguousarray(w).reshape(-1)
 
 
-def _or_zeros(b, d, dtype):
-    return np.zeros(d, dtype) if b is None else np.ascontiguousarray(b).reshape(-1)
+def _or_zeros(xp, b, d, dtype):
+    return xp.zeros(d, dtype) if b is None else xp.ascontiguousarray(b).reshape(-1)
 
 
 class NativeLayerNorm(ArrayFunction):
@@ -163,22 +163,22 @@ class NativeBatchNorm(ArrayFunction):
         use_batch = training
         w = None if weight is None else weight._data
         b = None if bias is None else bias._data
-        kernel = cpu_kernel(arr, "norm", "channel_norm_fwd") if arr.size else None
+        xp = xp_of(arr)
+        kernel = kernel_for(arr, "norm", "channel_norm_fwd") if arr.size else None
         same = all(t is None or t.dtype == arr.dtype for t in (w, b))
         if kernel is not None and same:
-            x3 = np.ascontiguousarray(x3)
+            x3 = xp.ascontiguousarray(x3)
             if use_batch:
-                mean = np.empty(c, arr.dtype)
-                var = np.empty(c, arr.dtype)
+                mean = xp.empty(c, arr.dtype)
+                var = xp.empty(c, arr.dtype)
             else:
                 mean = running_mean._data.astype(arr.dtype)
                 var = running_var._data.astype(arr.dtype)
-            out = np.empty(x3.shape, arr.dtype)
-            rstd = np.empty(c, arr.dtype)
-            kernel(x3, mean, var, _or_ones(w, c, arr.dtype), _or_zeros(b, c, arr.dtype),
-                   float(eps), use_batch, out, rstd)
+            out = xp.empty(x3.shape, arr.dtype)
+            rstd = xp.empty(c, arr.dtype)
+            kernel(x3, mean, var, _or_ones(xp, w, c, arr.dtype),
+                   _or_zeros(xp, b, c, arr.dtype), float(eps), use_batch, out, rstd)
         else:
-            xp = xp_of(arr)
             xc = compute_array(x3)
             if use_batch:
                 mean = xc.mean(axis=(0, 2))
@@ -206,15 +206,16 @@ class NativeBatchNorm(ArrayFunction):
         n, c = arr.shape[0], arr.shape[1]
         x3 = arr.reshape(n, c, int(np.prod(arr.shape[2:], dtype=np.int64)))
         w = None if weight is None else weight._data
-        kernel = cpu_kernel(arr, "norm", "channel_norm_bwd") if arr.size else None
+        xp = xp_of(arr)
+        kernel = kernel_for(arr, "norm", "channel_norm_bwd") if arr.size else None
         if kernel is not None and g.dtype == arr.dtype and mean.dtype == arr.dtype and \
                 (w is None or w.dtype == arr.dtype):
-            x3 = np.ascontiguousarray(x3)
-            gx = np.empty(x3.shape, arr.dtype)
-            gw = np.empty(c, arr.dtype)
-            gb = np.empty(c, arr.dtype)
-            kernel(x3, np.ascontiguousarray(g).reshape(x3.shape), mean, rstd,
-                   _or_ones(w, c, arr.dtype), use_batch, gx, gw, gb)
+            x3 = xp.ascontiguousarray(x3)
+            gx = xp.empty(x3.shape, arr.dtype)
+            gw = xp.empty(c, arr.dtype)
+            gb = xp.empty(c, arr.dtype)
+            kernel(x3, xp.ascontiguousarray(g).reshape(x3.shape), mean, rstd,
+                   _or_ones(xp, w, c, arr.dtype), use_batch, gx, gw, gb)
         else:
             gx, gw, gb = _batch_norm_bwd_np(compute_array(x3), compute_array(g).reshape(x3.shape),
                                             mean, rstd, w, use_batch)

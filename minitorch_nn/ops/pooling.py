@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, cpu_kernel, type_name
+from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
@@ -202,15 +202,17 @@ class MaxPool2DWithIndices(ArrayFunction):
         k, s, p, d, out = geom
         arr = x._data
         fast = _is_2x2_stride_2(geom, arr.shape)
-        kernel = cpu_kernel(arr, "pool", "max_pool2d_2x2_fwd" if fast else "max_pool2d_fwd")
+        kernel = kernel_for(arr, "pool", "max_pool2d_2x2_fwd") if fast else None
+        fast = kernel is not None   # the GPU has only the general kernel
+        kernel = kernel or kernel_for(arr, "pool", "max_pool2d_fwd")
         if kernel is not None:
-            n, c = arr.shape[:2]
-            values = np.empty((n, c) + out, arr.dtype)
-            idx = np.empty((n, c) + out, np.int64)
+            xp, n, c = xp_of(arr), arr.shape[0], arr.shape[1]
+            values = xp.empty((n, c) + out, arr.dtype)
+            idx = xp.empty((n, c) + out, np.int64)
             if fast:
-                kernel(np.ascontiguousarray(arr), values, idx)
+                kernel(xp.ascontiguousarray(arr), values, idx)
             else:
-                kernel(np.ascontiguousarray(arr), values, idx, k[0], k[1], s[0], s[1], p[0],
+                kernel(xp.ascontiguousarray(arr), values, idx, k[0], k[1], s[0], s[1], p[0],
                        p[1], d[0], d[1])
         else:
             values, idx = _max_pool_np(compute_array(arr), k, s, p, d, out)
@@ -222,10 +224,11 @@ class MaxPool2DWithIndices(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g, _g_idx):
-        kernel = cpu_kernel(g, "pool", "max_pool2d_2x2_bwd" if ctx.fast else "max_pool2d_bwd")
+        kernel = kernel_for(g, "pool", "max_pool2d_2x2_bwd" if ctx.fast else "max_pool2d_bwd")
         if kernel is not None:
-            gx = np.zeros(ctx.shape, g.dtype)
-            kernel(np.ascontiguousarray(g), ctx.idx, gx)
+            xp = xp_of(g)
+            gx = xp.zeros(ctx.shape, g.dtype)
+            kernel(xp.ascontiguousarray(g), ctx.idx, gx)
         else:
             gx = _max_pool_bwd_np(g, ctx.idx, ctx.shape)
         return gx, None
@@ -237,10 +240,11 @@ class AvgPool2D(ArrayFunction):
         k, s, p, _, out = geom
         arr = x._data
         ctx.meta = (arr.shape, k, s, p, out, bool(count_include_pad), divisor_override or 0)
-        kernel = cpu_kernel(arr, "pool", "avg_pool2d_fwd")
+        kernel = kernel_for(arr, "pool", "avg_pool2d_fwd")
         if kernel is not None:
-            values = np.empty(arr.shape[:2] + out, arr.dtype)
-            kernel(np.ascontiguousarray(arr), values, k[0], k[1], s[0], s[1], p[0], p[1],
+            xp = xp_of(arr)
+            values = xp.empty(arr.shape[:2] + out, arr.dtype)
+            kernel(xp.ascontiguousarray(arr), values, k[0], k[1], s[0], s[1], p[0], p[1],
                    bool(count_include_pad), int(divisor_override or 0))
             return _wrap(values)
         values = _avg_pool_np(compute_array(arr), k, s, p, out, count_include_pad,
@@ -250,10 +254,11 @@ class AvgPool2D(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         shape, k, s, p, out, include_pad, override = ctx.meta
-        kernel = cpu_kernel(g, "pool", "avg_pool2d_bwd")
+        kernel = kernel_for(g, "pool", "avg_pool2d_bwd")
         if kernel is not None:
-            gx = np.zeros(shape, g.dtype)
-            kernel(np.ascontiguousarray(g), gx, k[0], k[1], s[0], s[1], p[0], p[1],
+            xp = xp_of(g)
+            gx = xp.zeros(shape, g.dtype)
+            kernel(xp.ascontiguousarray(g), gx, k[0], k[1], s[0], s[1], p[0], p[1],
                    include_pad, override)
         else:
             gx = _avg_pool_bwd_np(compute_array(g), shape, k, s, p, out, include_pad,
@@ -266,12 +271,12 @@ class AdaptiveAvgPool2D(ArrayFunction):
     def forward(ctx, x, out):
         arr = x._data
         ctx.shape = arr.shape
-        kernel = cpu_kernel(arr, "pool", "adaptive_avg_pool2d_fwd")
-        if kernel is not None:
-            values = np.empty(arr.shape[:2] + out, arr.dtype)
-            kernel(np.ascontiguousarray(arr), values)
-            return _wrap(values)
+        kernel = kernel_for(arr, "pool", "adaptive_avg_pool2d_fwd")
         xp = xp_of(arr)
+        if kernel is not None:
+            values = xp.empty(arr.shape[:2] + out, arr.dtype)
+            kernel(xp.ascontiguousarray(arr), values)
+            return _wrap(values)
         a = compute_array(arr)
         mh = _adaptive_matrix(xp, arr.shape[2], out[0], a.dtype)
         mw = _adaptive_matrix(xp, arr.shape[3], out[1], a.dtype)
@@ -280,12 +285,12 @@ class AdaptiveAvgPool2D(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         shape = ctx.shape
-        kernel = cpu_kernel(g, "pool", "adaptive_avg_pool2d_bwd")
-        if kernel is not None:
-            gx = np.zeros(shape, g.dtype)
-            kernel(np.ascontiguousarray(g), gx)
-            return gx, None
+        kernel = kernel_for(g, "pool", "adaptive_avg_pool2d_bwd")
         xp = xp_of(g)
+        if kernel is not None:
+            gx = xp.zeros(shape, g.dtype)
+            kernel(xp.ascontiguousarray(g), gx)
+            return gx, None
         gc = compute_array(g)
         mh = _adaptive_matrix(xp, shape[2], g.shape[2], gc.dtype)
         mw = _adaptive_matrix(xp, shape[3], g.shape[3], gc.dtype)

@@ -20,7 +20,7 @@ from ..ops._util import xp_of
 from ..tensor import Tensor, _wrap
 from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
                         _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
-                        _use_kernel)
+                        _use_kernel, _no_array)
 
 __all__ = ["Adam", "adam_update"]
 
@@ -136,7 +136,7 @@ def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step: float, lr: floa
     arrays = (p, g, exp_avg, exp_avg_sq) + ((max_exp_avg_sq,) if amsgrad else ())
     if _use_kernel(*arrays):
         c = p.dtype.type
-        vmax = max_exp_avg_sq.reshape(-1) if amsgrad else np.empty(0, p.dtype)
+        vmax = max_exp_avg_sq.reshape(-1) if amsgrad else _no_array(p)
         _kernel("adam_update", p)(
             p.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), vmax,
             c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(weight_decay),

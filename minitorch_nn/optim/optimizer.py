@@ -25,6 +25,8 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
 from ..backends import backend_of
+from ..ops._nn_util import kernel_for
+from ..ops._util import xp_of
 from ..tensor import Tensor, _wrap
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
@@ -381,25 +383,31 @@ def _bump_step(step_t: Tensor) -> float:
 
 
 def _use_kernel(*arrays) -> bool:
-    """True when the fused Numba kernel can take these arrays: CPU, one float32/float64
-    dtype, C-contiguous, writable. Anything else (float16, bfloat16, CuPy, strided views)
-    takes the plain array-formula path."""
+    """True when a fused kernel can take these arrays: one float32/float64 dtype, one device,
+    C-contiguous, writable. On the CPU that is the Numba kernel of kernels/cpu/optim.py, on
+    the GPU the CUDA one of kernels/cuda/optim.py. Anything else (float16, bfloat16, strided
+    views) takes the plain array-formula path."""
     first = arrays[0]
-    if not isinstance(first, np.ndarray) or first.dtype.name not in ("float32", "float64"):
+    if first.dtype.name not in ("float32", "float64"):
         return False
-    dtype = first.dtype
+    kind, dtype = type(first), first.dtype
     for a in arrays:
-        if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+        if type(a) is not kind or a.dtype != dtype or not a.flags.c_contiguous:
             return False
-        if not a.flags.writeable:
+        if not getattr(a.flags, "writeable", True):   # CuPy arrays have no such flag
             return False
-    return True
+    return kernel_for(first, "optim", "sgd_update") is not None   # this device has them
 
 
 def _kernel(name: str, array):
-    """The optimizer kernel `name` of `array`'s backend (kernels/cpu/optim.py for numpy
-    arrays; compiled by Numba on first use)."""
-    return backend_of(array).kernel("optim", name)
+    """The optimizer kernel `name` for `array`'s device (Numba compiles on first use, CuPy
+    on first launch)."""
+    return kernel_for(array, "optim", name)
+
+
+def _no_array(p):
+    """A 0-size array on p's device: the kernels' placeholder for a buffer not in use."""
+    return xp_of(p).empty(0, p.dtype)
 
 
 def _compute_dtype(arr):

@@ -21,7 +21,7 @@ from ..tensor import Tensor, _wrap
 from .adam import _lerp
 from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
                         _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
-                        _use_kernel)
+                        _use_kernel, _no_array)
 
 __all__ = ["RMSprop", "rmsprop_update"]
 
@@ -112,7 +112,7 @@ def rmsprop_update(p, g, square_avg, grad_avg, buf, lr: float, alpha: float, eps
     extra = tuple(a for a in (grad_avg, buf) if a is not None)
     if _use_kernel(p, g, square_avg, *extra):
         c = p.dtype.type
-        empty = np.empty(0, p.dtype)
+        empty = _no_array(p)
         _kernel("rmsprop_update", p)(
             p.reshape(-1), g.reshape(-1), square_avg.reshape(-1),
             grad_avg.reshape(-1) if centered else empty, buf.reshape(-1) if has_buf else empty,

@@ -17,7 +17,7 @@ import numpy as np
 from ..ops._util import xp_of
 from ..tensor import Tensor, _wrap
 from .optimizer import (Optimizer, _as_float, _check_flags, _compute_dtype, _kernel,
-                        _params_with_grad, _step_impl, _use_kernel)
+                        _params_with_grad, _step_impl, _use_kernel, _no_array)
 
 __all__ = ["SGD", "sgd_update"]
 
@@ -96,7 +96,7 @@ def sgd_update(p, g, buf, lr: float, momentum: float, dampening: float, weight_d
     arrays = (p, g) if buf is None else (p, g, buf)
     if _use_kernel(*arrays):
         cast = p.dtype.type
-        flat_buf = np.empty(0, p.dtype) if buf is None else buf.reshape(-1)
+        flat_buf = _no_array(p) if buf is None else buf.reshape(-1)
         kernel = _kernel("sgd_update", p)
         kernel(p.reshape(-1), g.reshape(-1), flat_buf, cast(lr), cast(momentum),
                cast(1 - dampening), cast(weight_decay), bool(nesterov), bool(maximize),
