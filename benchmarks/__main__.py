@@ -6,15 +6,22 @@ Options: `--only W1` (substring filter), `--chart PATH` (bar chart of the ratios
 per library), `--startup` (W6: import and first-step times in fresh processes), `--all`
 (both). Tables: times and ratios, throughput beside the NumPy references (W4, W5), memory,
 start-up, and every target of issue 5 with whether this run met it.
+
+`--device cuda` runs W1 and W2 (each at two batch sizes), W3 and W7 on the GPU under both
+libraries (the same workload code, built on the device), synchronizing after every timed call,
+and judges the GPU targets of issue 6 (see `gpu_targets`). `--tf32` and `--cudnn-benchmark`
+change PyTorch's (and CuPy's) defaults there; the report's header says which were in force.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 
 __all__ = ["main", "run", "Row"]
@@ -36,21 +43,27 @@ class Row:
     torch: float | None
     references: dict = field(default_factory=dict)   # reference name -> seconds per call
     workload: object = field(default=None, repr=False)
+    note: str = ""   # what went wrong, where a library could not run the workload
 
     @property
     def ratio(self) -> float | None:
         return self.ours / self.torch if self.ours and self.torch else None
 
 
-def _libraries(threads: int) -> dict:
+def _libraries(threads: int, device: str = "cpu") -> dict:
     import minitorch_nn
     libs = {"minitorch_nn": minitorch_nn}
     try:
         import torch
-        torch.set_num_threads(threads)
-        libs["torch"] = torch
     except ImportError:
         print("PyTorch is not installed: showing minitorch_nn times only", file=sys.stderr)
+        return libs
+    if device == "cuda" and not torch.cuda.is_available():
+        print("This PyTorch sees no GPU (a CPU-only build?): showing minitorch_nn times only",
+              file=sys.stderr)
+        return libs
+    torch.set_num_threads(threads)
+    libs["torch"] = torch
     return libs
 
 
@@ -58,30 +71,69 @@ def _available(workload, T) -> bool:
     return all(hasattr(T.nn, name) for name in workload.needs)
 
 
-def run(only: str | None, threads: int, rounds: int = 9) -> list[Row]:
-    """Time each workload under each library (and its NumPy reference) in alternating rounds."""
+def synchronized(step, synchronize):
+    """`step` followed by `synchronize()`: on a GPU a call only queues kernels, so the clock
+    must wait for the device to finish them before the call counts as done."""
+    def timed():
+        out = step()
+        synchronize()
+        return out
+    return timed
+
+
+def _prepare(workload, T, device: str, warmup: int):
+    """Build `workload` for library `T` on `device` and call it `warmup` times (Numba and CuPy
+    compile on first use, optimizers create their state lazily): the step, ready to time."""
+    T.manual_seed(0)
+    step = workload.make(T, device)
+    if device != "cpu":
+        step = synchronized(step, T.cuda.synchronize)
+    return _warm(step, warmup)
+
+
+def _warm(step, warmup: int):
+    for _ in range(warmup):
+        step()
+    return step
+
+
+WARMUP = {"cpu": 3, "cuda": 10}   # untimed calls before timing, by device
+
+
+def run(only: str | None, threads: int, rounds: int = 9, device: str = "cpu",
+        warmup: int | None = None) -> list[Row]:
+    """Time each workload under each library (and its NumPy reference) in alternating rounds.
+
+    A library that fails to build or run a workload gets no figure and a note in the table
+    (the traceback goes to stderr), so that one failure does not lose the other figures.
+    """
     import numpy
 
     from .timing import compare
-    from .workloads import WORKLOADS
-    libs = _libraries(threads)
+    from .workloads import on_device
+    libs = _libraries(threads, device)
+    warmup = WARMUP[device] if warmup is None else warmup
     rows = []
-    for w in WORKLOADS:
+    for w in on_device(device):
         if only and only not in w.name:
             continue
-        steps = {}
+        steps, notes = {}, []
         for name, T in libs.items():
-            if _available(w, T):
-                T.manual_seed(0)
-                steps[name] = w.make(T)
+            if not _available(w, T):
+                continue
+            try:
+                steps[name] = _prepare(w, T, device, warmup)
+            except Exception as err:   # report it and go on with the other figures
+                traceback.print_exc()
+                notes.append(f"{name} failed: {type(err).__name__}: {str(err)[:120]}")
         for ref in w.references:
-            steps[ref.name] = ref.make(numpy)
-        times = compare(steps, rounds=rounds)
+            steps[ref.name] = _warm(ref.make(numpy), warmup)
+        times = compare(steps, rounds=rounds, warmup=0)
         del steps   # free the workload's arrays before the next one
         per_op = {k: v / w.ops_per_call for k, v in times.items()}
         refs = {ref.name: times[ref.name] for ref in w.references}
         rows.append(Row(w.name, w.per, per_op.get("minitorch_nn"), per_op.get("torch"),
-                        refs, w))
+                        refs, w, "; ".join(notes)))
         print(f"  {w.name}: done", file=sys.stderr)
     return rows
 
@@ -118,29 +170,44 @@ def table(rows: list[Row]) -> str:
              "|---|---|---|---|---|"]
     for r in rows:
         ratio = f"{r.ratio:.2f}×" if r.ratio else "n/a"
+        last = "; ".join(text for text in (_throughput(r), r.note) if text)
         lines.append(f"| {r.name} (per {r.per}) | {_fmt(r.ours)} | {_fmt(r.torch)} | {ratio} "
-                     f"| {_throughput(r)} |")
+                     f"| {last} |")
     return "\n".join(lines)
 
 
 # The time-ratio targets of issue 5 (ours / PyTorch at most this), by workload.
 RATIO_TARGETS = {"W1": 0.75, "W2": 1.5, "W3a": 3.0, "W3b": 3.0, "W3c": 3.0}
+# Issue 6's targets on a GPU, by (workload, batch size): W1 and W2 at most 1.5x PyTorch's time
+# at batch 128/64, at most 1.2x at batch 1024/512 (where the GPU is busy, not waiting on Python).
+GPU_RATIO_TARGETS = {("W1", 128): 1.5, ("W2", 64): 1.5, ("W1", 1024): 1.2, ("W2", 512): 1.2}
 
 
-def chart(rows: list[Row], path: str) -> None:
+def ratio_limit(row: Row, device: str = "cpu") -> float | None:
+    """The time-ratio target for `row` on `device`, or None where it has none."""
+    key = row.name.split()[0]
+    if device == "cpu":
+        return RATIO_TARGETS.get(key)
+    batch = row.workload.batch if row.workload is not None else None
+    return GPU_RATIO_TARGETS.get((key, batch))
+
+
+def chart(rows: list[Row], path: str, device: str = "cpu") -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     named = [(r.name, r.ratio) for r in rows if r.ratio]
+    rows_by_name = {r.name: r for r in rows}
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(named) + 1.2))
     ax.barh([n for n, _ in named], [v for _, v in named], color="tab:blue")
     ax.axvline(1.0, color="black", linewidth=1)
     for i, (name, v) in enumerate(named):
         ax.text(v, i, f" {v:.2f}×", va="center", fontsize=8)
-        limit = RATIO_TARGETS.get(name.split()[0])
+        limit = ratio_limit(rows_by_name[name], device)
         if limit:   # the issue's target for this workload, as a red tick
             ax.plot([limit, limit], [i - 0.45, i + 0.45], color="tab:red", linewidth=2)
-    ax.set_xlabel("time ratio minitorch_nn / PyTorch (lower is better; red: target)")
+    where = "" if device == "cpu" else f" on {device}"
+    ax.set_xlabel(f"time ratio minitorch_nn / PyTorch{where} (lower is better; red: target)")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -268,6 +335,111 @@ def _reference_fraction(row: Row | None) -> float | None:
     return (work / row.ours) / (ref.work / seconds)
 
 
+# ------------------------------------------------------------------ the GPU (issue 6)
+_GPU_LABELS = {"W1": "W1 MLP step", "W2": "W2 CNN step"}
+
+
+def gpu_targets(rows: list[Row]) -> list[tuple]:
+    """(target, measured, met) for issue 6's GPU targets this run has rows for; a row without
+    a ratio (a library failed, see its note) counts as missed."""
+    out = []
+    for (key, batch), limit in GPU_RATIO_TARGETS.items():
+        row = next((r for r in rows if r.name.split()[0] == key and r.workload is not None
+                    and r.workload.batch == batch), None)
+        if row is None:   # not run (--only)
+            continue
+        label = f"{_GPU_LABELS[key]}, batch {batch}, GPU: ours / PyTorch time ≤ {limit}×"
+        if row.ratio:
+            out.append((label, f"{row.ratio:.2f}×", row.ratio <= limit))
+        else:
+            out.append((label, f"no figure ({row.note or 'PyTorch did not run'})", False))
+    return out
+
+
+# Why the host-only parts of the report are not run with --device cuda.
+NOT_ON_CUDA = {
+    "W6 start-up": "import time and Numba's cache are the host's, whatever the device",
+    "peak memory": "measures the process's resident host memory; the GPU's memory is CuPy's "
+                   "and PyTorch's caching pools, not compared here",
+}
+
+
+def skipped_on_cuda(only: str | None = None) -> list[str]:
+    """One line per workload or measurement that `--device cuda` leaves out, saying why."""
+    from .workloads import WORKLOADS
+    lines = [f"- {w.name}: not run on cuda, {w.not_on_cuda}" for w in WORKLOADS
+             if "cuda" not in w.devices and w.not_on_cuda and (not only or only in w.name)]
+    lines += [f"- {what}: not run on cuda, {why}" for what, why in NOT_ON_CUDA.items()]
+    return lines
+
+
+def configure_gpu(tf32: bool, cudnn_benchmark: bool) -> str:
+    """Put both libraries in the same numeric mode on the GPU; say what was set.
+
+    TF32 (10-bit mantissa products) is off by default for both, so both compute the float32
+    function: CuPy reads CUPY_TF32 at its first float32 product (so this must run before any),
+    PyTorch has two switches (and turns TF32 on for cuDNN convolutions by default). cuDNN's autotuner (PyTorch only:
+    minitorch_nn does not call cuDNN) stays off, PyTorch's default, unless asked for.
+    """
+    os.environ["CUPY_TF32"] = "1" if tf32 else "0"
+    text = (f"TF32 {'on' if tf32 else 'off'} in both libraries (CUPY_TF32={int(tf32)}, "
+            f"torch.backends.cuda.matmul.allow_tf32={tf32}, "
+            f"torch.backends.cudnn.allow_tf32={tf32}); cuDNN autotuning "
+            f"{'on' if cudnn_benchmark else 'off'} (torch.backends.cudnn.benchmark="
+            f"{cudnn_benchmark})")
+    try:
+        import torch
+    except ImportError:
+        return text
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cudnn.benchmark = cudnn_benchmark
+    return text
+
+
+def gpu_header() -> str:
+    """The GPU, its driver and the CUDA, CuPy and PyTorch versions, and the date (UTC).
+
+    Each part that cannot be read says so instead of stopping the run.
+    """
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = []
+    for describe in (_cupy_gpu, _torch_gpu):
+        try:
+            parts.append(describe())
+        except Exception as err:   # a missing attribute in some version: say so, go on
+            parts.append(f"{describe.__name__.strip('_')}: unreadable ({err!r})")
+    return "; ".join(parts) + f"; date {date}"
+
+
+def _cupy_gpu() -> str:
+    import cupy
+    rt = cupy.cuda.runtime
+    props = rt.getDeviceProperties(0)
+    name = props["name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    gib = props["totalGlobalMem"] / 2 ** 30
+    return (f"GPU: {name} (compute capability {props['major']}.{props['minor']}, "
+            f"{props['multiProcessorCount']} SMs, {gib:.0f} GiB); "
+            f"CUDA driver {_cuda_version(rt.driverGetVersion())}, "
+            f"runtime {_cuda_version(rt.runtimeGetVersion())}; CuPy {cupy.__version__}")
+
+
+def _torch_gpu() -> str:
+    try:
+        import torch
+    except ImportError:
+        return "PyTorch not installed"
+    seen = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"PyTorch {torch.__version__} (CUDA {torch.version.cuda}, cuDNN "
+            f"{torch.backends.cudnn.version()}, sees {seen})")
+
+
+def _cuda_version(number: int) -> str:
+    """CUDA's integer version (12040) as text (12.4)."""
+    return f"{number // 1000}.{number % 1000 // 10}"
+
+
 def targets_table(items: list[tuple]) -> str:
     lines = ["| target | this run | met |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in items]
@@ -293,27 +465,71 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description="minitorch_nn vs PyTorch benchmarks")
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks",
+                                description="minitorch_nn vs PyTorch benchmarks")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where both libraries run the workloads (cuda: W1, W2, W3, W7)")
     p.add_argument("--only", help="run workloads whose name contains this")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=9, help="alternating timing rounds")
+    p.add_argument("--warmup", type=int, default=None,
+                   help=f"untimed calls before timing (default {WARMUP})")
     p.add_argument("--chart", help="write a bar chart of the ratios to this PNG")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (W1, W2)")
     p.add_argument("--startup", action="store_true", help="also measure W6 (start-up)")
     p.add_argument("--all", action="store_true", help="--memory and --startup")
+    p.add_argument("--tf32", action="store_true",
+                   help="cuda: allow TF32 products in both libraries (default: full float32)")
+    p.add_argument("--cudnn-benchmark", action="store_true",
+                   help="cuda: let PyTorch autotune cuDNN (default: off, PyTorch's default)")
     args = p.parse_args(argv)
+    if args.device == "cpu" and (args.tf32 or args.cudnn_benchmark):
+        p.error("--tf32 and --cudnn-benchmark apply to --device cuda only")
+    if args.device == "cuda":
+        import minitorch_nn
+        if not minitorch_nn.cuda.is_available():
+            p.error("--device cuda: no GPU is usable here (CuPy is not installed, or it sees "
+                    "no NVIDIA GPU). Run it where a GPU is lent (docs/benchmarks.md, section "
+                    "'GPU'), or leave --device out for the CPU benchmarks.")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
     _set_threads(args.threads)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {_versions()}; "
           f"threads {args.threads}")
+    if args.device == "cuda":
+        print(f"device: cuda; {configure_gpu(args.tf32, args.cudnn_benchmark)}")
+        print(gpu_header())
+        print("timing: every timed call ends with minitorch_nn.cuda.synchronize() / "
+              f"torch.cuda.synchronize(); {args.warmup or WARMUP['cuda']} untimed calls first")
     print(f"load average before: {_load()}")
-    rows = run(args.only, args.threads, args.rounds)
+    rows = run(args.only, args.threads, args.rounds, args.device, args.warmup)
     print(f"load average after the timings: {_load()}")
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(f"(a load above {os.cpu_count()}: other processes competed for the cores; the "
               "figures are unreliable, rerun on a quiet machine)")
     print()
     print(table(rows))
+    if args.device == "cuda":
+        print()
+        print("\n".join(skipped_on_cuda(args.only)))
+        print()
+        print(targets_table(gpu_targets(rows)))
+    else:
+        _cpu_extras(args, rows)
+    if args.chart:
+        chart(rows, args.chart, args.device)
+        print(f"\nchart written to {args.chart}")
+    failed = [r.name for r in rows if r.note]
+    if failed:
+        raise SystemExit(f"some workloads failed (tracebacks above): {', '.join(failed)}")
+
+
+def _cpu_extras(args: argparse.Namespace, rows: list[Row]) -> None:
+    """Memory and start-up tables where asked for, and issue 5's targets."""
     mem = memory(args.threads) if args.memory or args.all else None
     if mem:
         print()
@@ -324,9 +540,6 @@ def main(argv=None) -> None:
         print(startup_table(start))
     print()
     print(targets_table(targets(rows, mem, start)))
-    if args.chart:
-        chart(rows, args.chart)
-        print(f"\nchart written to {args.chart}")
 
 
 if __name__ == "__main__":

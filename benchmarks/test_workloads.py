@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import on_device
 
 LIBS = ["minitorch_nn", "torch"]
 
@@ -17,8 +17,11 @@ def _lib(name):
     return minitorch_nn
 
 
+CPU_WORKLOADS = on_device("cpu")
+
+
 @pytest.mark.parametrize("lib", LIBS)
-@pytest.mark.parametrize("workload", WORKLOADS, ids=[w.name for w in WORKLOADS])
+@pytest.mark.parametrize("workload", CPU_WORKLOADS, ids=[w.name for w in CPU_WORKLOADS])
 def test_workload(benchmark, workload, lib):
     T = _lib(lib)
     if not all(hasattr(T.nn, n) for n in workload.needs):

@@ -1,7 +1,8 @@
 """The workloads, written once against a library module `T` (minitorch_nn or torch).
 
-Each workload function builds its inputs (model, optimizer, data) and returns `step()`, one
-timed unit of work. A `Workload` row adds what the report needs: how many ops one call is (W3),
+Each workload function `make(T, device="cpu")` builds its inputs (model, optimizer, data) on
+`device` ("cpu" or "cuda", the same string for both libraries) and returns `step()`, one timed
+unit of work. A `Workload` row adds what the report needs: how many ops one call is (W3),
 the bytes (W4) or floating-point operations (W5) one call must do for throughput figures, and a
 NumPy reference (`reference`: copy bandwidth for W4, numpy's own matmul for W5) timed in the
 same run.
@@ -9,9 +10,10 @@ same run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
-__all__ = ["Workload", "Reference", "WORKLOADS", "by_name"]
+__all__ = ["Workload", "Reference", "WORKLOADS", "by_name", "on_device"]
 
 
 @dataclass
@@ -25,22 +27,31 @@ class Reference:
 @dataclass
 class Workload:
     name: str
-    make: Callable          # make(T) -> step
+    make: Callable          # make(T, device="cpu") -> step
     per: str = "step"       # what one call of step() is (step, op, ...)
     ops_per_call: int = 1   # for per-op figures (W3)
     needs: tuple = ()       # attributes of T.nn the workload needs
     bytes: int = 0          # bytes an ideal implementation reads + writes per call (W4)
     flops: int = 0          # floating-point operations per call (W5)
     references: tuple = ()  # Reference figures timed beside (W4, W5); the first is the target's
+    batch: int | None = None         # batch size, where the workload has one (W1, W2)
+    devices: tuple = ("cpu", "cuda")  # the devices the report runs it on
+    not_on_cuda: str = ""            # for a CPU-only workload: why it is not run on cuda
+
+    @property
+    def key(self) -> str:
+        """The short name targets are filed under: "W1", "W3a", "W5"."""
+        return self.name.split()[0]
 
 
-def mlp_step(T):
-    """W1: 784→512→256→10 MLP, ReLU, cross-entropy, SGD(momentum) at batch 128."""
+def mlp_step(T, device="cpu", batch=128):
+    """W1: 784→512→256→10 MLP, ReLU, cross-entropy, SGD(momentum), batch 128 (GPU: and 1024)."""
     nn = T.nn
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
+                          nn.Linear(256, 10)).to(device)
     opt = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = T.randn(128, 784), T.randint(0, 10, (128,))
+    x = T.randn(batch, 784, device=device)
+    y = T.randint(0, 10, (batch,), device=device)
 
     def step():
         opt.zero_grad()
@@ -50,14 +61,15 @@ def mlp_step(T):
     return step
 
 
-def cnn_step(T):
-    """W2: two conv/relu/pool blocks and a linear layer on 64×1×28×28, Adam(1e-3)."""
+def cnn_step(T, device="cpu", batch=64):
+    """W2: two conv/relu/pool blocks and a linear layer on 64×1×28×28 (GPU: and 512), Adam."""
     nn = T.nn
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(1568, 10))
+                          nn.Flatten(), nn.Linear(1568, 10)).to(device)
     opt = T.optim.Adam(model.parameters(), lr=1e-3)
-    x, y = T.randn(64, 1, 28, 28), T.randint(0, 10, (64,))
+    x = T.randn(batch, 1, 28, 28, device=device)
+    y = T.randint(0, 10, (batch,), device=device)
 
     def step():
         opt.zero_grad()
@@ -67,18 +79,19 @@ def cnn_step(T):
     return step
 
 
-def dispatch_binary(T):
+def dispatch_binary(T, device="cpu"):
     """W3a: `a * b + a` on (8,) tensors that require grad (2 ops per call)."""
-    a, b = T.randn(8, requires_grad=True), T.randn(8, requires_grad=True)
+    a = T.randn(8, device=device, requires_grad=True)
+    b = T.randn(8, device=device, requires_grad=True)
 
     def step():
         return a * b + a
     return step
 
 
-def dispatch_chain(T):
+def dispatch_chain(T, device="cpu"):
     """W3b: 10 elementwise ops + sum + backward on (8,) tensors (12 ops per call)."""
-    a = T.randn(8, requires_grad=True)
+    a = T.randn(8, device=device, requires_grad=True)
 
     def step():
         x = a
@@ -88,12 +101,12 @@ def dispatch_chain(T):
     return step
 
 
-def dispatch_tiny_mlp(T):
+def dispatch_tiny_mlp(T, device="cpu"):
     """W3c: Linear(16,16)→ReLU→Linear(16,1) training step at batch 4."""
     nn = T.nn
-    model = nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+    model = nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)).to(device)
     opt = T.optim.SGD(model.parameters(), lr=0.01)
-    x, y = T.randn(4, 16), T.randn(4, 1)
+    x, y = T.randn(4, 16, device=device), T.randn(4, 1, device=device)
 
     def step():
         opt.zero_grad()
@@ -106,11 +119,11 @@ def dispatch_tiny_mlp(T):
 N_LARGE = 1 << 24
 
 
-def large_add(T):
+def large_add(T, device="cpu"):
     """W4a: x + y forward and backward on 2^24 float32 elements."""
-    x = T.randn(N_LARGE, requires_grad=True)
-    y = T.randn(N_LARGE, requires_grad=True)
-    g = T.ones(N_LARGE)
+    x = T.randn(N_LARGE, device=device, requires_grad=True)
+    y = T.randn(N_LARGE, device=device, requires_grad=True)
+    g = T.ones(N_LARGE, device=device)
 
     def step():
         x.grad = y.grad = None
@@ -118,10 +131,10 @@ def large_add(T):
     return step
 
 
-def large_gelu(T):
+def large_gelu(T, device="cpu"):
     """W4b: gelu forward and backward on 2^24 float32 elements."""
-    x = T.randn(N_LARGE, requires_grad=True)
-    g = T.ones(N_LARGE)
+    x = T.randn(N_LARGE, device=device, requires_grad=True)
+    g = T.ones(N_LARGE, device=device)
 
     def step():
         x.grad = None
@@ -160,8 +173,8 @@ COPY_BYTES = 4 * N_LARGE * 2
 
 
 def matmul(n):
-    def make(T):
-        a, b = T.randn(n, n), T.randn(n, n)
+    def make(T, device="cpu"):
+        a, b = T.randn(n, n, device=device), T.randn(n, n, device=device)
 
         def step():
             return a @ b
@@ -183,14 +196,14 @@ def numpy_matmul(n):
     return make
 
 
-def transformer_step(T):
+def transformer_step(T, device="cpu"):
     """W7: one TransformerEncoderLayer (d_model 256, 4 heads, feed-forward 1024), forward and
     backward on a batch of 16 sequences of length 64 (dropout 0, so both libraries compute
     the same function)."""
     nn = T.nn
     layer = nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024, dropout=0.0,
-                                       batch_first=True)
-    x = T.randn(16, 64, 256)
+                                       batch_first=True).to(device)
+    x = T.randn(16, 64, 256, device=device)
 
     def step():
         layer.zero_grad()
@@ -202,21 +215,40 @@ def transformer_step(T):
 COPIES = (Reference("numpy copy", copy_bandwidth, COPY_BYTES),
           Reference("numpy copy to a new array", copy_to_new, COPY_BYTES))
 
+# Why the CPU-only workloads are not run on cuda (their targets and references are the host's).
+_HOST_BANDWIDTH = ("judged against NumPy's copy bandwidth on the host; a GPU's copy rate "
+                   "would need a reference of its own")
+_HOST_MATMUL = "judged against NumPy's matmul on the host (on a GPU both libraries call cuBLAS)"
+
 WORKLOADS = [
-    Workload("W1 MLP train step (b=128)", mlp_step),
-    Workload("W2 CNN train step (b=64)", cnn_step, needs=("Conv2d", "MaxPool2d", "Flatten")),
+    Workload("W1 MLP train step (b=128)", mlp_step, batch=128),
+    Workload("W1 MLP train step (b=1024)", partial(mlp_step, batch=1024), batch=1024,
+             devices=("cuda",)),
+    Workload("W2 CNN train step (b=64)", cnn_step, needs=("Conv2d", "MaxPool2d", "Flatten"),
+             batch=64),
+    Workload("W2 CNN train step (b=512)", partial(cnn_step, batch=512),
+             needs=("Conv2d", "MaxPool2d", "Flatten"), batch=512, devices=("cuda",)),
     Workload("W3a a*b+a, (8,)", dispatch_binary, per="op", ops_per_call=2),
     Workload("W3b 10 ops+sum+backward, (8,)", dispatch_chain, per="op", ops_per_call=12),
     Workload("W3c tiny MLP step (b=4)", dispatch_tiny_mlp),
-    Workload("W4a x+y fwd+bwd, 2^24", large_add, bytes=ADD_BYTES, references=COPIES),
-    Workload("W4b gelu fwd+bwd, 2^24", large_gelu, bytes=GELU_BYTES, references=COPIES),
+    Workload("W4a x+y fwd+bwd, 2^24", large_add, bytes=ADD_BYTES, references=COPIES,
+             devices=("cpu",), not_on_cuda=_HOST_BANDWIDTH),
+    Workload("W4b gelu fwd+bwd, 2^24", large_gelu, bytes=GELU_BYTES, references=COPIES,
+             devices=("cpu",), not_on_cuda=_HOST_BANDWIDTH),
     Workload("W5 matmul 1024", matmul(1024), flops=2 * 1024 ** 3,
-             references=(Reference("numpy matmul", numpy_matmul(1024), 2 * 1024 ** 3),)),
+             references=(Reference("numpy matmul", numpy_matmul(1024), 2 * 1024 ** 3),),
+             devices=("cpu",), not_on_cuda=_HOST_MATMUL),
     Workload("W5 matmul 2048", matmul(2048), flops=2 * 2048 ** 3,
-             references=(Reference("numpy matmul", numpy_matmul(2048), 2 * 2048 ** 3),)),
+             references=(Reference("numpy matmul", numpy_matmul(2048), 2 * 2048 ** 3),),
+             devices=("cpu",), not_on_cuda=_HOST_MATMUL),
     Workload("W7 transformer block fwd+bwd (b=16, s=64, d=256)", transformer_step,
              needs=("TransformerEncoderLayer",)),
 ]
+
+
+def on_device(device: str) -> list[Workload]:
+    """The workloads the report runs on `device` ("cpu" or "cuda"), in order."""
+    return [w for w in WORKLOADS if device in w.devices]
 
 
 def by_name(prefix: str) -> Workload:
