@@ -8,6 +8,10 @@ The signature table drives everything that must agree with the C code:
 - CuPy: `RawModule(code, options, name_expressions=["relu_fwd<float>", ...])` compiled once
   per family and cached; scalar arguments are cast to the exact C type before a launch.
 - The checks: arrays must be C-contiguous with the element type of their parameter.
+- Element types: `T` is the arrays' type (float, double, and for most families __half =
+  numpy float16 and __nv_bfloat16 = ml_dtypes.bfloat16); `A` is its accumulation type
+  (float for the half types and float, double for double), used for scalar parameters and
+  for buffers that atomics add into (see `accumulating`).
 - The test suite: nvcc explicit instantiations, and the `extern "C"` wrappers that let the
   CPU emulation (tests/cuda_emulation) call the same kernels with numpy arrays.
 
@@ -17,15 +21,17 @@ install an emulated runtime with `set_runtime` to run the very same launcher cod
 """
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import re
 from dataclasses import dataclass
 
+import ml_dtypes
 import numpy as np
 
 __all__ = ["Param", "Family", "set_runtime", "get_runtime", "source_of", "elementwise_config",
-           "row_config", "check_same_shape", "BLOCK", "ROW_BLOCK_MAX", "MAX_GRID_BLOCKS",
-           "COMPILE_OPTIONS"]
+           "row_config", "check_same_shape", "accumulating", "BLOCK", "ROW_BLOCK_MAX",
+           "MAX_GRID_BLOCKS", "COMPILE_OPTIONS", "FLOAT_TYPES", "WITH_HALF_TYPES"]
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parent
 COMPILE_OPTIONS = ("--std=c++17",)
@@ -34,15 +40,24 @@ BLOCK = 256              # threads per block of the elementwise kernels
 ROW_BLOCK_MAX = 512      # most threads per block of the row kernels (<= MT_MAX_BLOCK = 1024)
 MAX_GRID_BLOCKS = 65535  # grids are capped; the kernels' stride loops cover the rest
 
-CTYPE_OF_DTYPE = {"float32": "float", "float64": "double"}
-_NUMPY_OF_CTYPE = {"float": np.float32, "double": np.float64, "int": np.int32,
+# Element types a family is instantiated for (the `dtypes` of a Family).
+FLOAT_TYPES = ("float", "double")
+WITH_HALF_TYPES = ("float", "double", "__half", "__nv_bfloat16")
+
+CTYPE_OF_DTYPE = {"float32": "float", "float64": "double", "float16": "__half",
+                  "bfloat16": "__nv_bfloat16"}
+ACC_OF_CTYPE = {"float": "float", "double": "double", "__half": "float",
+                "__nv_bfloat16": "float"}
+_NUMPY_OF_CTYPE = {"float": np.float32, "double": np.float64, "__half": np.float16,
+                   "__nv_bfloat16": ml_dtypes.bfloat16, "int": np.int32,
                    "long long": np.int64, "unsigned long long": np.uint64,
                    "unsigned char": np.uint8}
 
 
 @dataclass(frozen=True)
 class Param:
-    """One kernel parameter: its C type as written in the table (`T` is the element type)."""
+    """One kernel parameter: its C type as written in the table (`T` is the element type,
+    `A` its accumulation type: `mt_acc_t<T>` in the kernel)."""
 
     ctype: str
     name: str
@@ -57,17 +72,24 @@ class Param:
 
     @property
     def base(self) -> str:
-        """The type without `const` and `*`: "T", "long long", ..."""
+        """The type without `const` and `*`: "T", "A", "long long", ..."""
         return self.ctype.removeprefix("const ").rstrip("*").strip()
 
+    @property
+    def is_generic(self) -> bool:
+        """Whether the type depends on the element type (T or A)."""
+        return self.base in ("T", "A")
+
     def concrete(self, elem: str) -> str:
-        """The C type with T replaced by `elem` ("const T*" -> "const float*")."""
-        return re.sub(r"\bT\b", elem, self.ctype)
+        """The C type for element type `elem` ("const T*" -> "const __half*", "A" -> "float")."""
+        if not self.is_generic:
+            return self.ctype
+        name = elem if self.base == "T" else ACC_OF_CTYPE[elem]
+        return re.sub(r"\b[TA]\b", name, self.ctype)
 
     def numpy_type(self, elem: str):
         """The numpy scalar type of this parameter (or of what it points to)."""
-        base = elem if self.base == "T" else self.base
-        return _NUMPY_OF_CTYPE[base]
+        return _NUMPY_OF_CTYPE[self.concrete(elem).removeprefix("const ").rstrip("*").strip()]
 
 
 _DECL = re.compile(r"(\w+)\s*\(([^)]*)\)")
@@ -87,12 +109,14 @@ class Family:
     """The kernels of one `<family>.cu`: C signatures, element types, and `launch`.
 
     `declarations` holds C-like prototypes (one or more lines each), T standing for the
-    element type:
+    element type and A for its accumulation type (`mt_acc_t<T>` in the source):
 
-        relu_fwd(const T* x, T* out, long long n)
+        elu_fwd(const T* x, T* out, A alpha, long long n)
+
+    `dtypes` are the C element types instantiated: FLOAT_TYPES or WITH_HALF_TYPES.
     """
 
-    def __init__(self, name: str, declarations: str, dtypes: tuple[str, ...] = ("float", "double")):
+    def __init__(self, name: str, declarations: str, dtypes: tuple[str, ...] = FLOAT_TYPES):
         self.name = name
         self.dtypes = dtypes
         self.signatures: dict[str, tuple[Param, ...]] = {}
@@ -104,7 +128,7 @@ class Family:
 
     def element_types(self, kernel: str) -> tuple[str, ...]:
         """The element types `kernel` is instantiated for; ("",) if it is not a template."""
-        if any(p.base == "T" for p in self.signatures[kernel]):
+        if any(p.is_generic for p in self.signatures[kernel]):
             return self.dtypes
         return ("",)
 
@@ -140,8 +164,9 @@ class Family:
             if p.is_pointer and p.base == "T":
                 elem = CTYPE_OF_DTYPE.get(np.dtype(a.dtype).name)
                 if elem is None or elem not in self.dtypes:
+                    allowed = ", ".join(np.dtype(_NUMPY_OF_CTYPE[t]).name for t in self.dtypes)
                     raise TypeError(f"{self.name}.{kernel}: {p.name} has dtype {a.dtype}, "
-                                    f"expected one of {self.dtypes}")
+                                    f"expected one of {allowed}")
                 return elem
         return ""
 
@@ -174,6 +199,23 @@ def check_same_shape(kernel: str, *arrays, flat: bool = False) -> None:
             what = "size" if flat else "shape"
             raise ValueError(f"{kernel}: arrays must have the same {what}, got "
                              f"{first.shape} and {a.shape}")
+
+
+@contextlib.contextmanager
+def accumulating(out):
+    """The array a kernel should add into on behalf of `out`.
+
+    For float32/float64, `out` itself. For float16/bfloat16, a float32 copy of it (the
+    kernels' `A*` parameters): sums are accumulated in float, atomics included (there are
+    no half-precision atomics to worry about), and the total is rounded once, to nearest
+    even, into `out` when the block ends. Works on numpy and CuPy arrays alike.
+    """
+    if out.dtype in (np.float32, np.float64):
+        yield out
+        return
+    buffer = out.astype(np.float32)
+    yield buffer
+    out[...] = buffer
 
 
 # ------------------------------------------------------------------ launch configurations

@@ -1,13 +1,15 @@
 """Launchers of activation.cu: the functions of kernels/cpu/activation.py, on CuPy arrays.
 
-Same names, arguments and contract as the Numba kernels (contiguous float32/float64 arrays,
-`out` preallocated); the elementwise ones accept any shape (they run over `x.size`
-elements), the softmax ones take 2-D (rows, cols) arrays. relu, sigmoid and tanh forward
-exist here only (numpy's ufuncs do them in one pass on the CPU).
+Same names, arguments and contract as the Numba kernels (contiguous arrays, `out`
+preallocated); the elementwise ones accept any shape (they run over `x.size` elements), the
+softmax ones take 2-D (rows, cols) arrays. float32 and float64 as on the CPU, plus float16
+and bfloat16, computed in float32 and rounded once per output element. relu, sigmoid and
+tanh forward exist here only (numpy's ufuncs do them in one pass on the CPU).
 """
 from __future__ import annotations
 
-from ._launch import Family, check_same_shape, elementwise_config, row_config
+from ._launch import (WITH_HALF_TYPES, Family, check_same_shape, elementwise_config,
+                      row_config)
 
 __all__ = ["relu_fwd", "relu_bwd", "gelu_fwd", "gelu_bwd", "silu_fwd", "silu_bwd",
            "sigmoid_fwd", "tanh_fwd", "elu_fwd", "elu_bwd", "softplus_fwd", "softplus_bwd",
@@ -23,17 +25,17 @@ KERNELS = Family("activation", """
     silu_bwd(const T* x, const T* g, T* out, long long n)
     sigmoid_fwd(const T* x, T* out, long long n)
     tanh_fwd(const T* x, T* out, long long n)
-    elu_fwd(const T* x, T* out, T alpha, long long n)
-    elu_bwd(const T* x, const T* g, T* out, T alpha, long long n)
-    softplus_fwd(const T* x, T* out, T beta, T threshold, long long n)
-    softplus_bwd(const T* x, const T* g, T* out, T beta, T threshold, long long n)
-    leaky_relu_fwd(const T* x, T* out, T slope, long long n)
-    leaky_relu_bwd(const T* x, const T* g, T* out, T slope, long long n)
+    elu_fwd(const T* x, T* out, A alpha, long long n)
+    elu_bwd(const T* x, const T* g, T* out, A alpha, long long n)
+    softplus_fwd(const T* x, T* out, A beta, A threshold, long long n)
+    softplus_bwd(const T* x, const T* g, T* out, A beta, A threshold, long long n)
+    leaky_relu_fwd(const T* x, T* out, A slope, long long n)
+    leaky_relu_bwd(const T* x, const T* g, T* out, A slope, long long n)
     softmax_fwd(const T* x, T* out, long long rows, long long cols)
     log_softmax_fwd(const T* x, T* out, long long rows, long long cols)
     softmax_bwd(const T* g, const T* y, T* out, long long rows, long long cols)
     log_softmax_bwd(const T* g, const T* y, T* out, long long rows, long long cols)
-""")
+""", dtypes=WITH_HALF_TYPES)
 
 
 def _map(kernel: str, arrays: tuple, *params) -> None:

@@ -1,6 +1,7 @@
 // Helpers shared by every kernel family in kernels/cuda/*.cu.
 //
-// The sources are compiled three ways, so this file uses nothing but the CUDA language:
+// The sources are compiled three ways, so this file uses nothing but the CUDA language and
+// the toolkit's half-precision headers (cuda_fp16.h, cuda_bf16.h):
 // - by CuPy's RawModule (NVRTC) on a GPU machine: no host headers exist there, which is why
 //   the launcher inlines this file into each source and nothing here includes <cmath>;
 // - by nvcc in the test suite (compile check for the supported architectures);
@@ -8,8 +9,13 @@
 //   header (CUDA built-ins on std::thread) so the kernels' logic runs on the CPU.
 //
 // Conventions of the kernels:
-// - Kernels are templates over the element type T (float, double), instantiated by name
-//   ("relu_fwd<float>") from the signature table next to each launcher (<family>.py).
+// - Kernels are templates over the element type T (float, double, and for most families
+//   __half and __nv_bfloat16), instantiated by name ("relu_fwd<float>") from the signature
+//   table next to each launcher (<family>.py).
+// - Arithmetic is done in the accumulation type A = mt_acc_t<T>: float for __half,
+//   __nv_bfloat16 and float, double for double. Loads widen (`mt_widen(x[i])`), stores round
+//   once to nearest even (`out[i] = mt_narrow<T>(value)`); reductions accumulate in A.
+//   Scalar parameters are passed in A (the tables spell it `A`), never in a half type.
 // - Sizes and flat indices are `long long`; flags are `int` (0 or 1).
 // - Elementwise kernels use grid-stride loops, so any grid size gives the right result.
 // - Row kernels give one block per row (block-stride over rows when the grid is smaller);
@@ -18,11 +24,61 @@
 
 #ifdef MINITORCH_CUDA_EMULATION
 #include "emulation/cuda_emulation.h"
+#else
+// Half types without implicit conversions or operators: every conversion is written out, so
+// nothing is computed in half precision by accident (the emulated types have none either).
+// Without the conversions, cuda_fp16.h also stops depending on cuda_bf16.h, which CuPy's
+// bundled fp16 headers may not match (cupy/cupy#8146).
+#define __CUDA_NO_HALF_CONVERSIONS__
+#define __CUDA_NO_HALF_OPERATORS__
+#define __CUDA_NO_HALF2_OPERATORS__
+#define __CUDA_NO_BFLOAT16_CONVERSIONS__
+#define __CUDA_NO_BFLOAT16_OPERATORS__
+#define __CUDA_NO_BFLOAT162_OPERATORS__
+#include <cuda_fp16.h>
+#include <cuda_bf16.h>
 #endif
 
 #define MT_MAX_BLOCK 1024   // largest block the shared-memory reductions support
 
-// ------------------------------------------------------------------ math, overloaded on T
+// ------------------------------------------------------------------ accumulation type
+// mt_acc_t<T>: the type kernels compute and accumulate in for elements of type T.
+template <class T>
+struct mt_acc {
+    typedef T type;
+};
+template <>
+struct mt_acc<__half> {
+    typedef float type;
+};
+template <>
+struct mt_acc<__nv_bfloat16> {
+    typedef float type;
+};
+template <class T>
+using mt_acc_t = typename mt_acc<T>::type;
+
+// An element widened to its accumulation type (exact).
+__device__ __forceinline__ float mt_widen(float x) { return x; }
+__device__ __forceinline__ double mt_widen(double x) { return x; }
+__device__ __forceinline__ float mt_widen(__half x) { return __half2float(x); }
+__device__ __forceinline__ float mt_widen(__nv_bfloat16 x) { return __bfloat162float(x); }
+
+// A value of the accumulation type rounded to the element type (to nearest, ties to even).
+template <class T>
+__device__ __forceinline__ T mt_narrow(mt_acc_t<T> x) {
+    return x;
+}
+template <>
+__device__ __forceinline__ __half mt_narrow<__half>(float x) {
+    return __float2half(x);
+}
+template <>
+__device__ __forceinline__ __nv_bfloat16 mt_narrow<__nv_bfloat16>(float x) {
+    return __float2bfloat16(x);
+}
+
+// ------------------------------------------------------------------ math, overloaded on A
 __device__ __forceinline__ float mt_exp(float x) { return expf(x); }
 __device__ __forceinline__ double mt_exp(double x) { return exp(x); }
 __device__ __forceinline__ float mt_expm1(float x) { return expm1f(x); }

@@ -7,6 +7,8 @@
 // cuBLAS through cupy.matmul. col2im is the adjoint: out (zeroed by the caller) receives the
 // sum of every column entry read from each position. Here it is a gather, one thread per
 // input element summing the entries that read it, so no two threads write one place.
+// im2col copies elements as they are; col2im sums in A = mt_acc_t<T> (float for __half and
+// __nv_bfloat16) and rounds once per element of out.
 #include "common.cuh"
 
 // One thread per element of cols (C*kh*kw, N*OH*OW).
@@ -27,7 +29,8 @@ __global__ void im2col(const T* x, T* cols, int kh, int kw, int sh, int sw, int 
         const long long ih = (pos / ow_n) * sh - ph + i * dh;
         const long long iw = (pos % ow_n) * sw - pw + j * dw;
         const bool inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
-        cols[k] = inside ? x[((n * channels + c) * height + ih) * width + iw] : T(0);
+        cols[k] = inside ? x[((n * channels + c) * height + ih) * width + iw]
+                         : mt_narrow<T>(mt_acc_t<T>(0));
     }
 }
 
@@ -38,6 +41,7 @@ template <class T>
 __global__ void col2im(const T* cols, T* out, int kh, int kw, int sh, int sw, int ph, int pw,
                        int dh, int dw, long long oh_n, long long ow_n, long long n_batch,
                        long long channels, long long height, long long width) {
+    typedef mt_acc_t<T> A;
     const long long spatial = oh_n * ow_n;
     const long long total = n_batch * channels * height * width;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
@@ -45,7 +49,7 @@ __global__ void col2im(const T* cols, T* out, int kh, int kw, int sh, int sw, in
         const long long ih = (k / width) % height;
         const long long c = (k / (width * height)) % channels;
         const long long n = k / (width * height * channels);
-        T s = T(0);
+        A s = A(0);
         for (int i = 0; i < kh; ++i) {
             const long long th = ih + ph - (long long)i * dh;
             if (th < 0 || th % sh != 0 || th / sh >= oh_n) continue;
@@ -53,9 +57,9 @@ __global__ void col2im(const T* cols, T* out, int kh, int kw, int sh, int sw, in
                 const long long tw = iw + pw - (long long)j * dw;
                 if (tw < 0 || tw % sw != 0 || tw / sw >= ow_n) continue;
                 const long long row = (c * kh + i) * kw + j;
-                s += cols[(row * n_batch + n) * spatial + (th / sh) * ow_n + tw / sw];
+                s += mt_widen(cols[(row * n_batch + n) * spatial + (th / sh) * ow_n + tw / sw]);
             }
         }
-        out[k] += s;
+        out[k] = mt_narrow<T>(mt_widen(out[k]) + s);
     }
 }

@@ -2,11 +2,12 @@
 
 Same arguments as the Numba kernels: x / out (N, C, H, W), cols (C*kh*kw, N*OH*OW)
 preallocated (`out` of col2im zeroed by the caller), geometry as ints. The GEMMs of a
-convolution stay with the caller (cupy.matmul, i.e. cuBLAS).
+convolution stay with the caller (cupy.matmul, i.e. cuBLAS). float32, float64, float16
+and bfloat16 (col2im sums in float32 for the half types).
 """
 from __future__ import annotations
 
-from ._launch import Family, elementwise_config
+from ._launch import WITH_HALF_TYPES, Family, elementwise_config
 
 __all__ = ["im2col", "col2im"]
 
@@ -17,7 +18,7 @@ _ARGS = ("const T* {src}, T* {dst}, int kh, int kw, int sh, int sw, int ph, int 
 KERNELS = Family("conv", f"""
     im2col({_ARGS.format(src="x", dst="cols")})
     col2im({_ARGS.format(src="cols", dst="out")})
-""")
+""", dtypes=WITH_HALF_TYPES)
 
 
 def _check(kernel: str, image, cols, kh, kw, oh_n, ow_n) -> None:

@@ -4,7 +4,8 @@
 // output function applied to mix(seed) + (offset + i + 1) * golden ratio: the same numbers
 // for the same (seed, offset) on any grid, any device, in any order, and on the CPU (the
 // numpy twin in dropout.py). The caller advances `offset` by the element count per call.
-// An element is kept when u_i >= p; kept elements are scaled by `scale` = 1 / (1 - p).
+// An element is kept when u_i >= p; kept elements are scaled by `scale` = 1 / (1 - p), the
+// product taken in A = mt_acc_t<T> (float for __half / __nv_bfloat16) and rounded once.
 #include "common.cuh"
 
 __device__ __forceinline__ unsigned long long mt_splitmix64(unsigned long long z) {
@@ -29,18 +30,20 @@ __global__ void dropout_mask(unsigned char* mask, double p, unsigned long long s
 
 // out = x * scale where kept, else 0; the mask is written for the backward pass.
 template <class T>
-__global__ void dropout_fwd(const T* x, T* out, unsigned char* mask, double p, T scale,
-                            unsigned long long seed, unsigned long long offset, long long n) {
+__global__ void dropout_fwd(const T* x, T* out, unsigned char* mask, double p,
+                            mt_acc_t<T> scale, unsigned long long seed, unsigned long long offset,
+                            long long n) {
     for (long long i = mt_global_index(); i < n; i += mt_grid_stride()) {
         const bool keep = mt_uniform(seed, offset + (unsigned long long)i) >= p;
         mask[i] = keep ? 1 : 0;
-        out[i] = keep ? x[i] * scale : T(0);
+        out[i] = mt_narrow<T>(keep ? mt_widen(x[i]) * scale : mt_acc_t<T>(0));
     }
 }
 
 // out = g * scale where the mask kept the element, else 0.
 template <class T>
-__global__ void dropout_bwd(const T* g, const unsigned char* mask, T* out, T scale, long long n) {
+__global__ void dropout_bwd(const T* g, const unsigned char* mask, T* out, mt_acc_t<T> scale,
+                            long long n) {
     for (long long i = mt_global_index(); i < n; i += mt_grid_stride())
-        out[i] = mask[i] ? g[i] * scale : T(0);
+        out[i] = mt_narrow<T>(mask[i] ? mt_widen(g[i]) * scale : mt_acc_t<T>(0));
 }

@@ -8,23 +8,24 @@
 Element i of a call uses the random number of counter `offset + i` under `seed`; callers
 advance `offset` by the element count after each call so that calls never share numbers.
 `uniform_host(seed, offset, n)` computes those numbers on the CPU (tests, reproducibility).
-There is no Numba twin: the CPU path draws its mask with numpy's generator.
+There is no Numba twin: the CPU path draws its mask with numpy's generator. float32,
+float64, float16 and bfloat16 (x * scale in float32, rounded once, for the half types).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._launch import Family, check_same_shape, elementwise_config
+from ._launch import WITH_HALF_TYPES, Family, check_same_shape, elementwise_config
 
 __all__ = ["dropout_mask", "dropout_fwd", "dropout_bwd", "uniform_host"]
 
 KERNELS = Family("dropout", """
     dropout_mask(unsigned char* mask, double p, unsigned long long seed,
                  unsigned long long offset, long long n)
-    dropout_fwd(const T* x, T* out, unsigned char* mask, double p, T scale,
+    dropout_fwd(const T* x, T* out, unsigned char* mask, double p, A scale,
                 unsigned long long seed, unsigned long long offset, long long n)
-    dropout_bwd(const T* g, const unsigned char* mask, T* out, T scale, long long n)
-""")
+    dropout_bwd(const T* g, const unsigned char* mask, T* out, A scale, long long n)
+""", dtypes=WITH_HALF_TYPES)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

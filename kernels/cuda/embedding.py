@@ -4,18 +4,19 @@
 checked by the forward), g (M, D) the output gradient, out (V, D) zeroed by the caller; rows
 looked up at `padding_idx` get no gradient (negative: no padding index). Rows looked up
 several times accumulate through atomicAdd, so the float sums' order (and last bits) may
-vary from run to run.
+vary from run to run. float16 / bfloat16 gradients are accumulated in a float32 copy of
+`out` and rounded into it once (`accumulating`).
 """
 from __future__ import annotations
 
-from ._launch import Family, elementwise_config
+from ._launch import WITH_HALF_TYPES, Family, accumulating, elementwise_config
 
 __all__ = ["embedding_bwd"]
 
 KERNELS = Family("embedding", """
-    embedding_bwd(const long long* idx, const T* g, T* out, long long padding_idx, long long m,
+    embedding_bwd(const long long* idx, const T* g, A* out, long long padding_idx, long long m,
                   long long d)
-""")
+""", dtypes=WITH_HALF_TYPES)
 
 
 def embedding_bwd(idx, g, out, padding_idx) -> None:
@@ -25,4 +26,5 @@ def embedding_bwd(idx, g, out, padding_idx) -> None:
         raise ValueError(f"embedding_bwd: expected idx ({m},) and out (V, {d}), got "
                          f"{idx.shape} and {out.shape}")
     grid, block = elementwise_config(g.size)
-    KERNELS.launch("embedding_bwd", grid, block, idx, g, out, padding_idx, m, d)
+    with accumulating(out) as acc:
+        KERNELS.launch("embedding_bwd", grid, block, idx, g, acc, padding_idx, m, d)

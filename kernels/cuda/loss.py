@@ -2,22 +2,23 @@
 
 Same arguments as the Numba kernels: x (N, C) logits, target (N,) int64, weight (C,) (ones
 when the loss has no weight), `ignore_index` an int, `eps` the label smoothing; the outputs
-are preallocated by the caller.
+are preallocated by the caller. All float arrays share x's dtype: float32, float64, or
+float16 / bfloat16 (computed in float32, each result rounded once).
 """
 from __future__ import annotations
 
-from ._launch import Family, check_same_shape, row_config
+from ._launch import WITH_HALF_TYPES, Family, check_same_shape, row_config
 
 __all__ = ["cross_entropy_fwd", "cross_entropy_bwd"]
 
 KERNELS = Family("loss", """
     cross_entropy_fwd(const T* x, const long long* target, const T* weight,
-                      long long ignore_index, T eps, T* lse_out, T* loss_out, T* wt_out,
+                      long long ignore_index, A eps, T* lse_out, T* loss_out, T* wt_out,
                       long long rows, long long cols)
     cross_entropy_bwd(const T* x, const long long* target, const T* weight,
-                      long long ignore_index, T eps, const T* lse, const T* scale, T* out,
+                      long long ignore_index, A eps, const T* lse, const T* scale, T* out,
                       long long rows, long long cols)
-""")
+""", dtypes=WITH_HALF_TYPES)
 
 
 def _check(kernel: str, x, target, weight, *per_row) -> tuple[int, int]:

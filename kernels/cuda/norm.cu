@@ -11,28 +11,32 @@
 // partial sums, so the partial arrays are written without atomics and deterministically.
 // Channel norm (batch norm): x is (N, C, L); one block per channel c reduces its N * L
 // values (two passes: mean, then squared deviations) and writes y; backward likewise.
+// Statistics, sums and formulas are computed in A = mt_acc_t<T> (float for __half and
+// __nv_bfloat16); every array shares x's type T and each stored value is rounded once.
 #include "common.cuh"
 
 template <class T>
-__global__ void row_norm_fwd(const T* x, const T* w, const T* b, T eps, T* out, T* mean,
-                             T* rstd, long long rows, long long cols) {
+__global__ void row_norm_fwd(const T* x, const T* w, const T* b, mt_acc_t<T> eps, T* out,
+                             T* mean, T* rstd, long long rows, long long cols) {
+    typedef mt_acc_t<T> A;
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const T* xr = x + r * cols;
-        T s = T(0);
-        for (long long j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
-        const T mu = mt_block_sum(s) / T(cols);
-        T q = T(0);
+        A s = A(0);
+        for (long long j = threadIdx.x; j < cols; j += blockDim.x) s += mt_widen(xr[j]);
+        const A mu = mt_block_sum(s) / A(cols);
+        A q = A(0);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
-            T t = xr[j] - mu;
+            A t = mt_widen(xr[j]) - mu;
             q += t * t;
         }
-        const T rs = T(1) / mt_sqrt(mt_block_sum(q) / T(cols) + eps);
+        const A rs = A(1) / mt_sqrt(mt_block_sum(q) / A(cols) + eps);
         if (threadIdx.x == 0) {
-            mean[r] = mu;
-            rstd[r] = rs;
+            mean[r] = mt_narrow<T>(mu);
+            rstd[r] = mt_narrow<T>(rs);
         }
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
-            out[r * cols + j] = (xr[j] - mu) * rs * w[j] + b[j];
+            out[r * cols + j] =
+                mt_narrow<T>((mt_widen(xr[j]) - mu) * rs * mt_widen(w[j]) + mt_widen(b[j]));
     }
 }
 
@@ -40,22 +44,24 @@ __global__ void row_norm_fwd(const T* x, const T* w, const T* b, T eps, T* out, 
 template <class T>
 __global__ void row_norm_bwd_input(const T* x, const T* g, const T* mean, const T* rstd,
                                    const T* w, T* gx, long long rows, long long cols) {
+    typedef mt_acc_t<T> A;
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const long long base = r * cols;
-        const T mu = mean[r];
-        const T rs = rstd[r];
-        T s1 = T(0);
-        T s2 = T(0);
+        const A mu = mt_widen(mean[r]);
+        const A rs = mt_widen(rstd[r]);
+        A s1 = A(0);
+        A s2 = A(0);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
-            T dxh = g[base + j] * w[j];
+            A dxh = mt_widen(g[base + j]) * mt_widen(w[j]);
             s1 += dxh;
-            s2 += dxh * (x[base + j] - mu) * rs;
+            s2 += dxh * (mt_widen(x[base + j]) - mu) * rs;
         }
-        s1 = mt_block_sum(s1) / T(cols);
-        s2 = mt_block_sum(s2) / T(cols);
+        s1 = mt_block_sum(s1) / A(cols);
+        s2 = mt_block_sum(s2) / A(cols);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
-            T xh = (x[base + j] - mu) * rs;
-            gx[base + j] = rs * (g[base + j] * w[j] - s1 - xh * s2);
+            const A xh = (mt_widen(x[base + j]) - mu) * rs;
+            const A dxh = mt_widen(g[base + j]) * mt_widen(w[j]);
+            gx[base + j] = mt_narrow<T>(rs * (dxh - s1 - xh * s2));
         }
     }
 }
@@ -66,58 +72,60 @@ template <class T>
 __global__ void row_norm_bwd_params(const T* x, const T* g, const T* mean, const T* rstd,
                                     T* gw_parts, T* gb_parts, long long rows, long long cols,
                                     long long parts) {
+    typedef mt_acc_t<T> A;
     const long long per = (rows + parts - 1) / parts;
     for (long long k = mt_global_index(); k < parts * cols; k += mt_grid_stride()) {
         const long long p = k / cols;
         const long long j = k % cols;
         const long long end = mt_min(rows, (p + 1) * per);
-        T sw = T(0);
-        T sb = T(0);
+        A sw = A(0);
+        A sb = A(0);
         for (long long i = p * per; i < end; ++i) {
-            T gv = g[i * cols + j];
-            sw += gv * (x[i * cols + j] - mean[i]) * rstd[i];
+            const A gv = mt_widen(g[i * cols + j]);
+            sw += gv * (mt_widen(x[i * cols + j]) - mt_widen(mean[i])) * mt_widen(rstd[i]);
             sb += gv;
         }
-        gw_parts[k] += sw;
-        gb_parts[k] += sb;
+        gw_parts[k] = mt_narrow<T>(mt_widen(gw_parts[k]) + sw);
+        gb_parts[k] = mt_narrow<T>(mt_widen(gb_parts[k]) + sb);
     }
 }
 
 // Batch norm forward; with compute_stats, mean/var (C,) are filled from the batch.
 template <class T>
-__global__ void channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const T* b, T eps,
-                                 int compute_stats, T* out, T* rstd, long long n,
-                                 long long channels, long long len) {
+__global__ void channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const T* b,
+                                 mt_acc_t<T> eps, int compute_stats, T* out, T* rstd,
+                                 long long n, long long channels, long long len) {
+    typedef mt_acc_t<T> A;
     const long long count = n * len;
     for (long long c = blockIdx.x; c < channels; c += gridDim.x) {
         // element k of channel c: sample k / len, position k % len
-        T mu, variance;
+        A mu, variance;
         if (compute_stats) {
-            T s = T(0);
+            A s = A(0);
             for (long long k = threadIdx.x; k < count; k += blockDim.x)
-                s += x[((k / len) * channels + c) * len + k % len];
-            mu = mt_block_sum(s) / T(count);
-            T q = T(0);
+                s += mt_widen(x[((k / len) * channels + c) * len + k % len]);
+            mu = mt_block_sum(s) / A(count);
+            A q = A(0);
             for (long long k = threadIdx.x; k < count; k += blockDim.x) {
-                T t = x[((k / len) * channels + c) * len + k % len] - mu;
+                A t = mt_widen(x[((k / len) * channels + c) * len + k % len]) - mu;
                 q += t * t;
             }
-            variance = mt_block_sum(q) / T(count);
+            variance = mt_block_sum(q) / A(count);
             if (threadIdx.x == 0) {
-                mean[c] = mu;
-                var[c] = variance;
+                mean[c] = mt_narrow<T>(mu);
+                var[c] = mt_narrow<T>(variance);
             }
         } else {
-            mu = mean[c];
-            variance = var[c];
+            mu = mt_widen(mean[c]);
+            variance = mt_widen(var[c]);
         }
-        const T rs = T(1) / mt_sqrt(variance + eps);
-        if (threadIdx.x == 0) rstd[c] = rs;
-        const T scale = rs * w[c];
-        const T shift = b[c] - mu * scale;
+        const A rs = A(1) / mt_sqrt(variance + eps);
+        if (threadIdx.x == 0) rstd[c] = mt_narrow<T>(rs);
+        const A scale = rs * mt_widen(w[c]);
+        const A shift = mt_widen(b[c]) - mu * scale;
         for (long long k = threadIdx.x; k < count; k += blockDim.x) {
             const long long at = ((k / len) * channels + c) * len + k % len;
-            out[at] = x[at] * scale + shift;
+            out[at] = mt_narrow<T>(mt_widen(x[at]) * scale + shift);
         }
     }
 }
@@ -127,35 +135,38 @@ template <class T>
 __global__ void channel_norm_bwd(const T* x, const T* g, const T* mean, const T* rstd,
                                  const T* w, int batch_stats, T* gx, T* gw, T* gb, long long n,
                                  long long channels, long long len) {
+    typedef mt_acc_t<T> A;
     const long long count = n * len;
     for (long long c = blockIdx.x; c < channels; c += gridDim.x) {
-        const T mu = mean[c];
-        const T rs = rstd[c];
-        T sg = T(0);
-        T sgx = T(0);
+        const A mu = mt_widen(mean[c]);
+        const A rs = mt_widen(rstd[c]);
+        A sg = A(0);
+        A sgx = A(0);
         for (long long k = threadIdx.x; k < count; k += blockDim.x) {
             const long long at = ((k / len) * channels + c) * len + k % len;
-            sg += g[at];
-            sgx += g[at] * (x[at] - mu);
+            const A gv = mt_widen(g[at]);
+            sg += gv;
+            sgx += gv * (mt_widen(x[at]) - mu);
         }
         sg = mt_block_sum(sg);
         sgx = mt_block_sum(sgx);
         if (threadIdx.x == 0) {
-            gb[c] = sg;
-            gw[c] = sgx * rs;
+            gb[c] = mt_narrow<T>(sg);
+            gw[c] = mt_narrow<T>(sgx * rs);
         }
-        const T k_scale = w[c] * rs;
+        const A k_scale = mt_widen(w[c]) * rs;
         if (batch_stats) {
-            const T a = sg / T(count);
-            const T bcoef = sgx * rs * rs / T(count);
+            const A a = sg / A(count);
+            const A bcoef = sgx * rs * rs / A(count);
             for (long long k = threadIdx.x; k < count; k += blockDim.x) {
                 const long long at = ((k / len) * channels + c) * len + k % len;
-                gx[at] = k_scale * (g[at] - a - (x[at] - mu) * bcoef);
+                const A centered = mt_widen(x[at]) - mu;
+                gx[at] = mt_narrow<T>(k_scale * (mt_widen(g[at]) - a - centered * bcoef));
             }
         } else {
             for (long long k = threadIdx.x; k < count; k += blockDim.x) {
                 const long long at = ((k / len) * channels + c) * len + k % len;
-                gx[at] = k_scale * g[at];
+                gx[at] = mt_narrow<T>(k_scale * mt_widen(g[at]));
             }
         }
     }

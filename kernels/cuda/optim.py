@@ -4,6 +4,11 @@ Same arguments as the Numba kernels: 1-D contiguous arrays of one dtype and leng
 buffers that an update does not use may be any array of the parameter's dtype, e.g. the
 parameter itself: the kernel never touches them), scalars already computed by the caller
 (they are cast to the arrays' dtype here), flags as bools.
+
+float32 and float64 only, on purpose: as with PyTorch's mixed precision, parameters and
+optimizer state that are updated step after step stay in float32 (master weights); an
+update of 1e-4 relative vanishes in float16 (10 fraction bits) or bfloat16 (7). The
+optimizers update float16/bfloat16 parameters through their float32 array formulas.
 """
 from __future__ import annotations
 

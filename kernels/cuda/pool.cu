@@ -7,7 +7,9 @@
 // clipped to the padded input for count_include_pad, to the input otherwise;
 // divisor_override > 0 replaces both). Backward kernels scatter each output gradient into
 // its window with atomicAdd, since windows may overlap; the gradient array is zeroed by the
-// caller. `planes` is N * C.
+// caller. `planes` is N * C. Sums and divisions are done in A = mt_acc_t<T>; the backward
+// kernels add into an array of type A (for __half / __nv_bfloat16 a float buffer that the
+// launcher rounds into the gradient once at the end: no half-precision atomics).
 #include "common.cuh"
 
 template <class T>
@@ -15,6 +17,7 @@ __global__ void max_pool2d_fwd(const T* x, T* out, long long* idx, int kh, int k
                                int sw, int ph, int pw, int dh, int dw, long long planes,
                                long long height, long long width, long long oh_n,
                                long long ow_n) {
+    typedef mt_acc_t<T> A;
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long ow = k % ow_n;
@@ -26,7 +29,7 @@ __global__ void max_pool2d_fwd(const T* x, T* out, long long* idx, int kh, int k
         while (hs < 0) hs += dh;
         long long ws = w0;
         while (ws < 0) ws += dw;
-        T best = mt_neg_inf(T(0));
+        A best = mt_neg_inf(A(0));
         long long best_i = hs * width + ws;   // PyTorch's index when nothing beats -inf
         for (int i = 0; i < kh; ++i) {
             const long long ih = h0 + (long long)i * dh;
@@ -34,27 +37,27 @@ __global__ void max_pool2d_fwd(const T* x, T* out, long long* idx, int kh, int k
             for (int j = 0; j < kw; ++j) {
                 const long long iw = w0 + (long long)j * dw;
                 if (iw < 0 || iw >= width) continue;
-                const T v = plane[ih * width + iw];
+                const A v = mt_widen(plane[ih * width + iw]);
                 if (v > best || mt_isnan(v)) {
                     best = v;
                     best_i = ih * width + iw;
                 }
             }
         }
-        out[k] = best;
+        out[k] = mt_narrow<T>(best);   // exact: best is -inf or one of the inputs
         idx[k] = best_i;
     }
 }
 
 // gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions.
 template <class T>
-__global__ void max_pool2d_bwd(const T* g, const long long* idx, T* gx, long long planes,
-                               long long height, long long width, long long oh_n,
-                               long long ow_n) {
+__global__ void max_pool2d_bwd(const T* g, const long long* idx, mt_acc_t<T>* gx,
+                               long long planes, long long height, long long width,
+                               long long oh_n, long long ow_n) {
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long plane = k / (oh_n * ow_n);
-        atomicAdd(gx + plane * height * width + idx[k], g[k]);
+        atomicAdd(gx + plane * height * width + idx[k], mt_widen(g[k]));
     }
 }
 
@@ -83,6 +86,7 @@ __global__ void avg_pool2d_fwd(const T* x, T* out, int kh, int kw, int sh, int s
                                int pw, int count_include_pad, int divisor_override,
                                long long planes, long long height, long long width,
                                long long oh_n, long long ow_n) {
+    typedef mt_acc_t<T> A;
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long ow = k % ow_n;
@@ -91,33 +95,34 @@ __global__ void avg_pool2d_fwd(const T* x, T* out, int kh, int kw, int sh, int s
         long long h0, h1, w0, w1;
         const long long hp = avg_window(oh, sh, ph, kh, height, &h0, &h1);
         const long long wp = avg_window(ow, sw, pw, kw, width, &w0, &w1);
-        T s = T(0);
+        A s = A(0);
         for (long long ih = h0; ih < h1; ++ih)
-            for (long long iw = w0; iw < w1; ++iw) s += plane[ih * width + iw];
+            for (long long iw = w0; iw < w1; ++iw) s += mt_widen(plane[ih * width + iw]);
         const long long div = avg_divisor(h0, h1, hp, w0, w1, wp, count_include_pad,
                                           divisor_override);
-        out[k] = div > 0 ? s / T(div) : T(0);
+        out[k] = mt_narrow<T>(div > 0 ? s / A(div) : A(0));
     }
 }
 
 // gx (N, C, H, W), zeroed by the caller: each window spreads g / divisor over itself.
 template <class T>
-__global__ void avg_pool2d_bwd(const T* g, T* gx, int kh, int kw, int sh, int sw, int ph,
-                               int pw, int count_include_pad, int divisor_override,
+__global__ void avg_pool2d_bwd(const T* g, mt_acc_t<T>* gx, int kh, int kw, int sh, int sw,
+                               int ph, int pw, int count_include_pad, int divisor_override,
                                long long planes, long long height, long long width,
                                long long oh_n, long long ow_n) {
+    typedef mt_acc_t<T> A;
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long ow = k % ow_n;
         const long long oh = (k / ow_n) % oh_n;
-        T* plane = gx + (k / (oh_n * ow_n)) * height * width;
+        A* plane = gx + (k / (oh_n * ow_n)) * height * width;
         long long h0, h1, w0, w1;
         const long long hp = avg_window(oh, sh, ph, kh, height, &h0, &h1);
         const long long wp = avg_window(ow, sw, pw, kw, width, &w0, &w1);
         const long long div = avg_divisor(h0, h1, hp, w0, w1, wp, count_include_pad,
                                           divisor_override);
         if (div <= 0) continue;
-        const T v = g[k] / T(div);
+        const A v = mt_widen(g[k]) / A(div);
         for (long long ih = h0; ih < h1; ++ih)
             for (long long iw = w0; iw < w1; ++iw) atomicAdd(plane + ih * width + iw, v);
     }
@@ -134,6 +139,7 @@ __device__ __forceinline__ void adaptive_range(long long o, long long out_size,
 template <class T>
 __global__ void adaptive_avg_pool2d_fwd(const T* x, T* out, long long planes, long long height,
                                         long long width, long long oh_n, long long ow_n) {
+    typedef mt_acc_t<T> A;
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long ow = k % ow_n;
@@ -142,25 +148,27 @@ __global__ void adaptive_avg_pool2d_fwd(const T* x, T* out, long long planes, lo
         long long h0, h1, w0, w1;
         adaptive_range(oh, oh_n, height, &h0, &h1);
         adaptive_range(ow, ow_n, width, &w0, &w1);
-        T s = T(0);
+        A s = A(0);
         for (long long ih = h0; ih < h1; ++ih)
-            for (long long iw = w0; iw < w1; ++iw) s += plane[ih * width + iw];
-        out[k] = s / T((h1 - h0) * (w1 - w0));
+            for (long long iw = w0; iw < w1; ++iw) s += mt_widen(plane[ih * width + iw]);
+        out[k] = mt_narrow<T>(s / A((h1 - h0) * (w1 - w0)));
     }
 }
 
 template <class T>
-__global__ void adaptive_avg_pool2d_bwd(const T* g, T* gx, long long planes, long long height,
-                                        long long width, long long oh_n, long long ow_n) {
+__global__ void adaptive_avg_pool2d_bwd(const T* g, mt_acc_t<T>* gx, long long planes,
+                                        long long height, long long width, long long oh_n,
+                                        long long ow_n) {
+    typedef mt_acc_t<T> A;
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long ow = k % ow_n;
         const long long oh = (k / ow_n) % oh_n;
-        T* plane = gx + (k / (oh_n * ow_n)) * height * width;
+        A* plane = gx + (k / (oh_n * ow_n)) * height * width;
         long long h0, h1, w0, w1;
         adaptive_range(oh, oh_n, height, &h0, &h1);
         adaptive_range(ow, ow_n, width, &w0, &w1);
-        const T v = g[k] / T((h1 - h0) * (w1 - w0));
+        const A v = mt_widen(g[k]) / A((h1 - h0) * (w1 - w0));
         for (long long ih = h0; ih < h1; ++ih)
             for (long long iw = w0; iw < w1; ++iw) atomicAdd(plane + ih * width + iw, v);
     }

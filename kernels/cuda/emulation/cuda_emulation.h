@@ -16,6 +16,11 @@
 // - atomicAdd / atomicMax / atomicCAS / atomicExch go through std::atomic_ref.
 // - Math: the C functions of <cmath> (expf, logf, erff, ...), plus rsqrtf, __expf, __logf,
 //   __int_as_float, __longlong_as_double and __ldg.
+// - Half types: __half and __nv_bfloat16 are 2-byte structs holding the bits, with the
+//   conversions the kernels use (__half2float, __float2half, __bfloat162float,
+//   __float2bfloat16; float to half rounds to nearest, ties to even, as on the GPU). They
+//   have no arithmetic and no implicit conversions, so a kernel that would compute in half
+//   precision does not compile here (common.cuh turns CUDA's operators off likewise).
 // - Warp intrinsics (__shfl_*, __ballot_sync, warp-synchronous code) are NOT emulated:
 //   kernels that need them must be listed as compile-only (docs/kernels.md).
 //
@@ -254,3 +259,77 @@ template <class T>
 inline T __ldg(const T* address) {
     return *address;
 }
+
+// ------------------------------------------------------------------ half types
+// The bits of an IEEE binary16 value (__half) and of a bfloat16 value (the upper half of a
+// float). Conversions to float are exact; conversions from float round to nearest, ties to
+// even, with CUDA's results for overflow (infinity) and NaN (the canonical NaN 0x7fff).
+struct __half {
+    unsigned short __x;
+};
+
+struct __nv_bfloat16 {
+    unsigned short __x;
+};
+
+static_assert(sizeof(__half) == 2 && sizeof(__nv_bfloat16) == 2);
+
+namespace mt_emu {
+
+// Rounds `value >> shift` to nearest, ties to even (0 < shift < 32).
+inline unsigned round_shift(unsigned value, unsigned shift) {
+    const unsigned kept = value >> shift;
+    const unsigned rest = value & ((1u << shift) - 1u);
+    const unsigned half_way = 1u << (shift - 1u);
+    return kept + (rest > half_way || (rest == half_way && (kept & 1u)) ? 1u : 0u);
+}
+
+inline unsigned short float_to_half_bits(float value) {
+    const unsigned bits = std::bit_cast<unsigned>(value);
+    const unsigned sign = (bits >> 16) & 0x8000u;
+    const unsigned magnitude = bits & 0x7fffffffu;
+    if (magnitude > 0x7f800000u) return 0x7fff;                    // NaN
+    if (magnitude >= 0x477ff000u) return (unsigned short)(sign | 0x7c00u);   // >= 65520: inf
+    const unsigned exponent = magnitude >> 23;
+    if (exponent >= 113) {   // a normal half: 10 of the 23 fraction bits stay, rounded
+        const unsigned rebased = ((exponent - 112) << 23) | (magnitude & 0x7fffffu);
+        return (unsigned short)(sign | round_shift(rebased, 13));   // a carry is fine
+    }
+    // a subnormal half (or zero): units of 2^-24; a float below 2^-25 rounds to zero
+    if (exponent < 102) return (unsigned short)sign;
+    const unsigned significand = (magnitude & 0x7fffffu) | 0x800000u;
+    return (unsigned short)(sign | round_shift(significand, 126 - exponent));
+}
+
+inline float half_bits_to_float(unsigned short h) {
+    const unsigned sign = (unsigned)(h & 0x8000u) << 16;
+    const unsigned exponent = (h >> 10) & 0x1fu;
+    const unsigned fraction = h & 0x3ffu;
+    if (exponent == 0) {   // zero or subnormal: fraction * 2^-24, exact in float
+        const float magnitude = (float)fraction * 5.9604644775390625e-8f;
+        return sign ? -magnitude : magnitude;
+    }
+    if (exponent == 31) return std::bit_cast<float>(sign | 0x7f800000u | (fraction << 13));
+    return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (fraction << 13));
+}
+
+inline unsigned short float_to_bfloat16_bits(float value) {
+    const unsigned bits = std::bit_cast<unsigned>(value);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) return 0x7fff;   // NaN
+    if ((bits & 0xffffu) == 0) return (unsigned short)(bits >> 16);
+    // round_shift cannot take bits with the top bit set: round the magnitude, keep the sign
+    return (unsigned short)(((bits >> 16) & 0x8000u) | round_shift(bits & 0x7fffffffu, 16));
+}
+
+}  // namespace mt_emu
+
+inline float __half2float(__half h) { return mt_emu::half_bits_to_float(h.__x); }
+inline __half __float2half(float value) { return __half{mt_emu::float_to_half_bits(value)}; }
+inline __half __float2half_rn(float value) { return __float2half(value); }
+inline float __bfloat162float(__nv_bfloat16 b) {
+    return std::bit_cast<float>((unsigned)b.__x << 16);
+}
+inline __nv_bfloat16 __float2bfloat16(float value) {
+    return __nv_bfloat16{mt_emu::float_to_bfloat16_bits(value)};
+}
+inline __nv_bfloat16 __float2bfloat16_rn(float value) { return __float2bfloat16(value); }
