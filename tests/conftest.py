@@ -1,4 +1,8 @@
-"""Shared test setup: the op harness lives in op_harness.py; GPU tests are marked `cuda`."""
+"""Shared test setup: the op harness lives in op_harness.py; GPU tests are marked `cuda`.
+
+`--fake-gpu` (or MINITORCH_FAKE_GPU=1) runs every `cuda` case on the CPU through a strict
+numpy-backed stand-in for CuPy (tests/fake_cupy), CUDA kernels emulated: code paths only.
+"""
 from __future__ import annotations
 
 import os
@@ -9,6 +13,22 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import minitorch_nn as mt  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fake-gpu", action="store_true", default=False,
+                     help="run the cuda tests on a numpy-backed fake CuPy (tests/fake_cupy), "
+                          "CUDA kernels emulated on the CPU; also MINITORCH_FAKE_GPU=1")
+
+
+def _fake_gpu_wanted(config) -> bool:
+    return config.getoption("--fake-gpu") or os.environ.get("MINITORCH_FAKE_GPU") == "1"
+
+
+def pytest_configure(config):
+    if _fake_gpu_wanted(config):
+        from fake_cupy import install   # before minitorch_nn first imports cupy
+        install.install()
 
 
 @pytest.fixture(autouse=True)
@@ -36,4 +56,15 @@ def pytest_terminal_summary(terminalreporter):
     if ran or skipped:
         terminalreporter.write_line(
             f"cuda device checks in op tests: {ran} ran, {skipped} skipped "
-            f"({'GPU present' if mt.cuda.is_available() else 'no GPU: CPU only'})")
+            f"({_gpu_kind()})")
+    if "FAKE" in _gpu_kind():
+        terminalreporter.write_line(
+            "cuda tests ran on the FAKE GPU (tests/fake_cupy): GPU code paths checked on the "
+            "CPU, not real hardware, not GPU speed")
+
+
+def _gpu_kind() -> str:
+    from fake_cupy import install
+    if install.installed():
+        return "FAKE GPU: numpy-backed CuPy stand-in, kernels emulated; not real hardware"
+    return "GPU present" if mt.cuda.is_available() else "no GPU: CPU only"

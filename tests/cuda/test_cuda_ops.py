@@ -44,7 +44,7 @@ def test_ops_and_gradients_agree_with_cpu(op):
     ag = a.detach().cuda().requires_grad_()
     bg = b.detach().cuda().requires_grad_()
     out, out_g = op(a, b), op(ag, bg)
-    np.testing.assert_allclose(out_g.cpu().numpy(), out.detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(out_g.detach().cpu().numpy(), out.detach().numpy(), rtol=1e-5,
                                atol=1e-6)
     out.sum().backward()
     out_g.sum().backward()
