@@ -25,6 +25,15 @@ from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 from . import optim, utils  # noqa: E402  (optimizers, data loading)
 from . import func  # noqa: E402  (functional_call over nn Modules)
+from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
+from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
+                                autocast_increment_nesting, clear_autocast_cache,
+                                get_autocast_cpu_dtype, get_autocast_dtype,
+                                get_autocast_gpu_dtype, is_autocast_cache_enabled,
+                                is_autocast_cpu_enabled, is_autocast_enabled,
+                                set_autocast_cache_enabled, set_autocast_cpu_dtype,
+                                set_autocast_cpu_enabled, set_autocast_dtype,
+                                set_autocast_enabled, set_autocast_gpu_dtype)
 
 __version__ = "0.1.0"
 

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
@@ -122,6 +123,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     (..., L, S); is_causal masks keys after each query (upper-left aligned);
     scale defaults to 1 / sqrt(E); dropout_p drops attention weights.
     """
+    if _AMP.on:
+        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, query,
+                             key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     if not (query.dtype is key.dtype is value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {_c_name(query)} key.dtype: {_c_name(key)} and "

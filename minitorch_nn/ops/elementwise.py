@@ -6,6 +6,7 @@ input's shape (`sum_to_shape`) and casts them to that input's dtype.
 """
 from __future__ import annotations
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import binary_operands, grad_cast, shape_mismatch, sum_to_shape, xp_of
@@ -195,6 +196,8 @@ def neg(input):
 
 
 def exp(input):
+    if _AMP.on:
+        return autocast_call("exp", exp, input)
     return Exp.apply(input)
 
 

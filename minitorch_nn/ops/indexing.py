@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..backends import backend_of
@@ -417,6 +418,8 @@ def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    if _AMP.on:
+        return autocast_call("index_put", index_put, input, indices, values, accumulate)
     key = _index_tuple(input, indices, values, "index_put")
     return IndexPut.apply(input, key, values, accumulate)
 
@@ -611,6 +614,8 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None,
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of `input` with `src` added at `index` along `dim` (repeats add up)."""
+    if _AMP.on:
+        return autocast_call("scatter_add", scatter_add, input, dim, index, src)
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
                         f"{type(src).__name__}")

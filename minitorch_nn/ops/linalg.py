@@ -17,6 +17,7 @@ from __future__ import annotations
 import warnings
 from math import prod
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _view_of, _wrap, _wrap_dim
@@ -781,6 +782,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         >>> torch.matmul(torch.ones(7, 1, 3, 4), torch.ones(5, 4, 2)).shape
         torch.Size([7, 5, 3, 2])
     """
+    if _AMP.on:
+        return autocast_call("matmul", matmul, input, other)
     _require_tensor(input, "matmul", "input", 1)
     _require_tensor(other, "matmul", "other", 2)
     _check_matmul(input, other)
@@ -796,6 +799,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices (both 2-D, same dtype; no broadcasting)."""
+    if _AMP.on:
+        return autocast_call("mm", mm, input, mat2)
     _require_tensor(input, "mm", "input", 1)
     _require_tensor(mat2, "mm", "mat2", 2)
     if input._data.ndim != 2:
@@ -814,6 +819,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         >>> torch.bmm(torch.rand((10, 2, 5)), torch.rand((10, 5, 2))).shape
         torch.Size([10, 2, 2])
     """
+    if _AMP.on:
+        return autocast_call("bmm", bmm, input, mat2)
     _require_tensor(input, "bmm", "input", 1)
     _require_tensor(mat2, "bmm", "mat2", 2)
     _check_bmm(input, mat2)
@@ -823,6 +830,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n, k) times vector (k,) -> (n,)."""
+    if _AMP.on:
+        return autocast_call("mv", mv, input, vec)
     _require_tensor(input, "mv", "input", 1)
     _require_tensor(vec, "mv", "vec", 2)
     if input._data.ndim != 2 or vec._data.ndim != 1:
@@ -835,6 +844,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
+    if _AMP.on:
+        return autocast_call("dot", dot, input, tensor)
     _require_tensor(input, "dot", "input", 1)
     _require_tensor(tensor, "dot", "tensor", 2)
     _same_device(input, tensor)
@@ -844,6 +855,8 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:
     """conj(input) . other for 1-D tensors (equal to `dot` for real tensors)."""
+    if _AMP.on:
+        return autocast_call("vdot", vdot, input, other)
     _require_tensor(input, "vdot", "input", 1)
     _require_tensor(other, "vdot", "other", 2)
     _same_device(input, other)
@@ -868,6 +881,8 @@ ger = outer
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); `input` broadcasts to the product's shape."""
+    if _AMP.on:
+        return autocast_call("addmm", addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     for pos, (name, x) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), 1):
         _require_tensor(x, "addmm", name, pos)
     for name, x in (("mat1", mat1), ("mat2", mat2)):
@@ -886,6 +901,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); `input` broadcasts to (b, n, m)."""
+    if _AMP.on:
+        return autocast_call("baddbmm", baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     for pos, (name, x) in enumerate((("input", input), ("batch1", batch1),
                                      ("batch2", batch2)), 1):
         _require_tensor(x, "baddbmm", name, pos)
@@ -929,6 +946,8 @@ def einsum(equation: str, *operands) -> Tensor:
         >>> torch.einsum('ij,jk->ik', torch.ones(2, 3), torch.ones(3, 4)).shape
         torch.Size([2, 4])
     """
+    if _AMP.on:
+        return autocast_call("einsum", einsum, equation, *operands)
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
                         f"{type(equation).__name__}")
@@ -954,6 +973,8 @@ def einsum(equation: str, *operands) -> Tensor:
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract dims of `a` with dims of `b`: `dims=n` pairs a's last n with b's first n;
     `dims=([1, 2], [0, 1])` names them. Computed as an einsum (one BLAS contraction)."""
+    if _AMP.on:
+        return autocast_call("tensordot", tensordot, a, b, dims, out)
     if out is not None:
         raise NotImplementedError("tensordot(): out= is not supported by minitorch_nn")
     _require_tensor(a, "tensordot", "a", 1)

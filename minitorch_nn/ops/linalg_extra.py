@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
@@ -214,6 +215,8 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     v_i is column i of `A` (m, n) below the diagonal, with an implicit 1 on it. Built from
     differentiable ops (matmul, slicing), so gradients reach `A` and `tau`.
     """
+    if _AMP.on:
+        return autocast_call("orgqr", householder_product, A, tau)
     from .. import creation
     _require_matrix(A, "torch.linalg.householder_product")
     m, n = A.shape[-2], A.shape[-1]
@@ -239,6 +242,8 @@ orgqr = householder_product
 
 def geqrf(input: Tensor) -> tuple[Tensor, Tensor]:
     """`(a, tau)`: the QR factorisation in LAPACK's compact form. Not differentiable."""
+    if _AMP.on:
+        return autocast_call("geqrf", geqrf, input)
     _require_matrix(input, "geqrf")
     xp = xp_of(input._data)
     data = input._data

@@ -8,6 +8,7 @@ level in PyTorch and is exported; linear is F-only.
 """
 from __future__ import annotations
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
@@ -29,6 +30,8 @@ class Addmm(ArrayFunction):
             out = out.reshape(a.shape[:-1] + w.shape[:-1])
         if bias is not None:
             out += bias._data
+        if out.dtype != a.dtype:      # numpy multiplies bfloat16 in float32: round back once
+            out = out.astype(a.dtype)
         ctx.save_for_backward(x, weight)
         ctx.bias_shape = None if bias is None else bias._data.shape
         return _wrap(out)
@@ -62,6 +65,8 @@ class Mm(Addmm):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias for input (..., in), weight (out, in), bias (out,)."""
+    if _AMP.on:
+        return autocast_call("linear", linear, input, weight, bias)
     if weight.ndim > 2 or weight.ndim == 0:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{weight.ndim}D")
@@ -124,6 +129,8 @@ class Bilinear(ArrayFunction):
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
              bias: Tensor | None = None) -> Tensor:
     """Bilinear map of input1 (..., in1) and input2 (..., in2) by weight (out, in1, in2)."""
+    if _AMP.on:
+        return autocast_call("bilinear", bilinear, input1, input2, weight, bias)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")
     if input1.shape[-1] != weight.shape[1]:

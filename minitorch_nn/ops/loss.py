@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import (broadcast_shape, compute_array, kernel_for, reduce_loss, reduction_of,
@@ -196,6 +197,9 @@ def _check_weight_size(input: Tensor, weight: Tensor) -> None:
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error: (input - target) ** 2, reduced."""
+    if _AMP.on:
+        return autocast_call("mse_loss", mse_loss, input, target, size_average, reduce, reduction,
+                             weight)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
@@ -207,6 +211,9 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: |input - target|, reduced."""
+    if _AMP.on:
+        return autocast_call("l1_loss", l1_loss, input, target, size_average, reduce, reduction,
+                             weight)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
@@ -218,6 +225,9 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
+    if _AMP.on:
+        return autocast_call("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce,
+                             reduction, beta)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if beta < 0:
@@ -230,6 +240,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
+    if _AMP.on:
+        return autocast_call("huber_loss", huber_loss, input, target, reduction, delta, weight)
     _warn_size(input, target)
     reduction = reduction_of(None, None, reduction)
     if delta <= 0:
@@ -483,6 +495,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 (dim 0 for unbatched input) and NLL, fused."""
+    if _AMP.on:
+        return autocast_call("cross_entropy", cross_entropy, input, target, weight, size_average,
+                             ignore_index, reduce, reduction, label_smoothing)
     reduction = reduction_of(size_average, reduce, reduction)
     require_float(input, "log_softmax_lastdim_kernel_impl")
     if _ce_checks(input, target, weight, label_smoothing):
@@ -495,6 +510,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[i, target[i]] * weight[target[i]], reduced (input holds log-probabilities)."""
+    if _AMP.on:
+        return autocast_call("nll_loss", nll_loss, input, target, weight, size_average,
+                             ignore_index, reduce, reduction)
     reduction = reduction_of(size_average, reduce, reduction)
     require_float(input, "nll_loss_forward_out_frame")
     _check_index_target(input, target)
@@ -591,6 +609,9 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` against `target` in [0, 1]."""
+    if _AMP.on:
+        return autocast_call("binary_cross_entropy", binary_cross_entropy, input, target, weight,
+                             size_average, reduce, reduction)
     reduction = reduction_of(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -609,6 +630,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid and binary cross-entropy in one stable formula; pos_weight scales positives."""
+    if _AMP.on:
+        return autocast_call("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits,
+                             input, target, weight, size_average, reduce, reduction, pos_weight)
     reduction = reduction_of(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -672,6 +696,9 @@ class KlDiv(ArrayFunction):
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of `target` from the log-probabilities `input`."""
+    if _AMP.on:
+        return autocast_call("kl_div", kl_div, input, target, size_average, reduce, reduction,
+                             log_target)
     if size_average is not None or reduce is not None:
         reduction = reduction_of(size_average, reduce)
     elif reduction == "mean":

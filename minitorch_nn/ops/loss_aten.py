@@ -7,6 +7,7 @@ loss (the schema says reduction=1, the Python binding behaves as 0), so the defa
 """
 from __future__ import annotations
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..tensor import Tensor
 from . import loss as _loss
 
@@ -24,6 +25,8 @@ def _reduction(value: int) -> str:
 def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *,
            log_target: bool = False) -> Tensor:
     """torch.kl_div(input, target, reduction, *, log_target=False)."""
+    if _AMP.on:
+        return autocast_call("kl_div", kl_div, input, target, reduction, log_target=log_target)
     _loss.require_float(input, "kl_div")
     return _loss.KlDiv.apply(input, target, _reduction(reduction), bool(log_target))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
@@ -320,6 +321,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                cudnn_enable: bool = True) -> Tensor:
     """Normalize over the trailing dims `normalized_shape` (mean and biased variance per
     sample), then scale by weight and add bias (both of shape normalized_shape)."""
+    if _AMP.on:
+        return autocast_call("layer_norm", layer_norm, input, normalized_shape, weight, bias, eps,
+                             cudnn_enable)
     shape = _shape_tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -343,6 +347,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                cudnn_enabled: bool = True) -> Tensor:
     """Normalize (N, C, *) input over each group of C/num_groups channels (and the spatial
     dims) per sample, then apply a per-channel weight and bias."""
+    if _AMP.on:
+        return autocast_call("group_norm", group_norm, input, num_groups, weight, bias, eps,
+                             cudnn_enabled)
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.ndim}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
@@ -100,6 +101,8 @@ def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """F.pad(input, pad, mode='constant', value=None)."""
+    if _AMP.on:
+        return autocast_call("pad", _pad_function, input, pad, mode, value)
     if mode == "constant":
         return ConstantPadNd.apply(input, tuple(pad), 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
@@ -122,3 +125,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if min(before, after) < 0:
             raise RuntimeError(f"negative padding is not supported in {mode} mode")
     return IndexPad.apply(input, pairs, mode)
+
+
+_pad_function = pad   # F.pad: inside it, `pad` is the argument

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Size, Tensor, _view_of, _wrap, _wrap_dim
@@ -814,6 +815,8 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         >>> torch.cat([torch.zeros(2, 3), torch.ones(2, 1)], dim=-1).shape
         torch.Size([2, 4])
     """
+    if _AMP.on:
+        return autocast_call("cat", cat, tensors, dim, out=out)
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -888,6 +891,8 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         >>> torch.stack([torch.zeros(3), torch.ones(3)], dim=1).shape
         torch.Size([3, 2])
     """
+    if _AMP.on:
+        return autocast_call("stack", stack, tensors, dim, out=out)
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

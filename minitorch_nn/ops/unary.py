@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
@@ -616,6 +617,8 @@ def _unary(fn_cls, name: str):
     """The public function `torch.<name>(input)` for a one-tensor op."""
 
     def op(input: Tensor) -> Tensor:
+        if _AMP.on:
+            return autocast_call(name, op, input)
         check_tensor(input, "input", name)
         return fn_cls.apply(input)
 
@@ -657,6 +660,8 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """`input ** 2` (integer and bool inputs give int64, as PyTorch; node PowBackward0)."""
+    if _AMP.on:
+        return autocast_call("pow", square, input)
     check_tensor(input, "input", "square")
     return Pow.apply(input, 2)
 
@@ -667,6 +672,8 @@ def pow(input, exponent) -> Tensor:
     >>> pow(tensor([1., 2., 3.]), 2)
     tensor([1., 4., 9.])
     """
+    if _AMP.on:
+        return autocast_call("pow", pow, input, exponent)
     if isinstance(input, Tensor):
         if isinstance(exponent, Tensor):
             return PowTensor.apply(input, exponent)
@@ -786,6 +793,8 @@ def _pow_op(self, other):
 
 
 def _rpow_op(self, other):
+    if _AMP.on:
+        return autocast_call("pow", _rpow_op, self, other)
     if not isinstance(other, _Number):
         return NotImplemented
     return PowScalarBase.apply(other, self)

@@ -1,0 +1,439 @@
+"""Autocast: PyTorch's automatic mixed precision regions (`torch.autocast`).
+
+    import minitorch_nn as torch
+    model = torch.nn.Linear(4, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = model(torch.randn(3, 4))     # linear runs in bfloat16
+        loss = y.float().pow(2).mean()
+    loss.backward()                      # model.weight.grad is float32
+
+Inside a region each listed op casts its floating-point inputs (float32/float16/bfloat16 on
+the region's device; float64 and integer tensors are left alone) by the op's *policy*
+(op_lists.py): `lower` (to the region's dtype: matmul, linear, conv, attention), `fp32`
+(to float32: losses, some pointwise math), `fp32_opt_dtype` (softmax/sum/... get
+`dtype=float32` when none is given), `promote` (to the widest input type: cat, stack).
+The casts are ordinary differentiable `Tensor.to(dtype)` copies (ToCopyBackward0), so
+gradients come back to the parameters in their own dtype, as in PyTorch.
+
+How an op takes part (the whole cost when autocast is off is one attribute read):
+
+    def linear(input, weight, bias=None):
+        if _AMP.on:
+            return autocast_call("linear", linear, input, weight, bias)
+        ...
+
+`autocast_call` casts the arguments, turns autocast off for this thread while the op runs
+(PyTorch's ExcludeDispatchKeyGuard: ops an op calls internally are not cast again), and calls
+the op again. State is per thread, as in PyTorch.
+"""
+from __future__ import annotations
+
+import collections.abc
+import functools
+import threading
+import warnings
+from typing import Any, Callable
+
+from .. import dtypes as _dt
+from ..device import _parse as _parse_device
+from ..tensor import Tensor
+from . import op_lists
+
+__all__ = ["autocast", "autocast_decorator", "is_autocast_available", "custom_fwd",
+           "custom_bwd", "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype",
+           "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+           "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
+           "get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "set_autocast_cpu_dtype",
+           "set_autocast_gpu_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
+           "autocast_call", "AUTOCAST"]
+
+_DEVICES = ("cpu", "cuda")        # the device types this engine can autocast
+
+
+class _AutocastState(threading.local):
+    """Per-thread autocast state. `on` is the fast-path flag the ops read: True when some
+    device's autocast is enabled and no autocast-dispatched op is running (then False)."""
+
+    on = False
+
+    def __init__(self) -> None:
+        self.enabled = {"cpu": False, "cuda": False}
+        self.dtype = {"cpu": _dt.bfloat16, "cuda": _dt.float16}   # PyTorch's defaults
+        self.cache_enabled = True
+        self.nesting = 0
+        self.excluded = 0         # depth of autocast-dispatched ops now running
+        self.cache = {}           # id(fp32 leaf weight) -> (weight, its low-precision copy)
+
+    def refresh(self) -> None:
+        self.on = self.excluded == 0 and (self.enabled["cpu"] or self.enabled["cuda"])
+
+
+AUTOCAST = _AutocastState()
+
+
+# ------------------------------------------------------------------ state functions
+def _device_type(device_type: str) -> str:
+    """'cuda:0' -> 'cuda'; unknown names raise PyTorch's device-string RuntimeError."""
+    if not isinstance(device_type, str):
+        raise TypeError(f"expected a device type string, got {type(device_type).__name__}")
+    return _parse_device(device_type)[0]
+
+
+def _supported(device_type: str) -> str:
+    name = _device_type(device_type)
+    if name not in _DEVICES:
+        raise RuntimeError(f"User specified an unsupported autocast device_type '{name}'")
+    return name
+
+
+def is_autocast_available(device_type: str) -> bool:
+    """True for the device types autocast works on here ('cpu' and 'cuda')."""
+    return _device_type(device_type) in _DEVICES
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether autocast is on for `device_type` in this thread (None means 'cuda')."""
+    return AUTOCAST.enabled[_supported("cuda" if device_type is None else device_type)]
+
+
+def set_autocast_enabled(device_type, enabled: bool | None = None) -> None:
+    """set_autocast_enabled(device_type, enabled), or the older set_autocast_enabled(enabled)
+    for CUDA."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    AUTOCAST.enabled[_supported(device_type)] = bool(enabled)
+    AUTOCAST.refresh()
+
+
+def get_autocast_dtype(device_type: str) -> _dt.dtype:
+    """The dtype `lower` ops run in for `device_type` (default: cuda float16, cpu bfloat16)."""
+    return AUTOCAST.dtype[_supported(device_type)]
+
+
+def set_autocast_dtype(device_type: str, dtype: _dt.dtype) -> None:
+    AUTOCAST.dtype[_supported(device_type)] = dtype
+
+
+def is_autocast_cache_enabled() -> bool:
+    return AUTOCAST.cache_enabled
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    AUTOCAST.cache_enabled = bool(enabled)
+
+
+def clear_autocast_cache() -> None:
+    AUTOCAST.cache.clear()
+
+
+def autocast_increment_nesting() -> int:
+    AUTOCAST.nesting += 1
+    return AUTOCAST.nesting
+
+
+def autocast_decrement_nesting() -> int:
+    AUTOCAST.nesting -= 1
+    return AUTOCAST.nesting
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"torch.{old}() is deprecated. Please use torch.{new} instead.",
+                  DeprecationWarning, stacklevel=3)
+
+
+def get_autocast_cpu_dtype() -> _dt.dtype:
+    _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
+    return AUTOCAST.dtype["cpu"]
+
+
+def get_autocast_gpu_dtype() -> _dt.dtype:
+    _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
+    return AUTOCAST.dtype["cuda"]
+
+
+def set_autocast_cpu_dtype(dtype: _dt.dtype) -> None:
+    _deprecated("set_autocast_cpu_dtype", "set_autocast_dtype('cpu', dtype)")
+    AUTOCAST.dtype["cpu"] = dtype
+
+
+def set_autocast_gpu_dtype(dtype: _dt.dtype) -> None:
+    _deprecated("set_autocast_gpu_dtype", "set_autocast_dtype('cuda', dtype)")
+    AUTOCAST.dtype["cuda"] = dtype
+
+
+def is_autocast_cpu_enabled() -> bool:
+    _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
+    return AUTOCAST.enabled["cpu"]
+
+
+def set_autocast_cpu_enabled(enabled: bool) -> None:
+    _deprecated("set_autocast_cpu_enabled", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
+def _cuda_available() -> bool:
+    from ..backends.cuda import is_available
+    return is_available()
+
+
+# ------------------------------------------------------------------ the context manager
+def autocast_decorator(autocast_instance: "autocast", func: Callable) -> Callable:
+    @functools.wraps(func)
+    def decorate_autocast(*args, **kwargs):
+        with autocast_instance:
+            return func(*args, **kwargs)
+    return decorate_autocast
+
+
+class autocast:
+    """A region (context manager or decorator) where listed ops run in mixed precision.
+
+    autocast(device_type, dtype=None, enabled=True, cache_enabled=None): dtype defaults to
+    get_autocast_dtype(device_type) (cuda: float16, cpu: bfloat16). On the CPU only float16
+    and bfloat16 are accepted (any other dtype warns and disables the region, as PyTorch);
+    autocast("cuda") without a usable GPU warns and disables itself. Regions nest, and
+    `autocast(..., enabled=False)` inside one turns casting off for a sub-region.
+
+        >>> import minitorch_nn as torch
+        >>> with torch.autocast("cpu"):
+        ...     torch.mm(torch.ones(2, 2), torch.ones(2, 2)).dtype
+        torch.bfloat16
+    """
+
+    def __init__(self, device_type: str, dtype: _dt.dtype | None = None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
+        self.device = device_type
+        if not is_autocast_available(self.device):
+            raise RuntimeError(f"User specified an unsupported autocast device_type "
+                               f"'{self.device}'")
+        self._cache_enabled = (is_autocast_cache_enabled() if cache_enabled is None
+                               else cache_enabled)
+        if enabled:
+            enabled = self._check_enabled()
+        self._enabled = enabled
+
+    def _check_enabled(self) -> bool:
+        """PyTorch's checks: no GPU disables a cuda region, an unsupported CPU dtype too."""
+        name = _device_type(self.device)
+        if name == "cuda":
+            if not _cuda_available():
+                warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
+                              "autocast.", stacklevel=3)
+                return False
+            return True
+        supported = (_dt.bfloat16, _dt.float16)
+        if self.fast_dtype not in supported:
+            upper = self.device.upper()
+            warnings.warn(f"In {upper} autocast, but the target dtype is not supported. "
+                          f"Disabling autocast.\n{upper} Autocast only supports dtypes of "
+                          + ", ".join(map(str, supported)) + " currently.", stacklevel=3)
+            return False
+        return True
+
+    def __enter__(self) -> "autocast":
+        state = AUTOCAST
+        name = _device_type(self.device)
+        self.prev_cache_enabled = state.cache_enabled
+        self.prev = state.enabled[name]
+        self.prev_fastdtype = state.dtype[name]
+        state.enabled[name] = bool(self._enabled)
+        state.dtype[name] = self.fast_dtype
+        state.nesting += 1
+        state.cache_enabled = self._cache_enabled
+        state.refresh()
+        return self
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+        state = AUTOCAST
+        name = _device_type(self.device)
+        state.nesting -= 1
+        if state.nesting == 0:        # leaving the outermost region: drop cached casts
+            state.cache.clear()
+        state.enabled[name] = self.prev
+        state.dtype[name] = self.prev_fastdtype
+        state.cache_enabled = self.prev_cache_enabled
+        state.refresh()
+        return False
+
+    def __call__(self, func: Callable) -> Callable:
+        if not callable(func):
+            raise TypeError(
+                f"autocast()(func) requires a callable, but got {type(func).__name__}. "
+                f"Did you mean to use autocast as a context manager? For example:\n"
+                f"    with torch.autocast(device_type=...):\n"
+                f"        output = model(input)")
+        return autocast_decorator(self, func)
+
+
+# ------------------------------------------------------------------ casting
+_TO_COPY = []     # [ToCopy], filled on first use (ops import this module, not the reverse)
+
+
+def _to(t: Tensor, dtype: _dt.dtype) -> Tensor:
+    if not _TO_COPY:
+        from ..ops.conversion import ToCopy
+        _TO_COPY.append(ToCopy)
+    return _TO_COPY[0].apply(t, dtype, None)
+
+
+def _is_eligible(value, device_type: str) -> bool:
+    """A float32/float16/bfloat16 tensor on `device_type` (float64 is never cast)."""
+    if not isinstance(value, Tensor):
+        return False
+    np_dtype = value._data.dtype
+    floating = (np_dtype.kind == "f" and np_dtype.itemsize <= 4) or np_dtype.name == "bfloat16"
+    return floating and value.device.type == device_type
+
+
+def _cached_cast(to: _dt.dtype, value, device_type: str):
+    """`value` cast to `to` if eligible; fp32 leaf weights' low-precision copies are cached
+    for the region (PyTorch's heuristic: a weight used twice is cast once, one grad node)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cached_cast(to, v, device_type) for v in value)
+    if not _is_eligible(value, device_type) or value._data.dtype == to.np:
+        return value
+    state = AUTOCAST
+    if (state.cache_enabled and to is state.dtype[device_type] and value.dtype is _dt.float32
+            and value.requires_grad and value.grad_fn is None and value._base is None):
+        hit = state.cache.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        cast = _to(value, to)
+        state.cache[id(value)] = (value, cast)    # holds `value`: its id is not reused
+        return cast
+    return _to(value, to)
+
+
+def _tensors(args, kwargs):
+    for value in list(args) + list(kwargs.values()):
+        if isinstance(value, Tensor):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (v for v in value if isinstance(v, Tensor))
+
+
+def _promote_type(lower: _dt.dtype, args, kwargs, device_type: str) -> _dt.dtype:
+    """The widest eligible input type (PyTorch's at::autocast::prioritize)."""
+    current = lower
+    for t in _tensors(args, kwargs):
+        if not _is_eligible(t, device_type):
+            continue
+        nxt = t.dtype
+        if current is _dt.float32 or nxt is _dt.float32:
+            current = _dt.float32
+        elif not (current is lower and nxt is lower):
+            raise RuntimeError("Unexpected floating ScalarType in at::autocast::prioritize")
+    return current
+
+
+def _cast_all(to: _dt.dtype, args, kwargs, device_type: str):
+    args = tuple(_cached_cast(to, a, device_type) for a in args)
+    kwargs = {k: _cached_cast(to, v, device_type) for k, v in kwargs.items()}
+    return args, kwargs
+
+
+_BCE_BANNED = (
+    "torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast.\n"
+    "Many models use a sigmoid layer right before the binary cross entropy layer.\n"
+    "In this case, combine the two layers using torch.nn.functional."
+    "binary_cross_entropy_with_logits\nor torch.nn.BCEWithLogitsLoss.  "
+    "binary_cross_entropy_with_logits and BCEWithLogits are\nsafe to autocast.")
+
+
+def _apply_policy(policy: str, device_type: str, args, kwargs):
+    """The arguments the op runs with under `policy` (see op_lists.py)."""
+    if policy == op_lists.LOWER:
+        return _cast_all(AUTOCAST.dtype[device_type], args, kwargs, device_type)
+    if policy == op_lists.FP32:
+        return _cast_all(_dt.float32, args, kwargs, device_type)
+    if policy == op_lists.FP32_OPT_DTYPE:
+        if args and _is_eligible(args[0], device_type) and kwargs.get("dtype") is None:
+            kwargs = dict(kwargs, dtype=_dt.float32)
+        return args, kwargs
+    if policy == op_lists.PROMOTE:
+        to = _promote_type(AUTOCAST.dtype[device_type], args, kwargs, device_type)
+        return _cast_all(to, args, kwargs, device_type)
+    if policy == op_lists.BANNED:
+        raise RuntimeError(_BCE_BANNED)
+    return args, kwargs
+
+
+def autocast_call(op: str, fn: Callable, *args, **kwargs):
+    """Run op `fn(*args, **kwargs)` under the current autocast state: cast its arguments by
+    the op's policy for the device of its first tensor, then call `fn` with autocast off."""
+    state = AUTOCAST
+    first = next(_tensors(args, kwargs), None)
+    if first is not None:
+        device_type = first.device.type
+        if state.enabled.get(device_type):
+            policy = op_lists.policy_for(device_type, op, args, kwargs)
+            if policy is not None:
+                args, kwargs = _apply_policy(policy, device_type, args, kwargs)
+    state.excluded += 1
+    state.on = False
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        state.excluded -= 1
+        state.refresh()
+
+
+# ------------------------------------------------------------------ custom autograd Functions
+def _cast(value, device_type: str, dtype: _dt.dtype):
+    """Floating tensors (not float64) on `device_type` inside `value` cast to `dtype`."""
+    if isinstance(value, Tensor):
+        eligible = (value.is_floating_point() and value.device.type == device_type
+                    and value.dtype is not _dt.float64)
+        return value.to(dtype) if eligible else value
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, collections.abc.Mapping):
+        return {_cast(k, device_type, dtype): _cast(v, device_type, dtype)
+                for k, v in value.items()}
+    if isinstance(value, collections.abc.Iterable) and not hasattr(value, "__array__"):
+        iterable = (_cast(v, device_type, dtype) for v in value)
+        return type(value)(iterable) if isinstance(value, (list, tuple)) else iterable
+    return value
+
+
+def custom_fwd(fwd=None, *, device_type: str, cast_inputs: _dt.dtype | None = None):
+    """Decorator for a custom Function's forward: with `cast_inputs`, inside an autocast
+    region, floating inputs are cast to it and forward runs with autocast off."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorate_fwd(*args, **kwargs):
+        args[0]._dtype = get_autocast_dtype(device_type)
+        if cast_inputs is None:
+            args[0]._fwd_used_autocast = is_autocast_enabled(device_type)
+            return fwd(*args, **kwargs)
+        args[0]._fwd_used_autocast = False
+        if is_autocast_enabled(device_type):
+            with autocast(device_type=device_type, enabled=False):
+                return fwd(*_cast(args, device_type, cast_inputs),
+                           **_cast(kwargs, device_type, cast_inputs))
+        return fwd(*args, **kwargs)
+
+    return decorate_fwd
+
+
+def custom_bwd(bwd=None, *, device_type: str):
+    """Decorator for a custom Function's backward: runs it with forward's autocast state."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorate_bwd(*args, **kwargs):
+        with autocast(device_type=device_type, enabled=args[0]._fwd_used_autocast,
+                      dtype=args[0]._dtype):
+            return bwd(*args, **kwargs)
+
+    return decorate_bwd
