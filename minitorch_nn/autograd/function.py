@@ -192,9 +192,40 @@ class Function(metaclass=_FunctionMeta):
 
 
 class ArrayFunction(Function):
-    """A built-in op: `forward(ctx, *args)` returns Tensors, `backward` maps arrays to arrays."""
+    """A built-in op: `forward(ctx, *args)` returns Tensors, `backward` maps arrays to arrays.
+
+    `apply` first checks that the tensor arguments live on one device (PyTorch's error), so
+    an op never hands numpy and CuPy arrays to the same array routine.
+    """
 
     _array_backward = True
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        kind = first = None
+        for a in args:
+            if isinstance(a, Tensor):
+                if kind is None:
+                    kind, first = type(a._data), a
+                elif type(a._data) is not kind:
+                    _device_mismatch(first, a)
+        if kwargs:
+            for a in kwargs.values():
+                if isinstance(a, Tensor):
+                    if kind is None:
+                        kind, first = type(a._data), a
+                    elif type(a._data) is not kind:
+                        _device_mismatch(first, a)
+        if _state.enabled:
+            for a in args:
+                if getattr(a, "_requires_grad", False):
+                    return _record(cls, args, kwargs)
+        return cls.forward(FunctionCtx(), *args, **kwargs)
+
+
+def _device_mismatch(a, b):
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                       f"two devices, {a.device} and {b.device}!")
 
 
 def _edge(t):

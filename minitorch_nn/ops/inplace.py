@@ -53,13 +53,22 @@ def _raise_custom_view_inplace(view: Tensor) -> None:
         "output of the custom Function.")
 
 
+def _writable(array) -> bool:
+    """Whether writing `array` elementwise is safe: numpy's flag (broadcast views are read
+    only); CuPy arrays have no such flag, so no stride-0 dimension over several elements."""
+    flags = array.flags
+    if hasattr(flags, "writeable"):
+        return flags.writeable
+    return not any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
+
+
 def write_result(self: Tensor, result_array, result_dtype) -> None:
     """Copy `result_array` into `self`'s storage, refusing casts PyTorch refuses."""
     target = self.dtype
     if not _dt.can_cast(result_dtype, target):
         raise RuntimeError(f"result type {_legacy_name(result_dtype)} can't be cast to the "
                            f"desired output type {_legacy_name(target)}")
-    if not self._data.flags.writeable:
+    if not _writable(self._data):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")

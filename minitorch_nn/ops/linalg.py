@@ -444,7 +444,7 @@ def _scaled_sum(inp, product, beta, alpha):
     out = product if alpha == 1 else product * alpha
     if beta != 0:
         addend = inp if beta == 1 else inp * beta
-        if addend.dtype == out.dtype and out.flags.writeable:
+        if addend.dtype == out.dtype and getattr(out.flags, "writeable", True):
             out += addend
         else:
             out = out + addend

@@ -208,6 +208,38 @@ class _WrappedHook:
             self.module = weakref.ref(state["module"])
 
 
+_DEVICE_ERROR = "Expected all tensors to be on the same device"
+
+
+def _explain_device_mismatch(module: "Module", exc: RuntimeError, args, kwargs) -> None:
+    """Add to PyTorch's mixed-device error which parameter (or buffer) of `module` is not on
+    the input's device, and the fix. Each enclosing module rewrites the hint, so the path
+    in the final message is relative to the module the user called (e.g. `0.weight`)."""
+    message = exc.args[0] if exc.args else None
+    if not isinstance(message, str) or not message.startswith(_DEVICE_ERROR):
+        return
+    original = getattr(exc, "_device_error", message)
+    x = next((a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Tensor)),
+             None)
+    if x is None:
+        return
+    where = x.device
+    for kind, named in (("parameter", module.named_parameters()),
+                        ("buffer", module.named_buffers())):
+        for name, t in named:
+            if t.device != where:
+                if where.type == "cpu":
+                    fix = (f"move the input with x.{t.device.type}() (or x.to('{t.device}')), "
+                           "or the model with model.cpu()")
+                else:
+                    fix = (f"move the model with model.{where.type}() (or model.to("
+                           f"'{where}')), or the input with x.cpu()")
+                exc._device_error = original
+                exc.args = (f"{original} The module's {kind} '{name}' is on {t.device} but "
+                            f"its input is on {where}: {fix}.",) + exc.args[1:]
+                return
+
+
 def _forward_unimplemented(self, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                               '"forward" function')
@@ -586,12 +618,18 @@ class Module:
         forward_call = self.forward
         if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
                 or self._forward_pre_hooks or _has_global_call_hooks()):
-            return forward_call(*args, **kwargs)
+            try:
+                return forward_call(*args, **kwargs)
+            except RuntimeError as exc:
+                _explain_device_mismatch(self, exc, args, kwargs)
+                raise
         state = {"result": None, "called": set(), "args": args, "kwargs": kwargs}
         try:
             return self._call_with_hooks(forward_call, state)
-        except Exception:
+        except Exception as exc:
             self._run_always_called_hooks(state)
+            if isinstance(exc, RuntimeError):
+                _explain_device_mismatch(self, exc, args, kwargs)
             raise
 
     __call__: Callable[..., Any] = _call_impl
