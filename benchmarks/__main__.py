@@ -24,7 +24,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-__all__ = ["main", "run", "Row"]
+__all__ = ["main", "run", "Row", "parse_args", "synchronized", "targets", "gpu_targets",
+           "ratio_limit", "skipped_on_cuda", "configure_gpu", "gpu_header"]
 
 
 def _set_threads(threads: int) -> None:
@@ -83,12 +84,15 @@ def synchronized(step, synchronize):
 
 def _prepare(workload, T, device: str, warmup: int):
     """Build `workload` for library `T` on `device` and call it `warmup` times (Numba and CuPy
-    compile on first use, optimizers create their state lazily): the step, ready to time."""
+    compile on first use, optimizers create their state lazily): the step, ready to time.
+
+    At least two calls, so that a step failing only once state exists (a second gradient
+    accumulated into `.grad`) fails here, where the library that failed is known."""
     T.manual_seed(0)
     step = workload.make(T, device)
     if device != "cpu":
         step = synchronized(step, T.cuda.synchronize)
-    return _warm(step, warmup)
+    return _warm(step, max(warmup, 2))
 
 
 def _warm(step, warmup: int):
@@ -128,10 +132,15 @@ def run(only: str | None, threads: int, rounds: int = 9, device: str = "cpu",
                 notes.append(f"{name} failed: {type(err).__name__}: {str(err)[:120]}")
         for ref in w.references:
             steps[ref.name] = _warm(ref.make(numpy), warmup)
-        times = compare(steps, rounds=rounds, warmup=0)
+        try:
+            times = compare(steps, rounds=rounds, warmup=0)
+        except Exception as err:   # a step that failed later than its warm-up calls
+            traceback.print_exc()
+            times = {}
+            notes.append(f"timing failed: {type(err).__name__}: {str(err)[:120]}")
         del steps   # free the workload's arrays before the next one
         per_op = {k: v / w.ops_per_call for k, v in times.items()}
-        refs = {ref.name: times[ref.name] for ref in w.references}
+        refs = {ref.name: times.get(ref.name) for ref in w.references}
         rows.append(Row(w.name, w.per, per_op.get("minitorch_nn"), per_op.get("torch"),
                         refs, w, "; ".join(notes)))
         print(f"  {w.name}: done", file=sys.stderr)
@@ -378,8 +387,9 @@ def configure_gpu(tf32: bool, cudnn_benchmark: bool) -> str:
 
     TF32 (10-bit mantissa products) is off by default for both, so both compute the float32
     function: CuPy reads CUPY_TF32 at its first float32 product (so this must run before any),
-    PyTorch has two switches (and turns TF32 on for cuDNN convolutions by default). cuDNN's autotuner (PyTorch only:
-    minitorch_nn does not call cuDNN) stays off, PyTorch's default, unless asked for.
+    PyTorch has two switches (and turns TF32 on for cuDNN convolutions by default). cuDNN's
+    autotuner (PyTorch only: minitorch_nn does not call cuDNN) stays off, PyTorch's default,
+    unless asked for.
     """
     os.environ["CUPY_TF32"] = "1" if tf32 else "0"
     text = (f"TF32 {'on' if tf32 else 'off'} in both libraries (CUPY_TF32={int(tf32)}, "
@@ -517,7 +527,8 @@ def main(argv=None) -> None:
         print()
         print("\n".join(skipped_on_cuda(args.only)))
         print()
-        print(targets_table(gpu_targets(rows)))
+        judged = gpu_targets(rows)
+        print(targets_table(judged) if judged else "(no GPU target among these workloads)")
     else:
         _cpu_extras(args, rows)
     if args.chart:
