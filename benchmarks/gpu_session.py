@@ -55,9 +55,15 @@ class Step:
 
 
 def out_dir() -> Path:
-    """$OUT where the device tool provides it, else ./gpu_results; created if missing."""
-    path = Path(os.environ.get("OUT") or "gpu_results")
+    """$OUT where the device tool provides it, else ./gpu_results (created, and ignored by git
+    through a .gitignore of its own)."""
+    if os.environ.get("OUT"):
+        path = Path(os.environ["OUT"])
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    path = Path("gpu_results")
     path.mkdir(parents=True, exist_ok=True)
+    (path / ".gitignore").write_text("*\n")
     return path
 
 

@@ -289,6 +289,7 @@ def test_session_steps_and_defaults(monkeypatch, tmp_path):
     monkeypatch.delenv("OUT")
     monkeypatch.chdir(tmp_path)
     assert gpu_session.out_dir().name == "gpu_results"
+    assert (tmp_path / "gpu_results" / ".gitignore").read_text() == "*\n"
 
 
 def test_session_runs_the_whole_suite_unless_told_otherwise(tmp_path):
