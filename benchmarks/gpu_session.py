@@ -1,6 +1,6 @@
 """The GPU runbook: everything issue 6 asks of a machine with a GPU, in one command.
 
-    python3 -m benchmarks.gpu_session                 # info, install, bench, tests
+    python3 -m benchmarks.gpu_session                 # install, info, bench, tests
     python3 -m benchmarks.gpu_session tests           # only some steps, in the order given
     python3 -m benchmarks.gpu_session tests --pytest-args "tests/cuda -x"
 
@@ -19,8 +19,8 @@ most 8 files, as the tool brings back:
     tests.log    `python -m pytest tests` with the cuda cases (they run wherever CuPy sees a
                  GPU; tests/conftest.py skips them elsewhere), tests.xml its JUnit report
 
-Steps: `info` (versions), `install` (`pip install -e .` without network or build isolation,
-only where minitorch_nn does not already import from this tree), `bench`, `tests`. The
+Steps: `install` (`pip install -e .` without network or build isolation, only where
+minitorch_nn does not already import from this tree), `info` (versions), `bench`, `tests`. The
 benchmarks run before the tests: their duration is bounded and known, and their figures are
 what docs/benchmarks.md needs; the tests get the time that is left.
 """
@@ -40,7 +40,7 @@ from pathlib import Path
 __all__ = ["STEPS", "Step", "main", "parse_args", "out_dir", "summarize_tests"]
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = ("info", "install", "bench", "tests")
+STEPS = ("install", "info", "bench", "tests")
 # The most each step may take (seconds), before the overall budget caps it further.
 STEP_LIMITS = {"info": 60, "install": 120, "bench": 300, "tests": 540}
 

@@ -279,7 +279,7 @@ def test_gpu_header_says_what_it_cannot_read(monkeypatch):
 # ------------------------------------------------------------------ the runbook
 def test_session_steps_and_defaults(monkeypatch, tmp_path):
     args = gpu_session.parse_args([])
-    assert args.steps == ["info", "install", "bench", "tests"] and args.budget == 540
+    assert args.steps == ["install", "info", "bench", "tests"] and args.budget == 540
     assert gpu_session.parse_args(["tests", "bench"]).steps == ["tests", "bench"]
     assert gpu_session.parse_args(["all"]).steps == list(gpu_session.STEPS)
     with pytest.raises(SystemExit):
