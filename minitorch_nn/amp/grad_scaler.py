@@ -312,7 +312,7 @@ class GradScaler:
         if (not isinstance(new_scale, Tensor) or new_scale.device.type != self._device
                 or new_scale.numel() != 1 or new_scale.requires_grad):
             raise AssertionError(reason)
-        self._scale.copy_(new_scale.reshape(()))
+        self._scale.copy_(new_scale)
 
     # -------------------------------------------------------------- getters and state
     def get_scale(self) -> float:
