@@ -240,7 +240,7 @@ def test_setitem_values_and_gradients(case):
         y = x * 1
         value = value_fn(T)
         if isinstance(value, (mt.Tensor,) + ((torch.Tensor,) if torch else ())):
-            value = value.double() * w.sum()   # a value that requires grad
+            value = value.double().to(w.device) * w.sum()   # a value that requires grad
         y[_resolve(index, T)] = value
         return y
 

@@ -51,8 +51,10 @@ class CudaBackend(Backend):
         return device("cuda", array.device.id)
 
     def from_host(self, array, dev):
-        index = 0 if dev.index is None else dev.index
-        with self._cupy.cuda.Device(index):
+        """A device copy of host `array` on `dev` (None or no index: the current device)."""
+        if dev is None or dev.index is None:
+            return self._cupy.asarray(array)
+        with self._cupy.cuda.Device(dev.index):
             return self._cupy.asarray(array)
 
     def to_host(self, array):

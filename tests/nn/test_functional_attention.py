@@ -33,7 +33,7 @@ def test_bool_mask_and_fully_masked_rows():
     mask = np.random.default_rng(1).random((3, 5)) > 0.4
     mask[0] = False   # a fully masked row gives zeros (PyTorch's safe softmax)
     out = check_op(lambda T, q, k, v: F(T).scaled_dot_product_attention(
-        q, k, v, attn_mask=T.from_numpy(mask.copy())), SHAPES)
+        q, k, v, attn_mask=T.from_numpy(mask.copy()).to(q.device)), SHAPES)
     assert np.all(out[0].detach().numpy()[:, :, 0] == 0)
 
 

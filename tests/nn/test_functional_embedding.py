@@ -15,7 +15,7 @@ IDX = np.array([[0, 2, 2], [4, 1, 2]])
 @pytest.mark.parametrize("scale_grad_by_freq", [False, True])
 def test_embedding(padding_idx, scale_grad_by_freq):
     def fn(T, w):
-        return F(T).embedding(T.from_numpy(IDX.copy()), w, padding_idx,
+        return F(T).embedding(T.from_numpy(IDX.copy()).to(w.device), w, padding_idx,
                               scale_grad_by_freq=scale_grad_by_freq)
 
     if padding_idx is None and not scale_grad_by_freq:
@@ -32,8 +32,8 @@ def test_embedding_padding_row_gets_no_gradient():
 
 
 def test_embedding_int32_indices_and_top_level():
-    check_op(lambda T, w: F(T).embedding(T.from_numpy(IDX.astype(np.int32)), w), [(5, 4)])
-    check_op(lambda T, w: T.embedding(w, T.from_numpy(IDX.copy())), [(5, 2)])
+    check_op(lambda T, w: F(T).embedding(T.from_numpy(IDX.astype(np.int32)).to(w.device), w), [(5, 4)])
+    check_op(lambda T, w: T.embedding(w, T.from_numpy(IDX.copy()).to(w.device)), [(5, 2)])
 
 
 @requires_torch

@@ -134,8 +134,8 @@ CLASS_WEIGHT = np.array([0.5, 1.0, 2.0, 1.5])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cross_entropy_class_indices(reduction, smoothing, weighted):
     def fn(T, x):
-        w = T.from_numpy(CLASS_WEIGHT.copy()) if weighted else None
-        return F(T).cross_entropy(x, T.from_numpy(TARGET.copy()), weight=w,
+        w = T.from_numpy(CLASS_WEIGHT.copy()).to(x.device) if weighted else None
+        return F(T).cross_entropy(x, T.from_numpy(TARGET.copy()).to(x.device), weight=w,
                                   reduction=reduction, label_smoothing=smoothing)
 
     ref = lambda x: _np_cross_entropy(x, TARGET, CLASS_WEIGHT if weighted else None,  # noqa
@@ -148,22 +148,22 @@ def test_cross_entropy_class_indices(reduction, smoothing, weighted):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_ignore_index_and_nd(reduction):
     y = np.array([[0, 2, 1], [3, 1, 1]])
-    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(y.copy()), ignore_index=1,
+    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(y.copy()).to(x.device), ignore_index=1,
                                              reduction=reduction, label_smoothing=0.1),
              [(2, 4, 3)])
     y4 = np.array([[[0, 2], [1, 3]]])
-    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(y4.copy()),
-                                             weight=T.from_numpy(CLASS_WEIGHT.copy()),
+    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(y4.copy()).to(x.device),
+                                             weight=T.from_numpy(CLASS_WEIGHT.copy()).to(x.device),
                                              reduction=reduction), [(1, 4, 2, 2)])
 
 
 def test_cross_entropy_unbatched_and_half():
-    check_op(lambda T, x: F(T).cross_entropy(x, T.tensor(2)), [(5,)])
+    check_op(lambda T, x: F(T).cross_entropy(x, T.tensor(2, device=x.device)), [(5,)])
     # PyTorch's backward fails for this one ("size mismatch"): compare the forward only
-    check_op(lambda T, x: F(T).cross_entropy(x, T.tensor([2]), reduction="none"), [(5,)],
+    check_op(lambda T, x: F(T).cross_entropy(x, T.tensor([2], device=x.device), reduction="none"), [(5,)],
              grad=False)
     x = contiguous((6, 4), dtype=np.float16)[0]
-    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(TARGET.copy())), None,
+    check_op(lambda T, x: F(T).cross_entropy(x, T.from_numpy(TARGET.copy()).to(x.device)), None,
              arrays=[x], grad=False, atol=2e-3, rtol=2e-3)
 
 
@@ -191,10 +191,10 @@ def test_cross_entropy_all_ignored_mean_is_nan():
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss(reduction):
     y = np.array([0, 3, 1, 2])
-    check_op(lambda T, x: F(T).nll_loss(x, T.from_numpy(y.copy()),
-                                        weight=T.from_numpy(CLASS_WEIGHT.copy()),
+    check_op(lambda T, x: F(T).nll_loss(x, T.from_numpy(y.copy()).to(x.device),
+                                        weight=T.from_numpy(CLASS_WEIGHT.copy()).to(x.device),
                                         ignore_index=1, reduction=reduction), [(4, 4)])
-    check_op(lambda T, x: F(T).nll_loss(F(T).log_softmax(x, 1), T.from_numpy(y.copy()),
+    check_op(lambda T, x: F(T).nll_loss(F(T).log_softmax(x, 1), T.from_numpy(y.copy()).to(x.device),
                                         reduction=reduction), None,
              arrays=contiguous((4, 4)),
              ref=lambda x: _np_cross_entropy(x, y, reduction=reduction))
@@ -254,7 +254,7 @@ def test_binary_cross_entropy(reduction):
     def ref(p, t):
         return _reduce(-w * (t * np.log(p) + (1 - t) * np.log(1 - p)), reduction)
 
-    check_op(lambda T, p, t: F(T).binary_cross_entropy(p, t, weight=T.from_numpy(w.copy()),
+    check_op(lambda T, p, t: F(T).binary_cross_entropy(p, t, weight=T.from_numpy(w.copy()).to(p.device),
                                                        reduction=reduction),
              None, arrays=[p, t], ref=ref)
 
@@ -275,8 +275,8 @@ def test_binary_cross_entropy_with_logits(reduction, pos_weighted):
         return _reduce(w * ((1 - t) * x + lw * np.log1p(np.exp(-x))), reduction)
 
     check_op(lambda T, x, t: F(T).binary_cross_entropy_with_logits(
-        x, t, weight=T.from_numpy(w.copy()),
-        pos_weight=T.from_numpy(pw.copy()) if pos_weighted else None, reduction=reduction),
+        x, t, weight=T.from_numpy(w.copy()).to(x.device),
+        pos_weight=T.from_numpy(pw.copy()).to(x.device) if pos_weighted else None, reduction=reduction),
         None, arrays=[contiguous((3, 4), low=-5, high=5)[0], t], ref=ref)
 
 

@@ -33,7 +33,7 @@ def test_batch_norm_against_pytorch(training, affine, shape):
     rm, rv = contiguous((c,), (c,), seed=3, low=0.5, high=1.5)
 
     def fn(T, x, w, b):
-        mean, var = T.from_numpy(rm.copy()), T.from_numpy(rv.copy())
+        mean, var = T.from_numpy(rm.copy()).to(x.device), T.from_numpy(rv.copy()).to(x.device)
         return F(T).batch_norm(x, mean, var, w if affine else None, b if affine else None,
                                training, 0.3, 1e-3)
 
@@ -69,7 +69,7 @@ def test_batch_norm_eval_uses_running_stats():
 
 def test_batch_norm_half_input_float_stats_and_top_level():
     x = contiguous((4, 3), dtype=np.float16)[0]
-    check_op(lambda T, x: F(T).batch_norm(x, T.zeros(3), T.ones(3), training=True), None,
+    check_op(lambda T, x: F(T).batch_norm(x, T.zeros(3, device=x.device), T.ones(3, device=x.device), training=True), None,
              arrays=[x], grad=False, atol=5e-3, rtol=5e-3)
     check_op(lambda T, x, w, b: T.batch_norm(x, w, b, None, None, True, 0.1, 1e-5, False),
              [(4, 3), (3,), (3,)])
