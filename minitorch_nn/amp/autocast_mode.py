@@ -18,13 +18,15 @@ gradients come back to the parameters in their own dtype, as in PyTorch.
 How an op takes part (the whole cost when autocast is off is one attribute read):
 
     def linear(input, weight, bias=None):
-        if _AMP.on:
+        if _AMP.on and _AMP.active():
             return autocast_call("linear", linear, input, weight, bias)
         ...
 
-`autocast_call` casts the arguments, turns autocast off for this thread while the op runs
-(PyTorch's ExcludeDispatchKeyGuard: ops an op calls internally are not cast again), and calls
-the op again. State is per thread, as in PyTorch.
+`_AMP.on` is a plain flag, True while any thread has autocast enabled; `_AMP.active()` then
+reads this thread's state. `autocast_call` casts the arguments, turns autocast off for this
+thread while the op runs (PyTorch's ExcludeDispatchKeyGuard: ops an op calls internally are
+not cast again), and calls the op again, which now skips the hook. State is per thread, as
+in PyTorch.
 """
 from __future__ import annotations
 
@@ -50,11 +52,8 @@ __all__ = ["autocast", "autocast_decorator", "is_autocast_available", "custom_fw
 _DEVICES = ("cpu", "cuda")        # the device types this engine can autocast
 
 
-class _AutocastState(threading.local):
-    """Per-thread autocast state. `on` is the fast-path flag the ops read: True when some
-    device's autocast is enabled and no autocast-dispatched op is running (then False)."""
-
-    on = False
+class _ThreadState(threading.local):
+    """Per-thread autocast state (PyTorch's is thread-local too)."""
 
     def __init__(self) -> None:
         self.enabled = {"cpu": False, "cuda": False}
@@ -62,13 +61,43 @@ class _AutocastState(threading.local):
         self.cache_enabled = True
         self.nesting = 0
         self.excluded = 0         # depth of autocast-dispatched ops now running
+        self.active = False       # some device enabled here and no autocast op running
+        self.counted = False      # this thread is counted in _Switch.threads
         self.cache = {}           # id(fp32 leaf weight) -> (weight, its low-precision copy)
 
+
+_STATE = _ThreadState()
+
+
+class _Switch:
+    """What the ops read first: `on` is a plain attribute (a thread-local read would cost
+    ~60 ns per op), True while any thread has autocast enabled; `active()` then tells whether
+    it is this thread, outside an autocast-dispatched op."""
+
+    __slots__ = ("on", "threads", "lock")
+
+    def __init__(self) -> None:
+        self.on = False
+        self.threads = 0
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def active() -> bool:
+        return _STATE.active
+
     def refresh(self) -> None:
-        self.on = self.excluded == 0 and (self.enabled["cpu"] or self.enabled["cuda"])
+        """Recompute this thread's `active` and the global `on` after a state change."""
+        state = _STATE
+        enabled = state.enabled["cpu"] or state.enabled["cuda"]
+        state.active = enabled and state.excluded == 0
+        if enabled != state.counted:
+            with self.lock:
+                self.threads += 1 if enabled else -1
+                self.on = self.threads > 0
+            state.counted = enabled
 
 
-AUTOCAST = _AutocastState()
+AUTOCAST = _Switch()
 
 
 # ------------------------------------------------------------------ state functions
@@ -93,7 +122,7 @@ def is_autocast_available(device_type: str) -> bool:
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
     """Whether autocast is on for `device_type` in this thread (None means 'cuda')."""
-    return AUTOCAST.enabled[_supported("cuda" if device_type is None else device_type)]
+    return _STATE.enabled[_supported("cuda" if device_type is None else device_type)]
 
 
 def set_autocast_enabled(device_type, enabled: bool | None = None) -> None:
@@ -101,39 +130,39 @@ def set_autocast_enabled(device_type, enabled: bool | None = None) -> None:
     for CUDA."""
     if enabled is None:
         device_type, enabled = "cuda", device_type
-    AUTOCAST.enabled[_supported(device_type)] = bool(enabled)
+    _STATE.enabled[_supported(device_type)] = bool(enabled)
     AUTOCAST.refresh()
 
 
 def get_autocast_dtype(device_type: str) -> _dt.dtype:
     """The dtype `lower` ops run in for `device_type` (default: cuda float16, cpu bfloat16)."""
-    return AUTOCAST.dtype[_supported(device_type)]
+    return _STATE.dtype[_supported(device_type)]
 
 
 def set_autocast_dtype(device_type: str, dtype: _dt.dtype) -> None:
-    AUTOCAST.dtype[_supported(device_type)] = dtype
+    _STATE.dtype[_supported(device_type)] = dtype
 
 
 def is_autocast_cache_enabled() -> bool:
-    return AUTOCAST.cache_enabled
+    return _STATE.cache_enabled
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
-    AUTOCAST.cache_enabled = bool(enabled)
+    _STATE.cache_enabled = bool(enabled)
 
 
 def clear_autocast_cache() -> None:
-    AUTOCAST.cache.clear()
+    _STATE.cache.clear()
 
 
 def autocast_increment_nesting() -> int:
-    AUTOCAST.nesting += 1
-    return AUTOCAST.nesting
+    _STATE.nesting += 1
+    return _STATE.nesting
 
 
 def autocast_decrement_nesting() -> int:
-    AUTOCAST.nesting -= 1
-    return AUTOCAST.nesting
+    _STATE.nesting -= 1
+    return _STATE.nesting
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -143,27 +172,27 @@ def _deprecated(old: str, new: str) -> None:
 
 def get_autocast_cpu_dtype() -> _dt.dtype:
     _deprecated("get_autocast_cpu_dtype", "get_autocast_dtype('cpu')")
-    return AUTOCAST.dtype["cpu"]
+    return _STATE.dtype["cpu"]
 
 
 def get_autocast_gpu_dtype() -> _dt.dtype:
     _deprecated("get_autocast_gpu_dtype", "get_autocast_dtype('cuda')")
-    return AUTOCAST.dtype["cuda"]
+    return _STATE.dtype["cuda"]
 
 
 def set_autocast_cpu_dtype(dtype: _dt.dtype) -> None:
     _deprecated("set_autocast_cpu_dtype", "set_autocast_dtype('cpu', dtype)")
-    AUTOCAST.dtype["cpu"] = dtype
+    _STATE.dtype["cpu"] = dtype
 
 
 def set_autocast_gpu_dtype(dtype: _dt.dtype) -> None:
     _deprecated("set_autocast_gpu_dtype", "set_autocast_dtype('cuda', dtype)")
-    AUTOCAST.dtype["cuda"] = dtype
+    _STATE.dtype["cuda"] = dtype
 
 
 def is_autocast_cpu_enabled() -> bool:
     _deprecated("is_autocast_cpu_enabled", "is_autocast_enabled('cpu')")
-    return AUTOCAST.enabled["cpu"]
+    return _STATE.enabled["cpu"]
 
 
 def set_autocast_cpu_enabled(enabled: bool) -> None:
@@ -234,7 +263,7 @@ class autocast:
         return True
 
     def __enter__(self) -> "autocast":
-        state = AUTOCAST
+        state = _STATE
         name = _device_type(self.device)
         self.prev_cache_enabled = state.cache_enabled
         self.prev = state.enabled[name]
@@ -243,11 +272,11 @@ class autocast:
         state.dtype[name] = self.fast_dtype
         state.nesting += 1
         state.cache_enabled = self._cache_enabled
-        state.refresh()
+        AUTOCAST.refresh()
         return self
 
     def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
-        state = AUTOCAST
+        state = _STATE
         name = _device_type(self.device)
         state.nesting -= 1
         if state.nesting == 0:        # leaving the outermost region: drop cached casts
@@ -255,7 +284,7 @@ class autocast:
         state.enabled[name] = self.prev
         state.dtype[name] = self.prev_fastdtype
         state.cache_enabled = self.prev_cache_enabled
-        state.refresh()
+        AUTOCAST.refresh()
         return False
 
     def __call__(self, func: Callable) -> Callable:
@@ -295,7 +324,7 @@ def _cached_cast(to: _dt.dtype, value, device_type: str):
         return type(value)(_cached_cast(to, v, device_type) for v in value)
     if not _is_eligible(value, device_type) or value._data.dtype == to.np:
         return value
-    state = AUTOCAST
+    state = _STATE
     if (state.cache_enabled and to is state.dtype[device_type] and value.dtype is _dt.float32
             and value.requires_grad and value.grad_fn is None and value._base is None):
         hit = state.cache.get(id(value))
@@ -346,7 +375,7 @@ _BCE_BANNED = (
 def _apply_policy(policy: str, device_type: str, args, kwargs):
     """The arguments the op runs with under `policy` (see op_lists.py)."""
     if policy == op_lists.LOWER:
-        return _cast_all(AUTOCAST.dtype[device_type], args, kwargs, device_type)
+        return _cast_all(_STATE.dtype[device_type], args, kwargs, device_type)
     if policy == op_lists.FP32:
         return _cast_all(_dt.float32, args, kwargs, device_type)
     if policy == op_lists.FP32_OPT_DTYPE:
@@ -354,7 +383,7 @@ def _apply_policy(policy: str, device_type: str, args, kwargs):
             kwargs = dict(kwargs, dtype=_dt.float32)
         return args, kwargs
     if policy == op_lists.PROMOTE:
-        to = _promote_type(AUTOCAST.dtype[device_type], args, kwargs, device_type)
+        to = _promote_type(_STATE.dtype[device_type], args, kwargs, device_type)
         return _cast_all(to, args, kwargs, device_type)
     if policy == op_lists.BANNED:
         raise RuntimeError(_BCE_BANNED)
@@ -364,7 +393,7 @@ def _apply_policy(policy: str, device_type: str, args, kwargs):
 def autocast_call(op: str, fn: Callable, *args, **kwargs):
     """Run op `fn(*args, **kwargs)` under the current autocast state: cast its arguments by
     the op's policy for the device of its first tensor, then call `fn` with autocast off."""
-    state = AUTOCAST
+    state = _STATE
     first = next(_tensors(args, kwargs), None)
     if first is not None:
         device_type = first.device.type
@@ -373,12 +402,12 @@ def autocast_call(op: str, fn: Callable, *args, **kwargs):
             if policy is not None:
                 args, kwargs = _apply_policy(policy, device_type, args, kwargs)
     state.excluded += 1
-    state.on = False
+    state.active = False
     try:
         return fn(*args, **kwargs)
     finally:
         state.excluded -= 1
-        state.refresh()
+        state.active = state.excluded == 0 and (state.enabled["cpu"] or state.enabled["cuda"])
 
 
 # ------------------------------------------------------------------ custom autograd Functions

@@ -384,14 +384,14 @@ def _check_p(p) -> float:
 # ------------------------------------------------------------------ public functions
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """torch.softmax(input, dim, dtype=None): exp(x) / sum(exp(x)) along `dim`."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("softmax", softmax, input, dim, dtype=dtype)
     return Softmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
 
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """torch.log_softmax(input, dim, dtype=None): log(softmax(x)), computed stably."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("log_softmax", log_softmax, input, dim, dtype=dtype)
     return LogSoftmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
@@ -444,7 +444,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("softplus", softplus, input, beta, threshold)
     return Softplus.apply(input, beta, threshold)
 
@@ -489,7 +489,7 @@ def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
 def softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
               dtype=None) -> Tensor:
     """F.softmax(input, dim=None, _stacklevel=3, dtype=None)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("softmax", softmax_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
@@ -499,7 +499,7 @@ def softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 def log_softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                   dtype=None) -> Tensor:
     """F.log_softmax(input, dim=None, _stacklevel=3, dtype=None)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("log_softmax", log_softmax_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
@@ -509,7 +509,7 @@ def log_softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 def softmin_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
               dtype=None) -> Tensor:
     """F.softmin: softmax of -input."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("softmax", softmin_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("softmin", input.ndim, _stacklevel)
@@ -517,13 +517,13 @@ def softmin_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 
 def _softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("softmax", _softmax_method, self, dim, dtype=dtype)
     return Softmax.apply(self, wrap_dim(dim, self.ndim), dtype)
 
 
 def _log_softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("log_softmax", _log_softmax_method, self, dim, dtype=dtype)
     return LogSoftmax.apply(self, wrap_dim(dim, self.ndim), dtype)
 

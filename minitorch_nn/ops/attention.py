@@ -123,7 +123,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     (..., L, S); is_causal masks keys after each query (upper-left aligned);
     scale defaults to 1 / sqrt(E); dropout_p drops attention weights.
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, query,
                              key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     if not (query.dtype is key.dtype is value.dtype):

@@ -436,7 +436,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """1-D convolution of (N, C, L) or (C, L) input with weight (O, C/groups, k)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("conv1d", conv1d, input, weight, bias, stride, padding, dilation,
                              groups)
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
@@ -450,7 +450,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     >>> torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).shape
     torch.Size([1, 1, 2, 2])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("conv2d", conv2d, input, weight, bias, stride, padding, dilation,
                              groups)
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
@@ -459,7 +459,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 1-D convolution; weight (C_in, C_out/groups, k)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("conv_transpose1d", conv_transpose1d, input, weight, bias, stride,
                              padding, output_padding, groups, dilation)
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
@@ -470,7 +470,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 2-D convolution (the input gradient of conv2d); weight (C_in, C_out/g, kh, kw).
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("conv_transpose2d", conv_transpose2d, input, weight, bias, stride,
                              padding, output_padding, groups, dilation)
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,

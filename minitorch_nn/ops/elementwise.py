@@ -196,7 +196,7 @@ def neg(input):
 
 
 def exp(input):
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("exp", exp, input)
     return Exp.apply(input)
 

@@ -418,7 +418,7 @@ def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tenso
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("index_put", index_put, input, indices, values, accumulate)
     key = _index_tuple(input, indices, values, "index_put")
     return IndexPut.apply(input, key, values, accumulate)
@@ -614,7 +614,7 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None,
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of `input` with `src` added at `index` along `dim` (repeats add up)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("scatter_add", scatter_add, input, dim, index, src)
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "

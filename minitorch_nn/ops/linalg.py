@@ -782,7 +782,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         >>> torch.matmul(torch.ones(7, 1, 3, 4), torch.ones(5, 4, 2)).shape
         torch.Size([7, 5, 3, 2])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("matmul", matmul, input, other)
     _require_tensor(input, "matmul", "input", 1)
     _require_tensor(other, "matmul", "other", 2)
@@ -799,7 +799,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices (both 2-D, same dtype; no broadcasting)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("mm", mm, input, mat2)
     _require_tensor(input, "mm", "input", 1)
     _require_tensor(mat2, "mm", "mat2", 2)
@@ -819,7 +819,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         >>> torch.bmm(torch.rand((10, 2, 5)), torch.rand((10, 5, 2))).shape
         torch.Size([10, 2, 2])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("bmm", bmm, input, mat2)
     _require_tensor(input, "bmm", "input", 1)
     _require_tensor(mat2, "bmm", "mat2", 2)
@@ -830,7 +830,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n, k) times vector (k,) -> (n,)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("mv", mv, input, vec)
     _require_tensor(input, "mv", "input", 1)
     _require_tensor(vec, "mv", "vec", 2)
@@ -844,7 +844,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same size and dtype (a 0-d tensor)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("dot", dot, input, tensor)
     _require_tensor(input, "dot", "input", 1)
     _require_tensor(tensor, "dot", "tensor", 2)
@@ -855,7 +855,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
 
 def vdot(input: Tensor, other: Tensor) -> Tensor:
     """conj(input) . other for 1-D tensors (equal to `dot` for real tensors)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("vdot", vdot, input, other)
     _require_tensor(input, "vdot", "input", 1)
     _require_tensor(other, "vdot", "other", 2)
@@ -881,7 +881,7 @@ ger = outer
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); `input` broadcasts to the product's shape."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("addmm", addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     for pos, (name, x) in enumerate((("input", input), ("mat1", mat1), ("mat2", mat2)), 1):
         _require_tensor(x, "addmm", name, pos)
@@ -901,7 +901,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); `input` broadcasts to (b, n, m)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("baddbmm", baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     for pos, (name, x) in enumerate((("input", input), ("batch1", batch1),
                                      ("batch2", batch2)), 1):
@@ -946,7 +946,7 @@ def einsum(equation: str, *operands) -> Tensor:
         >>> torch.einsum('ij,jk->ik', torch.ones(2, 3), torch.ones(3, 4)).shape
         torch.Size([2, 4])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("einsum", einsum, equation, *operands)
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
@@ -973,7 +973,7 @@ def einsum(equation: str, *operands) -> Tensor:
 def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
     """Contract dims of `a` with dims of `b`: `dims=n` pairs a's last n with b's first n;
     `dims=([1, 2], [0, 1])` names them. Computed as an einsum (one BLAS contraction)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("tensordot", tensordot, a, b, dims, out)
     if out is not None:
         raise NotImplementedError("tensordot(): out= is not supported by minitorch_nn")

@@ -215,7 +215,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     v_i is column i of `A` (m, n) below the diagonal, with an implicit 1 on it. Built from
     differentiable ops (matmul, slicing), so gradients reach `A` and `tau`.
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("orgqr", householder_product, A, tau)
     from .. import creation
     _require_matrix(A, "torch.linalg.householder_product")
@@ -242,7 +242,7 @@ orgqr = householder_product
 
 def geqrf(input: Tensor) -> tuple[Tensor, Tensor]:
     """`(a, tau)`: the QR factorisation in LAPACK's compact form. Not differentiable."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("geqrf", geqrf, input)
     _require_matrix(input, "geqrf")
     xp = xp_of(input._data)

@@ -65,7 +65,7 @@ class Mm(Addmm):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias for input (..., in), weight (out, in), bias (out,)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("linear", linear, input, weight, bias)
     if weight.ndim > 2 or weight.ndim == 0:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -129,7 +129,7 @@ class Bilinear(ArrayFunction):
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
              bias: Tensor | None = None) -> Tensor:
     """Bilinear map of input1 (..., in1) and input2 (..., in2) by weight (out, in1, in2)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("bilinear", bilinear, input1, input2, weight, bias)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")

@@ -197,7 +197,7 @@ def _check_weight_size(input: Tensor, weight: Tensor) -> None:
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error: (input - target) ** 2, reduced."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("mse_loss", mse_loss, input, target, size_average, reduce, reduction,
                              weight)
     _warn_size(input, target)
@@ -211,7 +211,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: |input - target|, reduced."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("l1_loss", l1_loss, input, target, size_average, reduce, reduction,
                              weight)
     _warn_size(input, target)
@@ -225,7 +225,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce,
                              reduction, beta)
     _warn_size(input, target)
@@ -240,7 +240,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("huber_loss", huber_loss, input, target, reduction, delta, weight)
     _warn_size(input, target)
     reduction = reduction_of(None, None, reduction)
@@ -495,7 +495,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 (dim 0 for unbatched input) and NLL, fused."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("cross_entropy", cross_entropy, input, target, weight, size_average,
                              ignore_index, reduce, reduction, label_smoothing)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -510,7 +510,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-input[i, target[i]] * weight[target[i]], reduced (input holds log-probabilities)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("nll_loss", nll_loss, input, target, weight, size_average,
                              ignore_index, reduce, reduction)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -609,7 +609,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` against `target` in [0, 1]."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("binary_cross_entropy", binary_cross_entropy, input, target, weight,
                              size_average, reduce, reduction)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -630,7 +630,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid and binary cross-entropy in one stable formula; pos_weight scales positives."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits,
                              input, target, weight, size_average, reduce, reduction, pos_weight)
     reduction = reduction_of(size_average, reduce, reduction)
@@ -696,7 +696,7 @@ class KlDiv(ArrayFunction):
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of `target` from the log-probabilities `input`."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("kl_div", kl_div, input, target, size_average, reduce, reduction,
                              log_target)
     if size_average is not None or reduce is not None:

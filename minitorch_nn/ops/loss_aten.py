@@ -25,7 +25,7 @@ def _reduction(value: int) -> str:
 def kl_div(input: Tensor, target: Tensor, reduction: int = 0, *,
            log_target: bool = False) -> Tensor:
     """torch.kl_div(input, target, reduction, *, log_target=False)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("kl_div", kl_div, input, target, reduction, log_target=log_target)
     _loss.require_float(input, "kl_div")
     return _loss.KlDiv.apply(input, target, _reduction(reduction), bool(log_target))

@@ -321,7 +321,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                cudnn_enable: bool = True) -> Tensor:
     """Normalize over the trailing dims `normalized_shape` (mean and biased variance per
     sample), then scale by weight and add bias (both of shape normalized_shape)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("layer_norm", layer_norm, input, normalized_shape, weight, bias, eps,
                              cudnn_enable)
     shape = _shape_tuple(normalized_shape)
@@ -347,7 +347,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                cudnn_enabled: bool = True) -> Tensor:
     """Normalize (N, C, *) input over each group of C/num_groups channels (and the spatial
     dims) per sample, then apply a per-channel weight and bias."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("group_norm", group_norm, input, num_groups, weight, bias, eps,
                              cudnn_enabled)
     if input.ndim < 2:

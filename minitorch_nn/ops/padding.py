@@ -101,7 +101,7 @@ def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """F.pad(input, pad, mode='constant', value=None)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("pad", _pad_function, input, pad, mode, value)
     if mode == "constant":
         return ConstantPadNd.apply(input, tuple(pad), 0 if value is None else value)

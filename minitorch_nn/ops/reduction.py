@@ -975,7 +975,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None,
         >>> torch.ones(2, 3).norm(1, 1)
         tensor([3., 3.])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("norm", norm, input, p, dim, keepdim, out, dtype=dtype)
     check_tensor(input, "input", "norm")
     if out is not None:
@@ -1081,7 +1081,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
         >>> torch.tensor([[1, 2], [3, 4]]).sum(0)
         tensor([4, 6])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("sum", sum, input, dim, keepdim, dtype=dtype)
     check_tensor(input, "input", "sum")
     op = Sum if dim is None and not keepdim else SumDim
@@ -1130,7 +1130,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The product over one `dim` (or all elements); bool/int tensors multiply in int64."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("prod", prod, input, dim, keepdim, dtype=dtype)
     check_tensor(input, "input", "prod")
     out_np = _sum_dtype(input, dtype)
@@ -1344,7 +1344,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed without overflow; integers give float."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("logsumexp", logsumexp, input, dim, keepdim)
     check_tensor(input, "input", "logsumexp")
     return Logsumexp.apply(input, _dims(dim, input.ndim), keepdim)
@@ -1383,7 +1383,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
         >>> torch.tensor([1, 2, 3]).cumsum(0)
         tensor([1, 3, 6])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("cumsum", cumsum, input, dim, dtype=dtype)
     check_tensor(input, "input", "cumsum")
     return Cumsum.apply(input, _one_dim(dim, input.ndim, "cumsum"), _sum_dtype(input, dtype))
@@ -1391,7 +1391,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running products along `dim`; the gradient is exact with zeros in the input."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("cumprod", cumprod, input, dim, dtype=dtype)
     check_tensor(input, "input", "cumprod")
     return Cumprod.apply(input, _one_dim(dim, input.ndim, "cumprod"), _sum_dtype(input, dtype))

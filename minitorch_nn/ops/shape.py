@@ -815,7 +815,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         >>> torch.cat([torch.zeros(2, 3), torch.ones(2, 1)], dim=-1).shape
         torch.Size([2, 4])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("cat", cat, tensors, dim, out=out)
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
@@ -891,7 +891,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
         >>> torch.stack([torch.zeros(3), torch.ones(3)], dim=1).shape
         torch.Size([3, 2])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("stack", stack, tensors, dim, out=out)
     tensors = _tensor_list(tensors, "stack")
     if not tensors:

@@ -617,7 +617,7 @@ def _unary(fn_cls, name: str):
     """The public function `torch.<name>(input)` for a one-tensor op."""
 
     def op(input: Tensor) -> Tensor:
-        if _AMP.on:
+        if _AMP.on and _AMP.active():
             return autocast_call(name, op, input)
         check_tensor(input, "input", name)
         return fn_cls.apply(input)
@@ -660,7 +660,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """`input ** 2` (integer and bool inputs give int64, as PyTorch; node PowBackward0)."""
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("pow", square, input)
     check_tensor(input, "input", "square")
     return Pow.apply(input, 2)
@@ -672,7 +672,7 @@ def pow(input, exponent) -> Tensor:
     >>> pow(tensor([1., 2., 3.]), 2)
     tensor([1., 4., 9.])
     """
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("pow", pow, input, exponent)
     if isinstance(input, Tensor):
         if isinstance(exponent, Tensor):
@@ -793,7 +793,7 @@ def _pow_op(self, other):
 
 
 def _rpow_op(self, other):
-    if _AMP.on:
+    if _AMP.on and _AMP.active():
         return autocast_call("pow", _rpow_op, self, other)
     if not isinstance(other, _Number):
         return NotImplemented
