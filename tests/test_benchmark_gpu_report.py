@@ -343,3 +343,11 @@ def test_session_bench_without_a_gpu_reports_the_message(monkeypatch, tmp_path):
 
 def test_by_name_still_finds_the_cpu_workloads():
     assert by_name("W1").batch == 128 and by_name("W2").batch == 64
+
+
+@pytest.mark.cuda
+def test_a_gpu_workload_runs_end_to_end_on_cuda():
+    """W3a built and timed on `cuda` by minitorch_nn (and PyTorch where it sees the GPU): a
+    figure, no failure note. Runs on a GPU, or on tests/fake_cupy with --fake-gpu."""
+    (row,) = report.run("W3a", 2, rounds=1, device="cuda", warmup=1)
+    assert row.ours and row.ours > 0 and row.note == ""
