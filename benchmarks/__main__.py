@@ -141,9 +141,12 @@ def run(only: str | None, threads: int, rounds: int = 9, device: str = "cpu",
         del steps   # free the workload's arrays before the next one
         per_op = {k: v / w.ops_per_call for k, v in times.items()}
         refs = {ref.name: times.get(ref.name) for ref in w.references}
-        rows.append(Row(w.name, w.per, per_op.get("minitorch_nn"), per_op.get("torch"),
-                        refs, w, "; ".join(notes)))
-        print(f"  {w.name}: done", file=sys.stderr)
+        row = Row(w.name, w.per, per_op.get("minitorch_nn"), per_op.get("torch"), refs, w,
+                  "; ".join(notes))
+        rows.append(row)
+        # the figures as they come, so that a run cut short still leaves them in the log
+        print(f"  {w.name}: done (ours {_fmt(row.ours)}, PyTorch {_fmt(row.torch)})",
+              file=sys.stderr, flush=True)
     return rows
 
 
