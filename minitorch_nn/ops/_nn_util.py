@@ -60,20 +60,23 @@ _ROUTES: dict[type, str] = {}
 def kernel_for(array, family: str, name: str):
     """Kernel `name` of `kernels/<device>/<family>.py` for `array`, or None.
 
-    Only float32/float64 arrays take kernels. On the CPU, below PARALLEL_MIN elements the
-    serial twin `<name>_serial` is used when it exists. None also when the device has no
-    kernel of that name (the GPU lacks a few CPU-only fast paths): the caller's xp code runs.
+    The Numba kernels take float32/float64 arrays; the CUDA kernels also float16 and
+    bfloat16 where their family is instantiated for them (computing in float). On the CPU,
+    below PARALLEL_MIN elements the serial twin `<name>_serial` is used when it exists.
+    None also when the device has no kernel of that name (the GPU lacks a few CPU-only fast
+    paths): the caller's xp code runs.
     """
-    if array.dtype.char not in _KERNEL_CHARS:
-        return None
-    key = (type(array), family, name, array.size < PARALLEL_MIN)
+    dtype = array.dtype
+    if dtype.char not in _KERNEL_CHARS and type(array) is np.ndarray and not _ROUTES:
+        return None   # the common CPU case, decided without a lookup
+    key = (type(array), dtype.char, family, name, array.size < PARALLEL_MIN)
     fn = _resolved.get(key, _MISSING)
     if fn is _MISSING:
-        fn = _resolved[key] = _find_kernel(key[0], family, name, serial=key[3])
+        fn = _resolved[key] = _find_kernel(key[0], dtype, family, name, serial=key[4])
     return fn
 
 
-def _find_kernel(array_type: type, family: str, name: str, serial: bool):
+def _find_kernel(array_type: type, dtype, family: str, name: str, serial: bool):
     package = _ROUTES.get(array_type)
     if package is None:
         backend = _CPU_BACKEND if array_type is np.ndarray else _backend_of_type(array_type)
@@ -87,9 +90,21 @@ def _find_kernel(array_type: type, family: str, name: str, serial: bool):
             raise
         return None
     fn = getattr(module, name, None)
-    if serial and fn is not None:
+    if fn is None or not _takes(module, dtype):
+        return None
+    if serial:
         fn = getattr(module, name + "_serial", fn)
     return fn
+
+
+def _takes(module, dtype) -> bool:
+    """Whether the kernels of `module` take arrays of `dtype`. A CUDA family lists its
+    element types (`KERNELS.dtypes`); the Numba kernels take float32 and float64."""
+    family = getattr(module, "KERNELS", None)
+    if family is None:
+        return dtype.char in _KERNEL_CHARS
+    from ..kernels.cuda._launch import CTYPE_OF_DTYPE
+    return CTYPE_OF_DTYPE.get(dtype.name) in family.dtypes
 
 
 def _backend_of_type(array_type: type):

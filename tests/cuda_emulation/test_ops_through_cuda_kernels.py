@@ -9,6 +9,7 @@ must have been launched (a silent fallback to the array formulas would fail the 
 """
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -18,7 +19,18 @@ from minitorch_nn.ops._nn_util import route_kernels
 
 CUDA_KERNELS = "minitorch_nn.kernels.cuda"
 DTYPES = [np.float32, np.float64]
-TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
+HALF_DTYPES = [np.float16, ml_dtypes.bfloat16]
+ALL_DTYPES = DTYPES + HALF_DTYPES
+# half types: the CPU computes them in float32 and rounds once; the CUDA kernels also
+# compute in float but store some intermediates (norm statistics, softmax) in the half type
+TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-12),
+       np.float16: dict(rtol=1e-2, atol=1e-2), ml_dtypes.bfloat16: dict(rtol=4e-2, atol=4e-2)}
+
+
+def _close(actual, expected, dtype):
+    assert actual.dtype == expected.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64),
+                               **TOL[dtype])
 
 
 def _inputs(shapes, dtype, seed=0):
@@ -30,10 +42,15 @@ def _run(fn, arrays, grad_mask):
     """fn(*tensors) and the gradients of sum(out * weights) w.r.t. the marked inputs."""
     ts = [mt.tensor(a, requires_grad=g) for a, g in zip(arrays, grad_mask)]
     out = fn(*ts)
-    weights = np.random.default_rng(7).standard_normal(out.shape).astype(arrays[0].dtype)
+    weights = np.random.default_rng(7).standard_normal(out.shape).astype(out.dtype.np)
     if any(grad_mask):
         (out * mt.tensor(weights)).sum().backward()
-    return out.detach().numpy(), [t.grad.numpy() for t, g in zip(ts, grad_mask) if g]
+    return _host(out), [_host(t.grad) for t, g in zip(ts, grad_mask) if g]
+
+
+def _host(t):
+    """t's array (`.numpy()` refuses bfloat16, as PyTorch's does)."""
+    return t.detach()._data
 
 
 def _check(emu, fn, shapes, dtype, launched, grad_mask=None, seed=0):
@@ -46,33 +63,33 @@ def _check(emu, fn, shapes, dtype, launched, grad_mask=None, seed=0):
         actual, grads = _run(fn, arrays, grad_mask)
     ran = {kernel for _, kernel, _, _ in emu.launches}
     assert set(launched) <= ran, f"CUDA kernels not launched: {set(launched) - ran}"
-    np.testing.assert_allclose(actual, expected, **TOL[dtype])
+    _close(actual, expected, dtype)
     for g, e in zip(grads, expected_grads):
-        np.testing.assert_allclose(g, e, **TOL[dtype])
+        _close(g, e, dtype)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("stride,padding", [(1, 1), (2, 0)])
 def test_conv2d(emu, dtype, stride, padding):
     _check(emu, lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding),
            [(2, 3, 7, 6), (4, 3, 3, 3), (4,)], dtype, ["im2col", "col2im"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("kernel_size,stride", [(2, 2), (3, 2)])
 def test_max_pool2d(emu, dtype, kernel_size, stride):
     _check(emu, lambda x: F.max_pool2d(x, kernel_size, stride), [(2, 3, 8, 7)], dtype,
            ["max_pool2d_fwd", "max_pool2d_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_avg_and_adaptive_pool2d(emu, dtype):
     _check(emu, lambda x: F.avg_pool2d(x, 3, 2, padding=1) + F.adaptive_avg_pool2d(x, (4, 4)),
            [(2, 3, 8, 8)], dtype, ["avg_pool2d_fwd", "avg_pool2d_bwd",
                                     "adaptive_avg_pool2d_fwd", "adaptive_avg_pool2d_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("name,fn", [
     ("gelu", lambda x: F.gelu(x)),
     ("gelu", lambda x: F.gelu(x, approximate="tanh")),
@@ -85,7 +102,7 @@ def test_activations(emu, dtype, name, fn):
     _check(emu, fn, [(300, 70)], dtype, [f"{name}_fwd", f"{name}_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("log", [False, True])
 def test_softmax(emu, dtype, log):
     name = "log_softmax" if log else "softmax"
@@ -93,18 +110,18 @@ def test_softmax(emu, dtype, log):
     _check(emu, fn, [(6, 5, 40)], dtype, [f"{name}_fwd", f"{name}_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_attention_softmax(emu, dtype):
     _check(emu, F.scaled_dot_product_attention, [(2, 3, 5, 4)] * 3, dtype, ["softmax_fwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_layer_norm(emu, dtype):
     _check(emu, lambda x, w, b: F.layer_norm(x, (33,), w, b), [(4, 6, 33), (33,), (33,)],
            dtype, ["row_norm_fwd", "row_norm_bwd_input", "row_norm_bwd_params"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm(emu, dtype, training):
     def fn(x, w, b):
@@ -114,14 +131,14 @@ def test_batch_norm(emu, dtype, training):
                                                           "channel_norm_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_embedding_backward(emu, dtype):
     idx = mt.tensor([[1, 4, 1], [0, 4, 2]])
     _check(emu, lambda w: F.embedding(idx, w, padding_idx=2), [(6, 5)], dtype,
            ["embedding_bwd"])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy(emu, dtype, reduction):
     target = mt.tensor([0, 3, -100, 2, 1, 3])
@@ -131,7 +148,7 @@ def test_cross_entropy(emu, dtype, reduction):
            grad_mask=[True, False])
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", DTYPES)   # optim kernels: float32/float64 only
 @pytest.mark.parametrize("make", [
     lambda ps: mt.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
     lambda ps: mt.optim.Adam(ps, lr=0.01, amsgrad=True),
@@ -146,19 +163,20 @@ def test_optimizer_steps(emu, dtype, make):
         for g in grads:
             p.grad = mt.tensor(g)
             opt.step()
-        return p.detach().numpy()
+        return _host(p)
     start, *grads = _inputs([(5, 7)] * 4, dtype)
     expected = train()
     with route_kernels(np.ndarray, CUDA_KERNELS):
         actual = train()
     assert {k for _, k, _, _ in emu.launches} & {"sgd_update", "adam_update",
                                                   "rmsprop_update", "adagrad_update"}
-    np.testing.assert_allclose(actual, expected, **TOL[dtype])
+    _close(actual, expected, dtype)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", ALL_DTYPES)
 def test_dropout_draws_its_mask_on_the_device(emu, dtype):
-    x = mt.tensor(_inputs([(50, 40)], dtype)[0] + 5.0, requires_grad=True)
+    x = mt.tensor((_inputs([(50, 40)], np.float32)[0] + 5.0).astype(dtype),
+                  requires_grad=True)
     with route_kernels(np.ndarray, CUDA_KERNELS):
         mt.manual_seed(3)
         out = F.dropout(x, 0.25)
@@ -166,9 +184,12 @@ def test_dropout_draws_its_mask_on_the_device(emu, dtype):
         mt.manual_seed(3)
         again = F.dropout(x, 0.25)
     assert {"dropout_fwd", "dropout_bwd"} <= {k for _, k, _, _ in emu.launches}
-    y, g = out.detach().numpy(), x.grad.numpy()
+    y, g = _host(out), _host(x.grad)
+    assert y.dtype == g.dtype == np.dtype(dtype)
     kept = y != 0
     assert 0.65 < kept.mean() < 0.85
-    np.testing.assert_allclose(y[kept], x.detach().numpy()[kept] / 0.75, rtol=1e-6)
-    np.testing.assert_allclose(g, np.where(kept, 1 / 0.75, 0.0), rtol=1e-6)
-    np.testing.assert_array_equal(again.detach().numpy(), y)   # manual_seed reproduces it
+    tol = dict(rtol=TOL[dtype]["rtol"])
+    np.testing.assert_allclose(y[kept].astype(np.float64),
+                               _host(x)[kept].astype(np.float64) / 0.75, **tol)
+    np.testing.assert_allclose(g.astype(np.float64), np.where(kept, 1 / 0.75, 0.0), **tol)
+    np.testing.assert_array_equal(_host(again), y)   # manual_seed reproduces it
