@@ -34,6 +34,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,8 @@ def run_logged(cmd: list[str], log: Path, timeout: float, *, stdout: Path | None
     mode = "a" if append else "w"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     shown = [("<code>" if i and cmd[i - 1] == "-c" else arg) for i, arg in enumerate(cmd)]
-    with open(log, mode) as err, open(stdout, mode) if stdout else _same(err) as out:
+    # one handle for both streams unless stdout has a file of its own
+    with open(log, mode) as err, open(stdout, mode) if stdout else nullcontext(err) as out:
         err.write(f"$ {shlex.join(shown)}\n")
         err.flush()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, env=env,
@@ -93,19 +95,6 @@ def run_logged(cmd: list[str], log: Path, timeout: float, *, stdout: Path | None
                 proc.wait()
             err.write(f"\n[gpu_session] stopped after {timeout:.0f} s (its time limit)\n")
             return None
-
-
-class _same:
-    """`with _same(f) as g`: g is f, left open (the log takes stdout and stderr both)."""
-
-    def __init__(self, handle):
-        self.handle = handle
-
-    def __enter__(self):
-        return self.handle
-
-    def __exit__(self, *exc):
-        return False
 
 
 # ------------------------------------------------------------------ the steps
