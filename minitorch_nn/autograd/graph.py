@@ -40,6 +40,14 @@ class RemovableHandle:
         self.remove()
 
 
+def _writable(array) -> bool:
+    """numpy's writeable flag; CuPy arrays have none: no stride-0 dim over several elements."""
+    flags = array.flags
+    if hasattr(flags, "writeable"):
+        return flags.writeable
+    return not any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
+
+
 def _hook_dict(owner, name: str) -> OrderedDict:
     d = owner.__dict__.get(name)
     if d is None:
@@ -143,7 +151,7 @@ class AccumulateGrad(Node):
         old = leaf._grad
         if old is None:   # our own buffer: later adds may write into it
             leaf._grad = _wrap(grad if owned else grad.copy())
-        elif old._data.shape == grad.shape and old._data.flags.writeable:
+        elif old._data.shape == grad.shape and _writable(old._data):
             old._data += grad
         else:
             leaf._grad = _wrap(old._data + grad)

@@ -46,6 +46,25 @@ class CudaBackend(Backend):
         super().__init__(cupy, "minitorch_nn.kernels.cuda")
         self.array_type = cupy.ndarray
         self._cupy = cupy
+        self.peak_bytes = 0
+        self._track_peak()
+
+    def _track_peak(self) -> None:
+        """Allocate through a wrapper of CuPy's current allocator that records the pool's
+        highest `used_bytes()` (PyTorch's max_memory_allocated). Used bytes only grow at an
+        allocation, so checking right after each one sees the true peak."""
+        pool = self._cupy.get_default_memory_pool()
+        allocate = self._cupy.cuda.get_allocator()
+        self.peak_bytes = pool.used_bytes()
+
+        def tracking_malloc(size):
+            memory = allocate(size)
+            used = pool.used_bytes()
+            if used > self.peak_bytes:
+                self.peak_bytes = used
+            return memory
+
+        self._cupy.cuda.set_allocator(tracking_malloc)
 
     def device_of(self, array):
         return device("cuda", array.device.id)

@@ -6,7 +6,7 @@ from ..autograd.function import ArrayFunction
 from ..backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
-from .inplace import apply_inplace, check_inplace, bump, write_result
+from .inplace import _writable, apply_inplace, check_inplace, bump, write_result
 
 __all__ = ["clone"]
 
@@ -193,7 +193,7 @@ def copy_(self, src, non_blocking=False):
     if backend_of(arr) is not backend_of(self._data):
         arr = backend_of(self._data).from_host(backend_of(arr).to_host(arr), self.device)
     arr = backend_of(self._data).xp.broadcast_to(arr, self._data.shape)
-    if not self._data.flags.writeable:
+    if not _writable(self._data):
         write_result(self, arr, self.dtype)
     self._data[...] = arr.astype(self._data.dtype, copy=False)
     bump(self)

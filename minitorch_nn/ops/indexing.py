@@ -22,7 +22,7 @@ from ..autograd.function import ArrayFunction
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import sum_to_shape, xp_of
-from .inplace import _legacy_name, apply_inplace, bump, check_inplace
+from .inplace import _legacy_name, _writable, apply_inplace, bump, check_inplace
 from .shape import Alias, Select, Slice, Unsqueeze, unbind, view_index
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
@@ -371,7 +371,7 @@ def _write(self: Tensor, key: tuple, value, accumulate: bool) -> Tensor:
     """Write in place: the fast path without a graph, else IndexPut through apply_inplace."""
     if check_inplace(self, value):
         return apply_inplace(self, lambda s, v: IndexPut.apply(s, key, v, accumulate), value)
-    if not self._data.flags.writeable:
+    if not _writable(self._data):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")

@@ -78,9 +78,12 @@ class _Encoder:
                 host = host.view(np.uint16)
             self.arrays.append(np.ascontiguousarray(host))
         from ..nn.parameter import Parameter
-        return {"tensor": self._ids[key], "dtype": t.dtype.name,
-                "requires_grad": bool(t.requires_grad),
-                "parameter": isinstance(t, Parameter)}
+        record = {"tensor": self._ids[key], "dtype": t.dtype.name,
+                  "requires_grad": bool(t.requires_grad),
+                  "parameter": isinstance(t, Parameter)}
+        if t.device.type != "cpu":   # restored there by load(), as PyTorch does
+            record["device"] = str(t.device)
+        return record
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True):
@@ -130,7 +133,7 @@ class _Decoder:
             return float(obj["float"])
         if "dtype" in obj and "tensor" not in obj:
             return getattr(_dt, obj["dtype"])
-        if "device" in obj:
+        if "device" in obj and "tensor" not in obj:
             return _device(obj["device"])
         if "list" in obj:
             return [self.decode(v) for v in obj["list"]]
@@ -158,7 +161,7 @@ class _Decoder:
             dtype = getattr(_dt, obj["dtype"])
             if dtype is _dt.bfloat16:
                 arr = arr.view(dtype.np)
-            t = self.place(_wrap(arr))
+            t = self.place(_wrap(arr), obj.get("device", "cpu"))
             if obj.get("parameter"):
                 from ..nn.parameter import Parameter
                 t = Parameter(t, requires_grad=obj.get("requires_grad", True))
@@ -169,15 +172,31 @@ class _Decoder:
 
 
 def _placer(map_location):
-    """A function moving a loaded (CPU) tensor where `map_location` says."""
+    """A function `place(tensor, saved="cpu")` moving a loaded (CPU) tensor where
+    `map_location` says; by default back to the device it was saved from (`saved`)."""
     if map_location is None:
-        return lambda t: t
+        return _to_saved
     if callable(map_location) and not isinstance(map_location, (str, _device)):
-        return lambda t: map_location(t, "cpu")
+        return lambda t, saved="cpu": map_location(t, saved)
     if isinstance(map_location, dict):
-        target = map_location.get("cpu")
-        return (lambda t: t) if target is None else (lambda t: t.to(target))
-    return lambda t: t.to(map_location)
+        def place(t, saved="cpu"):
+            target = map_location.get(saved)
+            return _to_saved(t, saved) if target is None else t.to(target)
+        return place
+    return lambda t, saved="cpu": t.to(map_location)
+
+
+def _to_saved(t: Tensor, saved: str = "cpu") -> Tensor:
+    """`t` on the device it was saved from, with PyTorch's error when that is a missing GPU."""
+    if saved == "cpu":
+        return t
+    from ..backends.cuda import is_available
+    if _device(saved).type == "cuda" and not is_available():
+        raise RuntimeError("Attempting to deserialize object on a CUDA device but "
+                           "torch.cuda.is_available() is False. If you are running on a "
+                           "CPU-only machine, please use torch.load with "
+                           "map_location=torch.device('cpu') to map your storages to the CPU.")
+    return t.to(saved)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **kwargs):

@@ -35,10 +35,12 @@ _UNSUPPORTED_KINDS = "OSUVMm"   # object, strings, void, datetime, timedelta
 def check_dtype(dtype) -> None:
     """ValueError for a dtype CuPy cannot hold (as CuPy's `get_dtype` checks)."""
     dtype = np.dtype(dtype)
+    if dtype.name == "bfloat16":   # ml_dtypes: kind 'V', but CuPy v14 supports it
+        if not SETTINGS["bfloat16"]:
+            raise ValueError(f"Unsupported dtype {dtype}")
+        return
     if dtype.kind in _UNSUPPORTED_KINDS or dtype == np.longdouble and dtype.itemsize > 8 \
             or dtype.kind == "c" and dtype.itemsize > 16:
-        raise ValueError(f"Unsupported dtype {dtype}")
-    if dtype.name == "bfloat16" and not SETTINGS["bfloat16"]:
         raise ValueError(f"Unsupported dtype {dtype}")
 
 
