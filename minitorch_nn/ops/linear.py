@@ -13,6 +13,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
+from .linalg import _compute_dtype
 
 __all__ = ["bilinear"]
 
@@ -25,6 +26,9 @@ class Addmm(ArrayFunction):
         a = x._data
         w = weight._data
         rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+        wide = _compute_dtype(rows)
+        if wide is not None:          # float16/bfloat16 on numpy: multiplied in float32
+            rows, w = rows.astype(wide), w.astype(wide)
         out = rows @ w.T if w.ndim == 2 else rows @ w
         if a.ndim != 2:
             out = out.reshape(a.shape[:-1] + w.shape[:-1])
@@ -40,6 +44,9 @@ class Addmm(ArrayFunction):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         a, w = x._data, weight._data
+        wide = _compute_dtype(a)
+        if wide is not None:          # as forward; the engine casts the gradients back
+            a, w, g = a.astype(wide), w.astype(wide), g.astype(wide)
         needs = ctx.needs_input_grad
         rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
         g2 = g.reshape(rows.shape[0], -1) if g.ndim != 2 else g
