@@ -31,7 +31,8 @@ import numpy as np
 
 __all__ = ["Param", "Family", "set_runtime", "get_runtime", "source_of", "elementwise_config",
            "row_config", "check_same_shape", "accumulating", "BLOCK", "ROW_BLOCK_MAX",
-           "MAX_GRID_BLOCKS", "COMPILE_OPTIONS", "FLOAT_TYPES", "WITH_HALF_TYPES"]
+           "MAX_GRID_BLOCKS", "COMPILE_OPTIONS", "FLOAT_TYPES", "WITH_HALF_TYPES", "HALF_CTYPES",
+           "group_of", "compile_options"]
 
 SOURCE_DIR = pathlib.Path(__file__).resolve().parent
 COMPILE_OPTIONS = ("--std=c++17",)
@@ -137,9 +138,11 @@ class Family:
         """The C++ name of one instance: "relu_fwd<float>", or "dropout_mask" (no T)."""
         return f"{kernel}<{elem}>" if elem else kernel
 
-    def name_expressions(self) -> list[str]:
-        """Every kernel instance CuPy must compile: "relu_fwd<float>", ..."""
-        return [self.symbol(k, t) for k in self.signatures for t in self.element_types(k)]
+    def name_expressions(self, group: str | None = None) -> list[str]:
+        """The kernel instances CuPy must compile: "relu_fwd<float>", ...; all of them, or
+        those of one `group` ("float": float, double and the non-templates; "half")."""
+        return [self.symbol(k, t) for k in self.signatures for t in self.element_types(k)
+                if group is None or group_of(t) == group]
 
     def launch(self, kernel: str, grid: tuple, block: tuple, *args) -> None:
         """kernel<<<grid, block>>>(*args), after checking and casting the arguments.
@@ -252,31 +255,64 @@ def source_of(family: str) -> str:
     return text.replace(_INCLUDE_COMMON, common, 1)
 
 
+HALF_CTYPES = ("__half", "__nv_bfloat16")
+NO_HALF_OPTION = "-DMT_NO_HALF_TYPES"
+
+
+def group_of(elem: str) -> str:
+    """The compilation group of an element type: "half" for the half types, else "float"."""
+    return "half" if elem in HALF_CTYPES else "float"
+
+
+def compile_options(group: str) -> tuple[str, ...]:
+    """NVRTC options of a group: float/double instances are compiled without the half
+    headers (MT_NO_HALF_TYPES), so they work even where NVRTC cannot find cuda_fp16.h."""
+    return COMPILE_OPTIONS + ((NO_HALF_OPTION,) if group == "float" else ())
+
+
 class CupyRuntime:
-    """Launches through CuPy: one RawModule per family, compiled on first use and cached."""
+    """Launches through CuPy: per family, one RawModule for the float/double instances and
+    one for the half types, each compiled on first use and cached (CuPy also keeps the
+    compiled code on disk, keyed by source and options)."""
 
     def __init__(self):
         import cupy   # only here: the package imports without CuPy
         self._cupy = cupy
-        self._modules: dict[str, object] = {}
+        self._modules: dict[tuple[str, str], object] = {}
         self._functions: dict[tuple[str, str, str], object] = {}
 
     def function(self, family: Family, kernel: str, elem: str):
         key = (family.name, kernel, elem)
         fn = self._functions.get(key)
         if fn is None:
-            module = self._modules.get(family.name)
-            if module is None:
-                module = self._cupy.RawModule(code=source_of(family.name),
-                                              options=COMPILE_OPTIONS,
-                                              name_expressions=family.name_expressions())
-                self._modules[family.name] = module
-            fn = module.get_function(family.symbol(kernel, elem))
-            self._functions[key] = fn
+            fn = self._functions[key] = self._module(family, group_of(elem)).get_function(
+                family.symbol(kernel, elem))
         return fn
+
+    def _module(self, family: Family, group: str):
+        module = self._modules.get((family.name, group))
+        if module is None:
+            try:
+                module = self._cupy.RawModule(code=source_of(family.name),
+                                              options=compile_options(group),
+                                              name_expressions=family.name_expressions(group))
+                module.compile()   # errors here, not at some later get_function
+            except Exception as exc:
+                raise RuntimeError(_compile_error(family.name, group, exc)) from exc
+            self._modules[(family.name, group)] = module
+        return module
 
     def launch(self, family: Family, kernel: str, elem: str, grid, block, args) -> None:
         self.function(family, kernel, elem)(grid, block, tuple(args))
+
+
+def _compile_error(family: str, group: str, exc: Exception) -> str:
+    message = f"CuPy could not compile kernels/cuda/{family}.cu ({group} instances): {exc}"
+    if group == "half":
+        message += (" -- float16/bfloat16 kernels need the CUDA toolkit's cuda_fp16.h and "
+                    "cuda_bf16.h: set CUDA_PATH to a toolkit (12.2 or newer), or keep half "
+                    "tensors on the CPU / compute in float32")
+    return message
 
 
 _runtime = None

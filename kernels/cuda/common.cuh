@@ -24,7 +24,9 @@
 
 #ifdef MINITORCH_CUDA_EMULATION
 #include "emulation/cuda_emulation.h"
-#else
+#elif !defined(MT_NO_HALF_TYPES)
+// (CuPy compiles each family twice: float/double instances with MT_NO_HALF_TYPES defined, so
+// they never depend on the half headers, and the half instances on their first use.)
 // Half types without implicit conversions or operators: every conversion is written out, so
 // nothing is computed in half precision by accident (the emulated types have none either).
 // Without the conversions, cuda_fp16.h also stops depending on cuda_bf16.h, which CuPy's
@@ -47,6 +49,7 @@ template <class T>
 struct mt_acc {
     typedef T type;
 };
+#ifndef MT_NO_HALF_TYPES
 template <>
 struct mt_acc<__half> {
     typedef float type;
@@ -55,20 +58,24 @@ template <>
 struct mt_acc<__nv_bfloat16> {
     typedef float type;
 };
+#endif
 template <class T>
 using mt_acc_t = typename mt_acc<T>::type;
 
 // An element widened to its accumulation type (exact).
 __device__ __forceinline__ float mt_widen(float x) { return x; }
 __device__ __forceinline__ double mt_widen(double x) { return x; }
+#ifndef MT_NO_HALF_TYPES
 __device__ __forceinline__ float mt_widen(__half x) { return __half2float(x); }
 __device__ __forceinline__ float mt_widen(__nv_bfloat16 x) { return __bfloat162float(x); }
+#endif
 
 // A value of the accumulation type rounded to the element type (to nearest, ties to even).
 template <class T>
 __device__ __forceinline__ T mt_narrow(mt_acc_t<T> x) {
     return x;
 }
+#ifndef MT_NO_HALF_TYPES
 template <>
 __device__ __forceinline__ __half mt_narrow<__half>(float x) {
     return __float2half(x);
@@ -77,6 +84,7 @@ template <>
 __device__ __forceinline__ __nv_bfloat16 mt_narrow<__nv_bfloat16>(float x) {
     return __float2bfloat16(x);
 }
+#endif
 
 // ------------------------------------------------------------------ math, overloaded on A
 __device__ __forceinline__ float mt_exp(float x) { return expf(x); }

@@ -228,11 +228,14 @@ def gxx_path() -> str | None:
     return shutil.which("g++")
 
 
-def instantiation_source(fam: _launch.Family, code: str) -> str:
-    """`code` plus an explicit instantiation of every template kernel in the table."""
+def instantiation_source(fam: _launch.Family, code: str, group: str | None = None) -> str:
+    """`code` plus an explicit instantiation of every template kernel in the table (or of
+    those of one compilation group, see `_launch.group_of`)."""
     lines = [code, ""]
     for kernel, params in fam.signatures.items():
         for elem in fam.element_types(kernel):
+            if group is not None and _launch.group_of(elem) != group:
+                continue
             if elem:   # kernels that are not templates are compiled as they are
                 decl = ", ".join(f"{p.concrete(elem)} {p.name}" for p in params)
                 lines.append(f"template __global__ void {kernel}<{elem}>({decl});")
@@ -243,16 +246,30 @@ def nvcc_check(name: str, archs=NVCC_ARCHS, fam: _launch.Family | None = None,
                source: pathlib.Path | None = None) -> tuple[bool, str]:
     """(compiled, log) for nvcc on family `name` for `archs`; successes are cached.
 
-    A family of kernels/cuda is compiled as the very string CuPy hands to NVRTC
-    (`_launch.source_of`: common.cuh pasted in); another `source` is #included.
+    A family of kernels/cuda is compiled as CuPy compiles it: the very string CuPy hands to
+    NVRTC (`_launch.source_of`: common.cuh pasted in), once per compilation group with that
+    group's options (the float/double instances without the half headers). Another `source`
+    is #included and compiled once with every instance.
     """
     fam = family(name) if fam is None else fam
     if source is None:
         source = CUDA_DIR / f"{name}.cu"
-        unit = instantiation_source(fam, _launch.source_of(name))
+        units = [(instantiation_source(fam, _launch.source_of(name), group),
+                  _launch.compile_options(group)[len(_launch.COMPILE_OPTIONS):])
+                 for group in ("float", "half")]
     else:
-        unit = instantiation_source(fam, f'#include "{source}"')
-    flags = list(NVCC_FLAGS) + [f"-I{CUDA_DIR}"]
+        units = [(instantiation_source(fam, f'#include "{source}"'), ())]
+    logs = []
+    for unit, options in units:
+        ok, log = _nvcc_unit(name, unit, source, options, archs)
+        logs.append(log)
+        if not ok:
+            return False, "\n".join(logs)
+    return True, "\n".join(logs)
+
+
+def _nvcc_unit(name, unit, source, options, archs) -> tuple[bool, str]:
+    flags = list(NVCC_FLAGS) + [f"-I{CUDA_DIR}", *options]
     for arch in archs:
         flags += ["-gencode", f"arch=compute_{arch},code=sm_{arch}"]
     key = _inputs_hash(unit, source.read_text(), " ".join(flags))
