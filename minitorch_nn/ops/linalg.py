@@ -932,11 +932,15 @@ def _check_scaled_dtypes(input: Tensor, m1: Tensor, m2: Tensor, kernel: str) -> 
 
 
 def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    if _AMP.on and _AMP.active():
+        return autocast_call("addmm_", addmm_, self, mat1, mat2, beta=beta, alpha=alpha)
     return apply_inplace(self, lambda s, a, b: addmm(s, a, b, beta=beta, alpha=alpha),
                          mat1, mat2)
 
 
 def baddbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    if _AMP.on and _AMP.active():
+        return autocast_call("baddbmm_", baddbmm_, self, batch1, batch2, beta=beta, alpha=alpha)
     return apply_inplace(self, lambda s, a, b: baddbmm(s, a, b, beta=beta, alpha=alpha),
                          batch1, batch2)
 

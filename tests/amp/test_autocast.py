@@ -222,6 +222,21 @@ def test_linear_float64_input_with_float32_weight_fails_as_pytorch():
                 _lib(lib)[1].linear(x, w)
 
 
+@pytest.mark.parametrize("method", ["addmm_", "baddbmm_"])
+def test_in_place_products_are_not_cast(method):
+    """PyTorch's lists hold no in-place op: x.addmm_(a, b) in a region stays float32."""
+    shape = (3, 3) if method == "addmm_" else (2, 3, 3)
+    arrays = [_r(*shape) for _ in range(3)]
+    results = []
+    for lib in (mt, torch):
+        x, a, b = (lib.tensor(v) for v in arrays)
+        with lib.autocast("cpu"):
+            getattr(x, method)(a, b)
+            assert lib.is_autocast_enabled("cpu")
+        results.append(x.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
+
+
 # ------------------------------------------------------------------ whole models
 def _small_cnn(lib):
     nn = lib.nn
