@@ -39,6 +39,22 @@ def _add_at(target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+def _multiply_at(target, index: tuple, values) -> None:
+    """target[index] *= values, once per occurrence. CuPy has no `multiply.at`
+    (NotImplementedError): on the GPU this rare path (scatter reduce='multiply') runs on
+    the host and copies back."""
+    if isinstance(target, np.ndarray):
+        np.multiply.at(target, index, values)
+        return
+    backend = backend_of(target)
+    host = backend.to_host(target)
+    on_host = [backend.to_host(i) if type(i) is backend.array_type else i for i in index]
+    if type(values) is backend.array_type:
+        values = backend.to_host(values)
+    np.multiply.at(host, tuple(on_host), values)
+    target[...] = backend.from_host(host, None)
+
+
 def _on_device_of(array, like):
     """`array` (numpy or cupy) moved onto the backend of the array `like`."""
     if type(array) is type(like):
@@ -535,7 +551,7 @@ class Scatter(ArrayFunction):
             _add_at(out, idx, xp_of(out).broadcast_to(xp_of(out).asarray(vals, out.dtype),
                                                       index.shape))
         else:
-            xp_of(out).multiply.at(out, idx, vals)
+            _multiply_at(out, idx, vals)
         src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) else None
         ctx.meta = (idx, part, src_meta, reduce)
         return _wrap(out)

@@ -111,6 +111,20 @@ def test_in_place_writes_into_a_gpu_tensor():
         mt.zeros(1, device="cuda").expand(3).copy_(mt.ones(3, device="cuda"))
 
 
+@cuda
+def test_scatter_multiply_on_the_gpu():
+    # CuPy has no ufunc.multiply.at: repeated indices must still multiply twice
+    index = mt.tensor([[0, 0, 1]])
+    for dev in ("cpu", "cuda"):
+        x = mt.full((2, 3), 2.0, device=dev)
+        y = x.scatter(0, index.to(dev), 3.0, reduce="multiply")
+        assert y.device.type == dev and y.tolist() == [[6.0, 6.0, 2.0], [2.0, 2.0, 6.0]]
+        src = mt.tensor([[2.0, 3.0, 4.0, 5.0]], device=dev)
+        z = mt.ones(1, 2, device=dev).scatter(1, mt.tensor([[0, 0, 1, 1]], device=dev), src,
+                                             reduce="multiply")
+        assert z.tolist() == [[6.0, 20.0]]
+
+
 # ------------------------------------------------------------------ memory statistics
 @cuda
 def test_memory_allocated_peak_and_empty_cache():
@@ -337,3 +351,32 @@ def test_without_cupy_the_package_imports_and_cuda_is_unavailable():
         "print('ok')\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# ------------------------------------------------------------------ our CUDA kernels run
+@cuda
+def test_a_training_step_launches_our_cuda_kernels():
+    """On the fake GPU the launches are recorded (the emulated runtime): each kernel family
+    the ops call on `cuda` must really have run. On a real GPU this test has nothing to read."""
+    from minitorch_nn.kernels.cuda import _launch
+    runtime = _launch.get_runtime()
+    if not hasattr(runtime, "launches"):
+        pytest.skip("the CuPy runtime does not record launches")
+    start = len(runtime.launches)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.GELU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Dropout(0.2), nn.Linear(36, 5),
+                          nn.LayerNorm(5)).cuda()
+    x = mt.randn(2, 3, 8, 8, device="cuda", requires_grad=True)
+    nn.functional.cross_entropy(model(x), mt.tensor([1, 2], device="cuda")).backward()
+    emb = nn.Embedding(5, 3).cuda()
+    emb(mt.tensor([1, 1, 2], device="cuda")).sum().backward()
+    mt.optim.Adam(model.parameters()).step()
+    ran = {(family, kernel) for family, kernel, _, _ in runtime.launches[start:]}
+    for expected in [("conv", "im2col"), ("conv", "col2im"), ("norm", "channel_norm_fwd"),
+                     ("norm", "channel_norm_bwd"), ("activation", "gelu_fwd"),
+                     ("activation", "gelu_bwd"), ("pool", "max_pool2d_fwd"),
+                     ("pool", "max_pool2d_bwd"), ("dropout", "dropout_fwd"),
+                     ("dropout", "dropout_bwd"), ("norm", "row_norm_fwd"),
+                     ("loss", "cross_entropy_fwd"), ("loss", "cross_entropy_bwd"),
+                     ("embedding", "embedding_bwd"), ("optim", "adam_update")]:
+        assert expected in ran, expected
