@@ -47,7 +47,7 @@ __all__ = ["autocast", "autocast_decorator", "is_autocast_available", "custom_fw
            "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
            "get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "set_autocast_cpu_dtype",
            "set_autocast_gpu_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
-           "autocast_call", "AUTOCAST"]
+           "autocast_call", "autocast_args", "AUTOCAST"]
 
 _DEVICES = ("cpu", "cuda")        # the device types this engine can autocast
 
@@ -408,6 +408,20 @@ def autocast_call(op: str, fn: Callable, *args, **kwargs):
     finally:
         state.excluded -= 1
         state.active = state.excluded == 0 and (state.enabled["cpu"] or state.enabled["cuda"])
+
+
+def autocast_args(op: str, *args) -> tuple:
+    """`args` cast by the policy of `op`, for composite ops that keep autocast on inside
+    (the recurrent layers: PyTorch casts their input and states, here the weights are then
+    cast by the linear ops they run)."""
+    first = next(_tensors(args, {}), None)
+    if first is None or not _STATE.enabled.get(first.device.type):
+        return args
+    device_type = first.device.type
+    policy = op_lists.policy_for(device_type, op, args, {})
+    if policy is None:
+        return args
+    return _apply_policy(policy, device_type, args, {})[0]
 
 
 # ------------------------------------------------------------------ custom autograd Functions

@@ -54,6 +54,14 @@ CUDA.update(dict.fromkeys(("bilinear", "dot", "vdot", "tensordot", "scatter_add"
                           PROMOTE))
 CUDA["binary_cross_entropy"] = BANNED
 
+# Recurrent layers: on the CPU PyTorch's LSTM runs mkldnn_rnn_layer (low precision list) and
+# GRU/RNN are compositions; on CUDA cuDNN's RNNs cast input, states and weights
+# (_cudnn_rnn_cast_reflatten) and the *_cell ops are on the list. Only the input and the
+# states are cast here: the layers' own linear ops cast the weights.
+CPU["lstm"] = LOWER
+CUDA.update(dict.fromkeys(("lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell",
+                           "rnn_tanh_cell", "rnn_relu_cell"), LOWER))
+
 _TABLES = {"cpu": CPU, "cuda": CUDA}
 
 

@@ -272,6 +272,58 @@ def test_cnn_training_step_matches_pytorch(low):
                                    atol=rtol * scale, err_msg=name)
 
 
+MODULES = {
+    "mha": (lambda nn: nn.MultiheadAttention(8, 2, batch_first=True),
+            lambda m, x: m(x, x, x)),
+    "mha_no_weights": (lambda nn: nn.MultiheadAttention(8, 2, batch_first=True),
+                       lambda m, x: m(x, x, x, need_weights=False)[0]),
+    "encoder_layer": (lambda nn: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0,
+                                                            batch_first=True),
+                      lambda m, x: m(x)),
+    "lstm": (lambda nn: nn.LSTM(8, 4, num_layers=2, batch_first=True), lambda m, x: m(x)),
+    "gru": (lambda nn: nn.GRU(8, 4, batch_first=True), lambda m, x: m(x)),
+    "rnn": (lambda nn: nn.RNN(8, 4, batch_first=True), lambda m, x: m(x)),
+    "lstm_cell": (lambda nn: nn.LSTMCell(8, 4), lambda m, x: m(x[:, 0])),
+    "gru_cell": (lambda nn: nn.GRUCell(8, 4), lambda m, x: m(x[:, 0])),
+    "rnn_cell": (lambda nn: nn.RNNCell(8, 4), lambda m, x: m(x[:, 0])),
+}
+
+
+def _flat(out):
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flat(o)]
+    return [] if out is None else [out]
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_outputs_and_gradients_match_pytorch(name):
+    """Layers built from several ops (attention, recurrent layers): every output's dtype
+    and values, and the float32 gradients of the input and the parameters."""
+    build, call = MODULES[name]
+    t_mod = build(torch.nn)
+    m_mod = build(mt.nn)
+    m_mod.load_state_dict({k: mt.tensor(v.detach().numpy()) for k, v in
+                           t_mod.state_dict().items()})
+    x = _r(2, 5, 8)
+    results = []
+    for lib, mod in ((mt, m_mod), (torch, t_mod)):
+        xt = lib.tensor(x, requires_grad=True)
+        with lib.autocast("cpu"):
+            outs = _flat(call(mod, xt))
+        sum(o.float().sum() * (i + 1) for i, o in enumerate(outs)).backward()
+        results.append((outs, xt.grad, [p.grad for p in mod.parameters()]))
+    (outs_m, gx_m, gp_m), (outs_t, gx_t, gp_t) = results
+    assert [_str_dtype(o) for o in outs_m] == [_str_dtype(o) for o in outs_t]
+    for a, b in zip(outs_m, outs_t):
+        np.testing.assert_allclose(_to_np(a), _to_np(b), rtol=5e-2, atol=5e-2)
+    for a, b in zip([gx_m] + gp_m, [gx_t] + gp_t):
+        assert (a is None) == (b is None)
+        if b is not None:
+            assert a.dtype is mt.float32
+            scale = max(1.0, float(b.abs().max()))
+            np.testing.assert_allclose(_to_np(a), _to_np(b), rtol=0.1, atol=0.05 * scale)
+
+
 def test_transformer_layer_runs_under_autocast():
     layer = mt.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0,
                                           batch_first=True)

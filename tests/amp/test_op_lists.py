@@ -20,11 +20,23 @@ OPS_DIR = pathlib.Path(mt.__file__).parent / "ops"
 UNARY_HOOKED = {"reciprocal", "log", "log2", "log10", "log1p", "expm1", "rsqrt", "tan"}
 
 
+RNN_FILE = OPS_DIR.parent / "nn" / "modules" / "rnn.py"
+RNN_DYNAMIC = {"gru", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell"}
+
+
 def _hooked_names() -> set:
     names = set()
-    for path in OPS_DIR.glob("*.py"):
-        names |= set(re.findall(r'autocast_call\("(\w+)"', path.read_text()))
-    return names
+    for path in list(OPS_DIR.glob("*.py")) + [RNN_FILE]:
+        names |= set(re.findall(r'autocast_(?:call|args)\("(\w+)"', path.read_text()))
+    return names | RNN_DYNAMIC
+
+
+def test_recurrent_layers_name_their_ops():
+    """RNN/GRU and RNNCell build their op names: mode.lower() and rnn_<nonlinearity>_cell."""
+    source = RNN_FILE.read_text()
+    assert 'autocast_args(self.mode.lower(), input, hx)' in source
+    assert 'autocast_args(f"rnn_{self.nonlinearity}_cell", input, hx)' in source
+    assert '"GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1' in source
 
 
 def test_every_listed_op_has_a_hook():
@@ -137,6 +149,13 @@ CUDA_CASES = {
     "relu_low": (lambda d, lo: F.relu(_r(d, 2, dtype=lo)), "low"),
     "batch_norm_low": (lambda d, lo: F.batch_norm(_r(d, 4, 3, dtype=lo), None, None,
                                                   training=True), "low"),
+    "gru_layer": (lambda d, lo: mt.nn.GRU(4, 3).to(d)(_r(d, 5, 2, 4))[0], "low"),
+    "rnn_layer_state": (lambda d, lo: mt.nn.RNN(4, 3).to(d)(_r(d, 5, 2, 4))[1], "low"),
+    "lstm_layer": (lambda d, lo: mt.nn.LSTM(4, 3).to(d)(_r(d, 5, 2, 4))[1][1], "low"),
+    "gru_cell": (lambda d, lo: mt.nn.GRUCell(4, 3).to(d)(_r(d, 2, 4), _r(d, 2, 3)), "low"),
+    "lstm_cell": (lambda d, lo: mt.nn.LSTMCell(4, 3).to(d)(_r(d, 2, 4))[1], "low"),
+    "rnn_relu_cell": (lambda d, lo: mt.nn.RNNCell(4, 3, nonlinearity="relu").to(d)(
+        _r(d, 2, 4)), "low"),
     "reflect_pad_low": (lambda d, lo: F.pad(_r(d, 1, 2, 4, dtype=lo), (1, 1), mode="reflect"),
                         "low"),
 }

@@ -23,6 +23,7 @@ import math
 import numbers
 import warnings
 
+from ...amp.autocast_mode import AUTOCAST as _AMP, autocast_args
 from ...creation import empty, zeros
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
@@ -135,7 +136,7 @@ class RNNBase(Module):
     # -------------------------------------------------------------- checks (PyTorch's)
     def check_input(self, input: Tensor, batch_sizes=None) -> None:
         weight_dtype = self._flat_weights[0].dtype
-        if input.dtype != weight_dtype:
+        if input.dtype != weight_dtype and not (_AMP.on and _AMP.active()):   # autocast: ok
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({weight_dtype}). Convert input: input.to({weight_dtype}), or "
                              f"convert model: model.to({input.dtype})")
@@ -250,6 +251,8 @@ class RNNBase(Module):
 
     def _hidden_forward(self, input: Tensor, hx: Tensor | None, name: str):
         """forward of RNN and GRU (a single hidden state)."""
+        if _AMP.on and _AMP.active():
+            input, hx = autocast_args(self.mode.lower(), input, hx)
         input, is_batched, batch_dim = self._prepare_input(input, name)
         if hx is not None:
             if not is_batched and hx.dim() != 2:
@@ -352,6 +355,8 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        if _AMP.on and _AMP.active():
+            input, hx = autocast_args("lstm", input, hx)
         input, is_batched, batch_dim = self._prepare_input(input, "LSTM")
         if hx is None:
             real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
@@ -470,6 +475,8 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        if _AMP.on and _AMP.active():
+            input, hx = autocast_args(f"rnn_{self.nonlinearity}_cell", input, hx)
         self._check_dims("RNNCell", input, [] if hx is None else [("hidden", hx)])
         is_batched = input.dim() == 2
         if not is_batched:
@@ -492,6 +499,8 @@ class LSTMCell(RNNCellBase):
                          dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple[Tensor, Tensor]:
+        if _AMP.on and _AMP.active():
+            input, hx = autocast_args("lstm_cell", input, hx)
         self._check_dims("LSTMCell", input,
                          [] if hx is None else [(f"hx[{i}]", h) for i, h in enumerate(hx)])
         is_batched = input.dim() == 2
@@ -516,6 +525,8 @@ class GRUCell(RNNCellBase):
                          dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        if _AMP.on and _AMP.active():
+            input, hx = autocast_args("gru_cell", input, hx)
         self._check_dims("GRUCell", input, [] if hx is None else [("hidden", hx)])
         is_batched = input.dim() == 2
         if not is_batched:
