@@ -229,6 +229,9 @@ class Tensor:
         return strides[_wrap_dim_of_shape(dim, self._data.ndim)]
 
     def storage_offset(self) -> int:
+        if not isinstance(self._data, np.ndarray):   # CuPy: the offset into the allocation
+            pointer = self._data.data
+            return (pointer.ptr - pointer.mem.ptr) // self._data.itemsize
         base = self._data.base if self._data.base is not None else self._data
         try:
             start = base.__array_interface__["data"][0]

@@ -50,6 +50,17 @@ def test_tensor_cuda_to_cpu_and_repr():
 
 
 @cuda
+def test_views_share_gpu_storage():
+    base = mt.arange(12.0, device="cuda").reshape(3, 4)
+    row = base[1]
+    assert row.storage_offset() == 4 and base[2, 1:].storage_offset() == 9
+    assert base.T.stride() == (1, 4) and not base.T.is_contiguous()
+    assert row.data_ptr() - base.data_ptr() == 4 * 4
+    row.mul_(10)
+    assert base[1].tolist() == [40.0, 50.0, 60.0, 70.0]
+
+
+@cuda
 def test_numpy_of_a_cuda_tensor_is_refused_as_in_pytorch():
     y = mt.ones(2, device="cuda")
     with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
