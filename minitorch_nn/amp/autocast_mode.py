@@ -47,7 +47,7 @@ __all__ = ["autocast", "autocast_decorator", "is_autocast_available", "custom_fw
            "clear_autocast_cache", "autocast_increment_nesting", "autocast_decrement_nesting",
            "get_autocast_cpu_dtype", "get_autocast_gpu_dtype", "set_autocast_cpu_dtype",
            "set_autocast_gpu_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
-           "autocast_call", "autocast_args", "AUTOCAST"]
+           "autocast_call", "autocast_args", "autocast_listed", "AUTOCAST"]
 
 _DEVICES = ("cpu", "cuda")        # the device types this engine can autocast
 
@@ -390,11 +390,27 @@ def _apply_policy(policy: str, device_type: str, args, kwargs):
     return args, kwargs
 
 
+def autocast_listed(op: str) -> bool:
+    """Whether `op` is on the CPU or the CUDA list (ops built by a factory hook only these)."""
+    return op in op_lists.CPU or op in op_lists.CUDA
+
+
+def _first_tensor(args, kwargs):
+    for value in args:
+        if isinstance(value, Tensor):
+            return value
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                if isinstance(v, Tensor):
+                    return v
+    return next(_tensors((), kwargs), None)
+
+
 def autocast_call(op: str, fn: Callable, *args, **kwargs):
     """Run op `fn(*args, **kwargs)` under the current autocast state: cast its arguments by
     the op's policy for the device of its first tensor, then call `fn` with autocast off."""
     state = _STATE
-    first = next(_tensors(args, kwargs), None)
+    first = _first_tensor(args, kwargs)
     if first is not None:
         device_type = first.device.type
         if state.enabled.get(device_type):
@@ -414,7 +430,7 @@ def autocast_args(op: str, *args) -> tuple:
     """`args` cast by the policy of `op`, for composite ops that keep autocast on inside
     (the recurrent layers: PyTorch casts their input and states, here the weights are then
     cast by the linear ops they run)."""
-    first = next(_tensors(args, {}), None)
+    first = _first_tensor(args, {})
     if first is None or not _STATE.enabled.get(first.device.type):
         return args
     device_type = first.device.type

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
+from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call, autocast_listed
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
@@ -615,9 +615,10 @@ def _modulo_backward(ctx, g):
 # ------------------------------------------------------------------ public functions
 def _unary(fn_cls, name: str):
     """The public function `torch.<name>(input)` for a one-tensor op."""
+    listed = autocast_listed(name)    # on an autocast op list (exp, log, ...): hooked
 
     def op(input: Tensor) -> Tensor:
-        if _AMP.on and _AMP.active():
+        if listed and _AMP.on and _AMP.active():
             return autocast_call(name, op, input)
         check_tensor(input, "input", name)
         return fn_cls.apply(input)
