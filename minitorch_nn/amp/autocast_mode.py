@@ -37,6 +37,7 @@ import warnings
 from typing import Any, Callable
 
 from .. import dtypes as _dt
+from ..autograd.grad_mode import is_grad_enabled
 from ..device import _parse as _parse_device
 from ..tensor import Tensor
 from . import op_lists
@@ -326,7 +327,8 @@ def _cached_cast(to: _dt.dtype, value, device_type: str):
         return value
     state = _STATE
     if (state.cache_enabled and to is state.dtype[device_type] and value.dtype is _dt.float32
-            and value.requires_grad and value.grad_fn is None and value._base is None):
+            and value.requires_grad and value.grad_fn is None and value._base is None
+            and is_grad_enabled()):   # a copy cast under no_grad has no graph: not kept
         hit = state.cache.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]

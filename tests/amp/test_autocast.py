@@ -363,6 +363,25 @@ def test_weight_cast_cache(cache_enabled, shared):
     assert not mt.amp.autocast_mode._STATE.cache        # dropped at the region's end
 
 
+@pytest.mark.parametrize("no_grad_first", [True, False])
+def test_cast_cache_and_no_grad(no_grad_first):
+    """A weight first cast under no_grad is not cached, so later uses keep their graph."""
+    for lib in (mt, torch):
+        w = lib.nn.Parameter(lib.randn(3, 3))
+        with lib.autocast("cpu"):
+            if no_grad_first:
+                with lib.no_grad():
+                    a = lib.mm(w, w)
+                b = lib.mm(w, w)
+            else:
+                b = lib.mm(w, w)
+                with lib.no_grad():
+                    a = lib.mm(w, w)
+        assert not a.requires_grad and b.requires_grad, lib.__name__
+        b.float().sum().backward()
+        assert w.grad is not None
+
+
 def test_non_leaf_and_no_grad_tensors_are_not_cached():
     w = mt.randn(3, 3, requires_grad=True)
     v = w * 1
