@@ -163,13 +163,17 @@ _LEGACY_TYPES = {"torch." + d._legacy: d for d in _dt.ALL_DTYPES}
 
 
 def type_(self, dtype=None, non_blocking=False, **kwargs):
-    """`t.type()` gives 'torch.FloatTensor'; `t.type(torch.float64)` casts."""
+    """`t.type()` gives 'torch.FloatTensor' ('torch.cuda.FloatTensor' on the GPU);
+    `t.type(torch.float64)` casts; 'torch.cuda.DoubleTensor' also moves to the GPU."""
     if dtype is None:
-        return "torch." + self.dtype._legacy
+        where = "cuda." if self.device.type == "cuda" else ""
+        return f"torch.{where}{self.dtype._legacy}"
     if isinstance(dtype, str):
-        if dtype not in _LEGACY_TYPES:
+        legacy = dtype.replace("torch.cuda.", "torch.", 1)
+        if legacy not in _LEGACY_TYPES:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = _LEGACY_TYPES[dtype]
+        target = "cuda" if dtype.startswith("torch.cuda.") else "cpu"
+        return to(self, target, _LEGACY_TYPES[legacy])
     if not isinstance(dtype, _dt.dtype):
         raise ValueError(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
     return to(self, dtype)

@@ -50,6 +50,16 @@ def test_tensor_cuda_to_cpu_and_repr():
 
 
 @cuda
+def test_legacy_type_strings_name_the_device():
+    x = mt.ones(2, device="cuda")
+    assert x.type() == "torch.cuda.FloatTensor" and mt.ones(2).type() == "torch.FloatTensor"
+    y = mt.ones(2).type("torch.cuda.DoubleTensor")
+    assert y.device.type == "cuda" and y.dtype == mt.float64
+    z = x.type("torch.LongTensor")
+    assert z.device.type == "cpu" and z.dtype == mt.int64
+
+
+@cuda
 def test_views_share_gpu_storage():
     base = mt.arange(12.0, device="cuda").reshape(3, 4)
     row = base[1]
