@@ -24,7 +24,7 @@ from ..tensor import Tensor, _wrap
 from ._util import binary_operands, check_tensor, xp_of
 from .elementwise import _input_grad
 from .inplace import _legacy_name, apply_inplace
-from ._util import shape_mismatch
+from ._util import _device_mismatch, shape_mismatch
 from .unary import _node_name, _not_implemented
 
 __all__ = [
@@ -130,6 +130,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         if value < 0:
             raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value}")
     a, b = input._data, other._data
+    if type(a) is not type(b):
+        _device_mismatch(input, other)
     xp = xp_of(a)
     try:
         close = a == b

@@ -179,6 +179,14 @@ def test_mixing_devices_raises_pytorchs_error():
         mt.matmul(mt.ones(2, 2, device="cuda"), mt.ones(2, 2))
     with pytest.raises(RuntimeError, match="same device"):
         nn.functional.cross_entropy(mt.ones(2, 3, device="cuda"), mt.tensor([0, 1]))
+    for op in (lambda: mt.cat([g, c]), lambda: mt.where(c > 0, g, g), lambda: g.add_(c),
+               lambda: mt.allclose(g, c), lambda: mt.isclose(c, g), lambda: g == c,
+               lambda: nn.functional.layer_norm(g[None], (2,), c, None)):
+        with pytest.raises(RuntimeError, match="same device"):
+            op()
+    # as PyTorch: CPU indices may index a GPU tensor, and copy_ moves across devices
+    assert g[mt.tensor([1])].device.type == "cuda"
+    assert g.copy_(mt.tensor([3.0, 4.0])).tolist() == [3.0, 4.0]
 
 
 @cuda
