@@ -45,3 +45,7 @@ class Backend:
 
     def to_host(self, array):
         raise NotImplementedError
+
+    def dtype_error(self, dtype, err: Exception) -> Exception:
+        """The error to raise when the array library refused `dtype` (`err` by default)."""
+        return err

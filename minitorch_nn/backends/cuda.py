@@ -71,10 +71,21 @@ class CudaBackend(Backend):
 
     def from_host(self, array, dev):
         """A device copy of host `array` on `dev` (None or no index: the current device)."""
-        if dev is None or dev.index is None:
-            return self._cupy.asarray(array)
-        with self._cupy.cuda.Device(dev.index):
-            return self._cupy.asarray(array)
+        try:
+            if dev is None or dev.index is None:
+                return self._cupy.asarray(array)
+            with self._cupy.cuda.Device(dev.index):
+                return self._cupy.asarray(array)
+        except ValueError as err:
+            raise self.dtype_error(array.dtype, err) from err
+
+    def dtype_error(self, dtype, err: Exception) -> Exception:
+        """The error to raise when CuPy refused `dtype` (`err`): bfloat16 needs CuPy 14."""
+        if getattr(dtype, "name", str(dtype)) == "bfloat16":
+            return TypeError(f"bfloat16 tensors on the GPU need CuPy >= 14 with ml_dtypes "
+                             f"installed (CuPy {getattr(self._cupy, '__version__', '?')} "
+                             f"said: {err}); use float16 or float32 on this GPU setup")
+        return err
 
     def to_host(self, array):
         return self._cupy.asnumpy(array)

@@ -43,7 +43,10 @@ class ToCopy(ArrayFunction):
             dst = backend_for_device(dev)
             arr = dst.from_host(src.to_host(arr), dev)
         if dtype is not None and arr.dtype != dtype.np:
-            arr = arr.astype(dtype.np)
+            try:
+                arr = arr.astype(dtype.np)
+            except ValueError as err:   # a dtype this device's CuPy lacks (bfloat16 < v14)
+                raise backend_of(arr).dtype_error(dtype.np, err) from err
         elif arr is x._data:
             arr = arr.copy()
         return _wrap(arr)

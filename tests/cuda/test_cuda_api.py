@@ -311,6 +311,21 @@ def test_half_types_compute_on_gpu(dtype):
     assert x.grad.dtype == dtype and lin.weight.grad.device.type == "cuda"
 
 
+@cuda
+def test_bfloat16_on_a_cupy_without_it_says_what_is_needed():
+    cupy = pytest.importorskip("cupy")
+    if not getattr(cupy, "IS_FAKE", False):
+        pytest.skip("needs the fake CuPy's switch for CuPy < 14")
+    cupy.SETTINGS["bfloat16"] = False
+    try:
+        with pytest.raises(TypeError, match="bfloat16 tensors on the GPU need CuPy >= 14"):
+            mt.ones(2, dtype=mt.bfloat16).cuda()
+        with pytest.raises(TypeError, match="bfloat16 tensors on the GPU need CuPy >= 14"):
+            mt.ones(2, device="cuda").bfloat16()
+    finally:
+        cupy.SETTINGS["bfloat16"] = True
+
+
 # ------------------------------------------------------------------ saving and loading
 @cuda
 def test_save_and_load_cuda_tensors_and_state_dicts():
