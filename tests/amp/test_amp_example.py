@@ -30,3 +30,9 @@ def test_amp_example_runs_under_pytorch_too():
     torch = pytest.importorskip("torch")
     accuracy, final_scale = _example().run(torch, epochs=1, dtype="float16")
     assert accuracy > 0.6 and final_scale == 65536.0
+
+
+@pytest.mark.cuda
+def test_amp_example_on_cuda():
+    accuracy, final_scale = _example().run(mt, epochs=1, dtype="float16", device="cuda")
+    assert accuracy > 0.6 and final_scale == 65536.0
