@@ -50,15 +50,21 @@ __all__ = ["autocast", "autocast_decorator", "is_autocast_available", "custom_fw
            "set_autocast_gpu_dtype", "is_autocast_cpu_enabled", "set_autocast_cpu_enabled",
            "autocast_call", "autocast_args", "autocast_listed", "AUTOCAST"]
 
-_DEVICES = ("cpu", "cuda")        # the device types this engine can autocast
+# Device types with an autocast state in PyTorch, and their default dtypes. Only cpu and cuda
+# tensors exist here; a region for another type (autocast("mps")) enters and does nothing,
+# as it would in PyTorch on a machine without that device.
+_DEFAULT_DTYPES = {"cpu": _dt.bfloat16, "cuda": _dt.float16, "ipu": _dt.float16,
+                   "xpu": _dt.float16, "maia": _dt.bfloat16, "xla": _dt.bfloat16,
+                   "mps": _dt.float16, "hpu": _dt.bfloat16, "mtia": _dt.float16,
+                   "privateuseone": _dt.float16}
 
 
 class _ThreadState(threading.local):
     """Per-thread autocast state (PyTorch's is thread-local too)."""
 
     def __init__(self) -> None:
-        self.enabled = {"cpu": False, "cuda": False}
-        self.dtype = {"cpu": _dt.bfloat16, "cuda": _dt.float16}   # PyTorch's defaults
+        self.enabled = dict.fromkeys(_DEFAULT_DTYPES, False)
+        self.dtype = dict(_DEFAULT_DTYPES)
         self.cache_enabled = True
         self.nesting = 0
         self.excluded = 0         # depth of autocast-dispatched ops now running
@@ -111,14 +117,16 @@ def _device_type(device_type: str) -> str:
 
 def _supported(device_type: str) -> str:
     name = _device_type(device_type)
-    if name not in _DEVICES:
-        raise RuntimeError(f"User specified an unsupported autocast device_type '{name}'")
+    if name not in _DEFAULT_DTYPES:
+        raise RuntimeError("unknown device type for autocast in "
+                           "get_autocast_dispatch_key_from_device_type")
     return name
 
 
 def is_autocast_available(device_type: str) -> bool:
-    """True for the device types autocast works on here ('cpu' and 'cuda')."""
-    return _device_type(device_type) in _DEVICES
+    """True for the device types PyTorch keeps an autocast state for (cpu, cuda, xpu, mps,
+    ...); only cpu and cuda tensors exist here."""
+    return _device_type(device_type) in _DEFAULT_DTYPES
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
@@ -137,7 +145,10 @@ def set_autocast_enabled(device_type, enabled: bool | None = None) -> None:
 
 def get_autocast_dtype(device_type: str) -> _dt.dtype:
     """The dtype `lower` ops run in for `device_type` (default: cuda float16, cpu bfloat16)."""
-    return _STATE.dtype[_supported(device_type)]
+    name = _device_type(device_type)
+    if name not in _DEFAULT_DTYPES:
+        raise RuntimeError("unsupported scalarType")
+    return _STATE.dtype[name]
 
 
 def set_autocast_dtype(device_type: str, dtype: _dt.dtype) -> None:

@@ -511,6 +511,24 @@ def test_bad_device_types(lib):
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
         lib.is_autocast_enabled("foo")
     assert lib.amp.is_autocast_available("meta") is False
+    with pytest.raises(RuntimeError, match="unsupported scalarType"):
+        lib.autocast("meta")
+    with pytest.raises(RuntimeError, match="unknown device type for autocast"):
+        lib.is_autocast_enabled("meta")
+
+
+@pytest.mark.parametrize("lib", [mt, torch], ids=["minitorch", "torch"])
+def test_other_device_types_keep_a_state_that_casts_nothing_here(lib):
+    assert lib.amp.is_autocast_available("mps") and lib.amp.is_autocast_available("xpu")
+    assert lib.get_autocast_dtype("hpu") is lib.bfloat16
+    assert lib.get_autocast_dtype("xpu") is lib.float16
+    with lib.autocast("mps"):
+        assert lib.is_autocast_enabled("mps") and not lib.is_autocast_enabled("cpu")
+        assert lib.mm(lib.ones(2, 2), lib.ones(2, 2)).dtype is lib.float32
+    assert not lib.is_autocast_enabled("mps")
+    with pytest.warns(UserWarning, match="In XPU autocast, but the target dtype is not "
+                                         "supported. Disabling autocast."):
+        lib.autocast("xpu", dtype=lib.float64)
 
 
 @pytest.mark.skipif(mt.cuda.is_available(), reason="checks the no-GPU behaviour")
