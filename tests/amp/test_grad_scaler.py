@@ -268,3 +268,54 @@ def test_autocast_float16_training_loop_with_scaler_matches_pytorch():
         finals.append((model.weight.detach().numpy().copy(), scaler.get_scale()))
     np.testing.assert_allclose(finals[0][0], finals[1][0], rtol=5e-3, atol=5e-3)
     assert finals[0][1] == finals[1][1] == 2.0 ** 12
+
+
+def _amp_aware_sgd(lib, with_kwarg: bool):
+    """An optimizer that unscales itself (PyTorch's fused optimizers' contract)."""
+
+    class AmpAwareSGD(lib.optim.SGD):
+        _step_supports_amp_scaling = True
+        seen: list = []
+
+        def step(self, closure=None, **kwargs):
+            if with_kwarg:
+                self.seen.append(("scaler", kwargs["grad_scaler"].get_scale()))
+                return None
+            self.seen.append((float(self.grad_scale), float(self.found_inf)))
+            if not float(self.found_inf):
+                with lib.no_grad():
+                    for group in self.param_groups:
+                        for p in group["params"]:
+                            p.add_(p.grad / self.grad_scale, alpha=-group["lr"])
+            return None
+
+    if with_kwarg:   # the older contract: step(..., grad_scaler=scaler)
+        def step(self, closure=None, grad_scaler=None):
+            self.seen.append(("scaler", grad_scaler.get_scale()))
+        AmpAwareSGD.step = step
+    return AmpAwareSGD
+
+
+@pytest.mark.parametrize("with_kwarg", [False, True])
+def test_optimizers_that_unscale_themselves(with_kwarg):
+    records = []
+    for lib in LIBS:
+        cls = _amp_aware_sgd(lib, with_kwarg)
+        cls.seen = []
+        w = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        opt = cls([w], lr=0.5)
+        scaler = lib.amp.GradScaler("cpu", init_scale=8.0)
+        for poison in ((1.0,) if with_kwarg else (1.0, float("inf"))):
+            opt.zero_grad()
+            scaler.scale((w * lib.tensor([3.0, poison])).sum()).backward()
+            if with_kwarg:
+                with pytest.warns(FutureWarning, match="GradScaler is going to stop passing "
+                                                       "itself as a keyword argument"):
+                    scaler.step(opt)
+            else:
+                scaler.step(opt)
+            assert not hasattr(opt, "grad_scale") or with_kwarg
+            if not with_kwarg:
+                scaler.update()
+        records.append((cls.seen, w.tolist()))
+    assert records[0] == records[1]
