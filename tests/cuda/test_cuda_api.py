@@ -362,9 +362,14 @@ def test_dataloader_batches_move_to_the_gpu():
 
 @cuda
 def test_dlpack_round_trip_stays_on_the_device():
+    import cupy
     x = mt.arange(4.0, device="cuda")
-    y = mt.from_dlpack(x.__dlpack__() if False else x)
-    assert y.device.type == "cuda"
+    assert tuple(int(v) for v in x.__dlpack_device__()) == (2, 0)   # kDLCUDA, device 0
+    array = cupy.arange(3.0)
+    t = mt.from_dlpack(array)
+    assert t.device.type == "cuda"
+    t.add_(1)   # the same memory
+    assert cupy.asnumpy(array).tolist() == [1.0, 2.0, 3.0]
 
 
 # ------------------------------------------------------------------ our CUDA kernels run
