@@ -5,7 +5,8 @@ from .backends import cuda as _cuda
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
            "current_device", "memory_allocated", "max_memory_allocated",
-           "reset_peak_memory_stats", "memory_reserved", "empty_cache"]
+           "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_device_name",
+           "get_device_capability", "is_bf16_supported"]
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count
@@ -55,3 +56,42 @@ def memory_reserved(device=None) -> int:
 def empty_cache() -> None:
     if is_available():
         _cupy().get_default_memory_pool().free_all_blocks()
+
+
+def _index(device=None) -> int:
+    """The GPU index of `device`: None (the current GPU), an int, "cuda:1" or a device."""
+    if device is None:
+        return current_device()
+    if isinstance(device, int):
+        return device
+    from .device import device as parse
+    dev = parse(device)
+    if dev.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {dev}")
+    return current_device() if dev.index is None else dev.index
+
+
+def get_device_name(device=None) -> str:
+    """The GPU's name, e.g. "NVIDIA H100 80GB HBM3"."""
+    name = _cupy().cuda.runtime.getDeviceProperties(_index(device))["name"]
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def get_device_capability(device=None) -> tuple[int, int]:
+    """The GPU's compute capability as (major, minor), e.g. (9, 0) for an H100."""
+    digits = str(_cupy().cuda.Device(_index(device)).compute_capability)
+    return int(digits[:-1]), int(digits[-1])
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """Whether bfloat16 tensors work on the GPU: CuPy must hold bfloat16 arrays (v14+ with
+    ml_dtypes), and without `including_emulation` the GPU must compute bfloat16 natively
+    (compute capability 8.0 or newer). False without a GPU, as PyTorch."""
+    if not is_available():
+        return False
+    import ml_dtypes
+    try:
+        _cupy().zeros(1, dtype=ml_dtypes.bfloat16)
+    except Exception:   # CuPy before v14: no bfloat16 arrays at all
+        return False
+    return including_emulation or get_device_capability()[0] >= 8

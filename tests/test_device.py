@@ -117,6 +117,19 @@ def test_cuda_module_without_gpu():
 
 
 @NO_GPU
+def test_cuda_device_queries_without_gpu():
+    """As PyTorch's CPU build: no bfloat16 support, and an AssertionError for names."""
+    assert mt.cuda.is_bf16_supported() is False
+    for query in (mt.cuda.get_device_name, mt.cuda.get_device_capability):
+        with pytest.raises(AssertionError):
+            query()
+    if torch is not None:
+        assert torch.cuda.is_bf16_supported() is False
+        with pytest.raises(AssertionError):
+            torch.cuda.get_device_name()
+
+
+@NO_GPU
 @pytest.mark.parametrize("make", [
     lambda: mt.ones(2).cuda(),
     lambda: mt.ones(2).cuda(0),

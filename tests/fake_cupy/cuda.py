@@ -61,8 +61,15 @@ def _mem_get_info() -> tuple[int, int]:
     return total - get_default_memory_pool().total_bytes(), total
 
 
+def _get_device_properties(index: int) -> dict:
+    _check_device(index)
+    return {"name": b"Fake GPU (tests/fake_cupy, numpy)", "major": 9, "minor": 0,
+            "totalGlobalMem": 80 * 1024 ** 3}
+
+
 runtime = types.SimpleNamespace(
     getDeviceCount=_get_device_count, getDevice=_get_device, setDevice=_set_device,
+    getDeviceProperties=_get_device_properties,
     deviceSynchronize=_device_synchronize, memGetInfo=_mem_get_info,
     CUDARuntimeError=CUDARuntimeError, is_hip=False,
     runtimeGetVersion=lambda: 13000, driverGetVersion=lambda: 13000)
