@@ -48,3 +48,15 @@ def test_read_idx_parses_and_rejects(tmp_path):
 @pytest.mark.slow
 def test_default_run_reaches_97_percent(tmp_path):
     assert train_job.main(["--no-progress", "--checkpoint", str(tmp_path / "c.pt")]) >= 0.97
+
+
+@pytest.mark.cuda
+def test_main_job_trains_on_the_gpu(tmp_path, capsys):
+    """`--device cuda`: one epoch learns, and the checkpoint loads back on the CPU."""
+    ckpt = tmp_path / "gpu.pt"
+    acc = train_job.main(["--device", "cuda", "--epochs", "1", "--no-progress",
+                          "--checkpoint", str(ckpt)])
+    assert acc > 0.3                      # 10 classes: chance is 0.1
+    state = mt.load(ckpt, map_location="cpu")
+    assert all(t.device.type == "cpu" for t in state.values())
+    train_job.SmallCNN(image_size=8).load_state_dict(state)
