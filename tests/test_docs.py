@@ -7,7 +7,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DOCS = ["README.md", "docs/autograd.md", "docs/training.md"]
+DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md"]
 
 
 def _python_blocks(path: pathlib.Path) -> str:
@@ -51,3 +51,18 @@ def test_readme_tour_prints_what_its_comments_say(capsys):
     expected = [line.split("# ", 1)[1].strip() for line in code.splitlines()
                 if line.lstrip().startswith("print(") and "# " in line]
     assert printed == expected
+
+
+def test_gpu_doc_prints_what_it_says(capsys):
+    exec(compile(_python_blocks(ROOT / "docs/gpu.md"), "gpu.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == ["True True"]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    """.ci/run = install PyTorch (the differential tests' reference) + README's test command."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
+    test_command = next(c for c in commands if "pytest" in c)
+    ci_lines = [line for line in (ROOT / ".ci/run").read_text().splitlines()
+                if line and not line.startswith(("#", "set ", "cd ", "python -m pip install"))]
+    assert ci_lines == [test_command]
