@@ -203,19 +203,12 @@ class ArrayFunction(Function):
     @classmethod
     def apply(cls, *args, **kwargs):
         kind = first = None
-        for a in args:
+        for a in (*args, *kwargs.values()) if kwargs else args:
             if isinstance(a, Tensor):
                 if kind is None:
                     kind, first = type(a._data), a
                 elif type(a._data) is not kind:
                     _device_mismatch(first, a)
-        if kwargs:
-            for a in kwargs.values():
-                if isinstance(a, Tensor):
-                    if kind is None:
-                        kind, first = type(a._data), a
-                    elif type(a._data) is not kind:
-                        _device_mismatch(first, a)
         if _state.enabled:
             for a in args:
                 if getattr(a, "_requires_grad", False):
