@@ -243,17 +243,24 @@ def test_cuda_without_a_gpu_prints_no_traceback():
 def test_configure_gpu_sets_both_libraries(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.delenv("CUPY_TF32", raising=False)
-    for mod, name in ((torch.backends.cuda.matmul, "allow_tf32"),
-                      (torch.backends.cudnn, "allow_tf32"), (torch.backends.cudnn, "benchmark")):
-        monkeypatch.setattr(mod, name, getattr(mod, name))   # restored afterwards
-    text = report.configure_gpu(tf32=False, cudnn_benchmark=True)
-    import os
-    assert os.environ["CUPY_TF32"] == "0"
-    assert torch.backends.cudnn.allow_tf32 is False and torch.backends.cudnn.benchmark is True
-    assert torch.backends.cuda.matmul.allow_tf32 is False
-    assert text.startswith("TF32 off in both libraries") and "autotuning on" in text
-    report.configure_gpu(tf32=True, cudnn_benchmark=False)
-    assert os.environ["CUPY_TF32"] == "1" and torch.backends.cudnn.allow_tf32 is True
+    # saved and put back by hand: torch.backends.cuda.matmul's attributes are properties of
+    # a module object, which some pytest versions' monkeypatch cannot undo
+    flags = ((torch.backends.cuda.matmul, "allow_tf32"), (torch.backends.cudnn, "allow_tf32"),
+             (torch.backends.cudnn, "benchmark"))
+    saved = [getattr(mod, name) for mod, name in flags]
+    try:
+        text = report.configure_gpu(tf32=False, cudnn_benchmark=True)
+        import os
+        assert os.environ["CUPY_TF32"] == "0"
+        assert torch.backends.cudnn.allow_tf32 is False
+        assert torch.backends.cudnn.benchmark is True
+        assert torch.backends.cuda.matmul.allow_tf32 is False
+        assert text.startswith("TF32 off in both libraries") and "autotuning on" in text
+        report.configure_gpu(tf32=True, cudnn_benchmark=False)
+        assert os.environ["CUPY_TF32"] == "1" and torch.backends.cudnn.allow_tf32 is True
+    finally:
+        for (mod, name), value in zip(flags, saved):
+            setattr(mod, name, value)
 
 
 def test_gpu_header_names_the_gpu_versions_and_date(monkeypatch):
