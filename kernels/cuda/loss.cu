@@ -8,13 +8,15 @@
 // with p = exp(x - lse), W = sum_c w[c], s_i the incoming gradient of row i. Targets are
 // int64 and checked against [0, C) by the caller. Everything is computed in A = mt_acc_t<T>
 // (float for __half/__nv_bfloat16): the row max, the sums and the per-row results, which are
-// rounded to T once when stored; `eps` is passed in A.
+// kept in A (lse, loss, weight, incoming scale); only the gradient is rounded to T, once.
+// `eps` is passed in A.
 #include "common.cuh"
 
 template <class T>
 __global__ void cross_entropy_fwd(const T* x, const long long* target, const T* weight,
-                                  long long ignore_index, mt_acc_t<T> eps, T* lse_out,
-                                  T* loss_out, T* wt_out, long long rows, long long cols) {
+                                  long long ignore_index, mt_acc_t<T> eps,
+                                  mt_acc_t<T>* lse_out, mt_acc_t<T>* loss_out,
+                                  mt_acc_t<T>* wt_out, long long rows, long long cols) {
     typedef mt_acc_t<T> A;
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const T* xr = x + r * cols;
@@ -27,9 +29,9 @@ __global__ void cross_entropy_fwd(const T* x, const long long* target, const T* 
         const long long y = target[r];   // the same for every thread: uniform branches
         if (y == ignore_index) {
             if (threadIdx.x == 0) {
-                lse_out[r] = mt_narrow<T>(lse);
-                loss_out[r] = mt_narrow<T>(A(0));
-                wt_out[r] = mt_narrow<T>(A(0));
+                lse_out[r] = lse;
+                loss_out[r] = A(0);
+                wt_out[r] = A(0);
             }
             continue;
         }
@@ -42,17 +44,18 @@ __global__ void cross_entropy_fwd(const T* x, const long long* target, const T* 
             loss += eps / A(cols) * mt_block_sum(smooth);
         }
         if (threadIdx.x == 0) {
-            lse_out[r] = mt_narrow<T>(lse);
-            loss_out[r] = mt_narrow<T>(loss);
-            wt_out[r] = weight[y];
+            lse_out[r] = lse;
+            loss_out[r] = loss;
+            wt_out[r] = wy;
         }
     }
 }
 
 template <class T>
 __global__ void cross_entropy_bwd(const T* x, const long long* target, const T* weight,
-                                  long long ignore_index, mt_acc_t<T> eps, const T* lse,
-                                  const T* scale, T* out, long long rows, long long cols) {
+                                  long long ignore_index, mt_acc_t<T> eps,
+                                  const mt_acc_t<T>* lse, const mt_acc_t<T>* scale, T* out,
+                                  long long rows, long long cols) {
     typedef mt_acc_t<T> A;
     A wsum = A(0);
     if (eps > A(0)) {
@@ -67,8 +70,8 @@ __global__ void cross_entropy_bwd(const T* x, const long long* target, const T* 
                 out[base + j] = mt_narrow<T>(A(0));
             continue;
         }
-        const A s = mt_widen(scale[r]);
-        const A lse_r = mt_widen(lse[r]);
+        const A s = scale[r];
+        const A lse_r = lse[r];
         const A hard = (A(1) - eps) * mt_widen(weight[y]);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
             const A p = mt_exp(mt_widen(x[base + j]) - lse_r);

@@ -2,8 +2,9 @@
 
 Same arguments as the Numba kernels: x (N, C) logits, target (N,) int64, weight (C,) (ones
 when the loss has no weight), `ignore_index` an int, `eps` the label smoothing; the outputs
-are preallocated by the caller. All float arrays share x's dtype: float32, float64, or
-float16 / bfloat16 (computed in float32, each result rounded once).
+are preallocated by the caller. x, weight and the gradient `out` have x's dtype; the
+per-row arrays (lse, loss, wt, scale) the accumulation dtype: float32 for float16 /
+bfloat16 x (PyTorch also keeps them in float), x's dtype otherwise.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ __all__ = ["cross_entropy_fwd", "cross_entropy_bwd"]
 
 KERNELS = Family("loss", """
     cross_entropy_fwd(const T* x, const long long* target, const T* weight,
-                      long long ignore_index, A eps, T* lse_out, T* loss_out, T* wt_out,
+                      long long ignore_index, A eps, A* lse_out, A* loss_out, A* wt_out,
                       long long rows, long long cols)
     cross_entropy_bwd(const T* x, const long long* target, const T* weight,
-                      long long ignore_index, A eps, const T* lse, const T* scale, T* out,
+                      long long ignore_index, A eps, const A* lse, const A* scale, T* out,
                       long long rows, long long cols)
 """, dtypes=WITH_HALF_TYPES)
 

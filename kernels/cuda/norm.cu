@@ -12,12 +12,16 @@
 // Channel norm (batch norm): x is (N, C, L); one block per channel c reduces its N * L
 // values (two passes: mean, then squared deviations) and writes y; backward likewise.
 // Statistics, sums and formulas are computed in A = mt_acc_t<T> (float for __half and
-// __nv_bfloat16); every array shares x's type T and each stored value is rounded once.
+// __nv_bfloat16). The statistics (mean, var, rstd) and the weight-gradient partial sums are
+// kept in A too, as PyTorch keeps them in float for half inputs: a mean rounded to bfloat16
+// (8 bits) would spoil x - mean, and so the backward. The other arrays have x's type T,
+// each stored value rounded once.
 #include "common.cuh"
 
 template <class T>
 __global__ void row_norm_fwd(const T* x, const T* w, const T* b, mt_acc_t<T> eps, T* out,
-                             T* mean, T* rstd, long long rows, long long cols) {
+                             mt_acc_t<T>* mean, mt_acc_t<T>* rstd, long long rows,
+                             long long cols) {
     typedef mt_acc_t<T> A;
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const T* xr = x + r * cols;
@@ -31,8 +35,8 @@ __global__ void row_norm_fwd(const T* x, const T* w, const T* b, mt_acc_t<T> eps
         }
         const A rs = A(1) / mt_sqrt(mt_block_sum(q) / A(cols) + eps);
         if (threadIdx.x == 0) {
-            mean[r] = mt_narrow<T>(mu);
-            rstd[r] = mt_narrow<T>(rs);
+            mean[r] = mu;
+            rstd[r] = rs;
         }
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
             out[r * cols + j] =
@@ -42,13 +46,14 @@ __global__ void row_norm_fwd(const T* x, const T* w, const T* b, mt_acc_t<T> eps
 
 // dx of the row norm (one block per row).
 template <class T>
-__global__ void row_norm_bwd_input(const T* x, const T* g, const T* mean, const T* rstd,
-                                   const T* w, T* gx, long long rows, long long cols) {
+__global__ void row_norm_bwd_input(const T* x, const T* g, const mt_acc_t<T>* mean,
+                                   const mt_acc_t<T>* rstd, const T* w, T* gx, long long rows,
+                                   long long cols) {
     typedef mt_acc_t<T> A;
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const long long base = r * cols;
-        const A mu = mt_widen(mean[r]);
-        const A rs = mt_widen(rstd[r]);
+        const A mu = mean[r];
+        const A rs = rstd[r];
         A s1 = A(0);
         A s2 = A(0);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
@@ -69,8 +74,9 @@ __global__ void row_norm_bwd_input(const T* x, const T* g, const T* mean, const 
 // gw_parts[p, j] += sum of g * xhat and gb_parts[p, j] += sum of g over the rows of chunk
 // p = [p * per, min(rows, (p + 1) * per)), per = ceil(rows / parts): one thread per (p, j).
 template <class T>
-__global__ void row_norm_bwd_params(const T* x, const T* g, const T* mean, const T* rstd,
-                                    T* gw_parts, T* gb_parts, long long rows, long long cols,
+__global__ void row_norm_bwd_params(const T* x, const T* g, const mt_acc_t<T>* mean,
+                                    const mt_acc_t<T>* rstd, mt_acc_t<T>* gw_parts,
+                                    mt_acc_t<T>* gb_parts, long long rows, long long cols,
                                     long long parts) {
     typedef mt_acc_t<T> A;
     const long long per = (rows + parts - 1) / parts;
@@ -82,19 +88,20 @@ __global__ void row_norm_bwd_params(const T* x, const T* g, const T* mean, const
         A sb = A(0);
         for (long long i = p * per; i < end; ++i) {
             const A gv = mt_widen(g[i * cols + j]);
-            sw += gv * (mt_widen(x[i * cols + j]) - mt_widen(mean[i])) * mt_widen(rstd[i]);
+            sw += gv * (mt_widen(x[i * cols + j]) - mean[i]) * rstd[i];
             sb += gv;
         }
-        gw_parts[k] = mt_narrow<T>(mt_widen(gw_parts[k]) + sw);
-        gb_parts[k] = mt_narrow<T>(mt_widen(gb_parts[k]) + sb);
+        gw_parts[k] += sw;
+        gb_parts[k] += sb;
     }
 }
 
 // Batch norm forward; with compute_stats, mean/var (C,) are filled from the batch.
 template <class T>
-__global__ void channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const T* b,
-                                 mt_acc_t<T> eps, int compute_stats, T* out, T* rstd,
-                                 long long n, long long channels, long long len) {
+__global__ void channel_norm_fwd(const T* x, mt_acc_t<T>* mean, mt_acc_t<T>* var, const T* w,
+                                 const T* b, mt_acc_t<T> eps, int compute_stats, T* out,
+                                 mt_acc_t<T>* rstd, long long n, long long channels,
+                                 long long len) {
     typedef mt_acc_t<T> A;
     const long long count = n * len;
     for (long long c = blockIdx.x; c < channels; c += gridDim.x) {
@@ -112,15 +119,15 @@ __global__ void channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const 
             }
             variance = mt_block_sum(q) / A(count);
             if (threadIdx.x == 0) {
-                mean[c] = mt_narrow<T>(mu);
-                var[c] = mt_narrow<T>(variance);
+                mean[c] = mu;
+                var[c] = variance;
             }
         } else {
-            mu = mt_widen(mean[c]);
-            variance = mt_widen(var[c]);
+            mu = mean[c];
+            variance = var[c];
         }
         const A rs = A(1) / mt_sqrt(variance + eps);
-        if (threadIdx.x == 0) rstd[c] = mt_narrow<T>(rs);
+        if (threadIdx.x == 0) rstd[c] = rs;
         const A scale = rs * mt_widen(w[c]);
         const A shift = mt_widen(b[c]) - mu * scale;
         for (long long k = threadIdx.x; k < count; k += blockDim.x) {
@@ -132,14 +139,14 @@ __global__ void channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const 
 
 // Batch norm backward; batch_stats says whether mean/var came from this batch.
 template <class T>
-__global__ void channel_norm_bwd(const T* x, const T* g, const T* mean, const T* rstd,
-                                 const T* w, int batch_stats, T* gx, T* gw, T* gb, long long n,
-                                 long long channels, long long len) {
+__global__ void channel_norm_bwd(const T* x, const T* g, const mt_acc_t<T>* mean,
+                                 const mt_acc_t<T>* rstd, const T* w, int batch_stats, T* gx,
+                                 T* gw, T* gb, long long n, long long channels, long long len) {
     typedef mt_acc_t<T> A;
     const long long count = n * len;
     for (long long c = blockIdx.x; c < channels; c += gridDim.x) {
-        const A mu = mt_widen(mean[c]);
-        const A rs = mt_widen(rstd[c]);
+        const A mu = mean[c];
+        const A rs = rstd[c];
         A sg = A(0);
         A sgx = A(0);
         for (long long k = threadIdx.x; k < count; k += blockDim.x) {

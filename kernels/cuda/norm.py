@@ -3,8 +3,9 @@
 Same arguments as the Numba kernels: row norm over x (M, D) with w, b (D,) (always given:
 ones and zeros when the layer has none), channel norm over x (N, C, L) with per-channel
 (C,) arrays; `eps` a float, flags as bools; outputs preallocated by the caller
-(gw_parts/gb_parts (P, D) zeroed, summed over axis 0 by the caller). Every float array
-has x's dtype: float32, float64, or float16 / bfloat16 (statistics and sums in float32).
+(gw_parts/gb_parts (P, D) zeroed, summed over axis 0 by the caller). The statistics
+(mean, var, rstd) and gw_parts/gb_parts have the accumulation dtype (float32 for float16 /
+bfloat16 x, as PyTorch keeps them; x's dtype otherwise), every other array x's dtype.
 """
 from __future__ import annotations
 
@@ -14,16 +15,16 @@ from ._launch import (WITH_HALF_TYPES, Family, check_same_shape, elementwise_con
 __all__ = ["row_norm_fwd", "row_norm_bwd", "channel_norm_fwd", "channel_norm_bwd"]
 
 KERNELS = Family("norm", """
-    row_norm_fwd(const T* x, const T* w, const T* b, A eps, T* out, T* mean, T* rstd,
+    row_norm_fwd(const T* x, const T* w, const T* b, A eps, T* out, A* mean, A* rstd,
                  long long rows, long long cols)
-    row_norm_bwd_input(const T* x, const T* g, const T* mean, const T* rstd, const T* w,
+    row_norm_bwd_input(const T* x, const T* g, const A* mean, const A* rstd, const T* w,
                        T* gx, long long rows, long long cols)
-    row_norm_bwd_params(const T* x, const T* g, const T* mean, const T* rstd, T* gw_parts,
-                        T* gb_parts, long long rows, long long cols, long long parts)
-    channel_norm_fwd(const T* x, T* mean, T* var, const T* w, const T* b, A eps,
-                     int compute_stats, T* out, T* rstd, long long n, long long channels,
+    row_norm_bwd_params(const T* x, const T* g, const A* mean, const A* rstd, A* gw_parts,
+                        A* gb_parts, long long rows, long long cols, long long parts)
+    channel_norm_fwd(const T* x, A* mean, A* var, const T* w, const T* b, A eps,
+                     int compute_stats, T* out, A* rstd, long long n, long long channels,
                      long long len)
-    channel_norm_bwd(const T* x, const T* g, const T* mean, const T* rstd, const T* w,
+    channel_norm_bwd(const T* x, const T* g, const A* mean, const A* rstd, const T* w,
                      int batch_stats, T* gx, T* gw, T* gb, long long n, long long channels,
                      long long len)
 """, dtypes=WITH_HALF_TYPES)

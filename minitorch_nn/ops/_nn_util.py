@@ -22,8 +22,9 @@ from ..backends import cpu as _cpu
 from ..tensor import Tensor
 from .inplace import _legacy_name
 
-__all__ = ["kernel_for", "route_kernels", "compute_array", "require_float", "reduction_of",
-           "reduce_loss", "int_tuple", "type_name", "broadcast_shape", "PARALLEL_MIN"]
+__all__ = ["kernel_for", "route_kernels", "acc_dtype", "compute_array", "require_float",
+           "reduction_of", "reduce_loss", "int_tuple", "type_name", "broadcast_shape",
+           "PARALLEL_MIN"]
 
 _CPU_BACKEND = _cpu.BACKEND
 _KERNEL_CHARS = "fd"   # numpy type chars of float32 and float64
@@ -134,6 +135,14 @@ class route_kernels:
         else:
             _ROUTES[self.array_type] = self.previous
         _resolved.clear()
+
+
+def acc_dtype(dtype):
+    """The dtype sums and statistics are kept in: float32 for float16/bfloat16, else `dtype`
+    (the kernels' accumulation type A; PyTorch's `acc_type`)."""
+    if dtype.itemsize == 2 and (dtype.kind == "f" or dtype.name == "bfloat16"):
+        return np.dtype(np.float32)
+    return dtype
 
 
 def compute_array(array):

@@ -18,8 +18,8 @@ import numpy as np
 from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import (broadcast_shape, compute_array, kernel_for, reduce_loss, reduction_of,
-                       require_float, type_name)
+from ._nn_util import (acc_dtype, broadcast_shape, compute_array, kernel_for, reduce_loss,
+                       reduction_of, require_float, type_name)
 from ._util import binary_operands, sum_to_shape, xp_of
 
 __all__: list[str] = []
@@ -338,7 +338,8 @@ class NllLoss(ArrayFunction):
         if kernel is not None and rows.shape[0] and n_classes:
             rows, tgt = xp.ascontiguousarray(rows), xp.ascontiguousarray(tgt)
             w = xp.ascontiguousarray(w, arr.dtype)
-            lse, loss, wt = (xp.empty(rows.shape[0], arr.dtype) for _ in range(3))
+            acc = acc_dtype(arr.dtype)   # per-row results in float for half types
+            lse, loss, wt = (xp.empty(rows.shape[0], acc) for _ in range(3))
             kernel(rows, tgt, w, ignore_index, eps, lse, loss, wt)
         else:
             rows = compute_array(rows)
@@ -373,8 +374,8 @@ class NllLoss(ArrayFunction):
         kernel = kernel_for(rows, "loss", "cross_entropy_bwd") if from_logits else None
         if kernel is not None and m and rows.dtype == input._data.dtype:
             grad = xp.empty(rows.shape, rows.dtype)
-            kernel(rows, tgt, w, ignore_index, eps, lse, xp.ascontiguousarray(scale, rows.dtype),
-                   grad)
+            kernel(rows, tgt, w, ignore_index, eps, lse,
+                   xp.ascontiguousarray(scale, acc_dtype(rows.dtype)), grad)
         else:
             grad = _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale)
         grad = _unrows(grad, input._data.shape)

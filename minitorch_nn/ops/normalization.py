@@ -17,7 +17,7 @@ import numpy as np
 from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, kernel_for, type_name
+from ._nn_util import acc_dtype, compute_array, kernel_for, type_name
 from ._util import xp_of
 from .inplace import bump
 
@@ -35,8 +35,8 @@ def _row_forward(rows, w, b, eps):
     if kernel is not None and (w is None or w.dtype == rows.dtype):
         rows = xp.ascontiguousarray(rows)
         out = xp.empty(rows.shape, rows.dtype)
-        mean = xp.empty(rows.shape[0], rows.dtype)
-        rstd = xp.empty(rows.shape[0], rows.dtype)
+        mean = xp.empty(rows.shape[0], acc_dtype(rows.dtype))   # statistics in float for
+        rstd = xp.empty(rows.shape[0], acc_dtype(rows.dtype))   # half types, as PyTorch
         kernel(rows, _or_ones(xp, w, d, rows.dtype), _or_zeros(xp, b, d, rows.dtype), float(eps),
                out, mean, rstd)
         return out, mean, rstd
@@ -57,13 +57,14 @@ def _row_backward(rows, g, mean, rstd, w):
     xp = xp_of(rows)
     d = rows.shape[1]
     kernel = kernel_for(rows, "norm", "row_norm_bwd") if rows.size else None
-    if kernel is not None and g.dtype == rows.dtype and mean.dtype == rows.dtype and \
+    acc = acc_dtype(rows.dtype)
+    if kernel is not None and g.dtype == rows.dtype and mean.dtype == acc and \
             (w is None or w.dtype == rows.dtype):
         rows = xp.ascontiguousarray(rows)
         parts = max(1, min(_ROW_PARTS, rows.shape[0]))
         gx = xp.empty(rows.shape, rows.dtype)
-        gw = xp.zeros((parts, d), rows.dtype)
-        gb = xp.zeros((parts, d), rows.dtype)
+        gw = xp.zeros((parts, d), acc)
+        gb = xp.zeros((parts, d), acc)
         kernel(rows, xp.ascontiguousarray(g).reshape(rows.shape), mean, rstd,
                _or_ones(xp, w, d, rows.dtype), gx, gw, gb)
         return gx, gw.sum(axis=0), gb.sum(axis=0)
@@ -169,14 +170,14 @@ class NativeBatchNorm(ArrayFunction):
         same = all(t is None or t.dtype == arr.dtype for t in (w, b))
         if kernel is not None and same:
             x3 = xp.ascontiguousarray(x3)
+            acc = acc_dtype(arr.dtype)   # statistics in float for half types, as PyTorch
             if use_batch:
-                mean = xp.empty(c, arr.dtype)
-                var = xp.empty(c, arr.dtype)
+                mean, var = xp.empty(c, acc), xp.empty(c, acc)
             else:
-                mean = running_mean._data.astype(arr.dtype)
-                var = running_var._data.astype(arr.dtype)
+                mean = running_mean._data.astype(acc)
+                var = running_var._data.astype(acc)
             out = xp.empty(x3.shape, arr.dtype)
-            rstd = xp.empty(c, arr.dtype)
+            rstd = xp.empty(c, acc)
             kernel(x3, mean, var, _or_ones(xp, w, c, arr.dtype),
                    _or_zeros(xp, b, c, arr.dtype), float(eps), use_batch, out, rstd)
         else:
@@ -209,8 +210,8 @@ class NativeBatchNorm(ArrayFunction):
         w = None if weight is None else weight._data
         xp = xp_of(arr)
         kernel = kernel_for(arr, "norm", "channel_norm_bwd") if arr.size else None
-        if kernel is not None and g.dtype == arr.dtype and mean.dtype == arr.dtype and \
-                (w is None or w.dtype == arr.dtype):
+        if kernel is not None and g.dtype == arr.dtype and mean.dtype == acc_dtype(arr.dtype) \
+                and (w is None or w.dtype == arr.dtype):
             x3 = xp.ascontiguousarray(x3)
             gx = xp.empty(x3.shape, arr.dtype)
             gw = xp.empty(c, arr.dtype)

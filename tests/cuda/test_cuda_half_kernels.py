@@ -80,6 +80,10 @@ CASES = {
 }
 
 
+# arrays kept in float32 for half inputs (per-row results, statistics: the accumulation type)
+KEPT = {"cross_entropy_fwd": {3, 4, 5}, "row_norm_fwd": {4, 5}}
+
+
 def _arrays(name):
     family, builders, _, _ = CASES[name]
     rng = _rng()
@@ -105,7 +109,9 @@ def test_half_kernel_matches_the_float32_twin(name, dtype):
     family, arrays = _arrays(name)
     scalars, outputs = CASES[name][2], CASES[name][3]
     # the same rounded values for both: the half type's, widened for the float32 twin
-    rounded = [a.astype(dtype) if a.dtype == np.float32 else a for a in arrays]
+    kept = KEPT.get(name, set())
+    rounded = [a.astype(dtype) if a.dtype == np.float32 and i not in kept else a
+               for i, a in enumerate(arrays)]
     reference = [a.astype(np.float32) if a.dtype == dtype else a for a in rounded]
     on_gpu = [cp.asarray(a) for a in rounded]
     cuda = getattr(importlib.import_module(f"minitorch_nn.kernels.cuda.{family}"), name)
@@ -114,6 +120,10 @@ def test_half_kernel_matches_the_float32_twin(name, dtype):
     _call(cpu, name, reference, scalars)
     for i in outputs:
         got = cp.asnumpy(on_gpu[i])
+        if i in kept:
+            assert got.dtype == np.float32, (name, i, got.dtype)
+            np.testing.assert_allclose(got, reference[i], rtol=1e-5, atol=1e-6)
+            continue
         assert got.dtype == dtype, (name, i, got.dtype)
         want = reference[i].astype(np.float64)
         err = np.abs(got.astype(np.float64) - want)

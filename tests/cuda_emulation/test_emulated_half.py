@@ -378,6 +378,14 @@ def test_softmax_sums_in_float_not_in_the_half_type(emu, dtype):
     assert_rounded(out, _softmax32(_f32(x)), dtype)
 
 
+def assert_kept(actual: np.ndarray, reference, atol: float = 0.0, what: str = "") -> None:
+    """`actual` was kept in float32, the accumulation type (statistics, per-row results and
+    partial sums of half inputs, as PyTorch keeps them), and equals the float32 reference."""
+    assert actual.dtype == np.float32, f"{what}: dtype {actual.dtype}, expected float32"
+    np.testing.assert_allclose(actual, np.asarray(reference, np.float64), rtol=F32_SLACK,
+                               atol=atol, err_msg=what)
+
+
 # ------------------------------------------------------------------ cross-entropy
 CE_SHAPES = [(1, 1), (5, 7), (3, 700), (40, 9)]
 
@@ -409,12 +417,12 @@ def _ce_reference32(x32, target, w32, eps):
 @pytest.mark.parametrize("eps", [0.0, 0.1])
 def test_cross_entropy_forward(emu, dtype, shape, eps):
     x, target, weight = _ce_problem(shape, dtype, seed=9)
-    outs = [np.full(shape[0], np.nan, dtype) for _ in range(3)]
+    outs = [np.full(shape[0], np.nan, np.float32) for _ in range(3)]   # kept in float
     _launcher("loss", "cross_entropy_fwd")(x, target, weight, -100, eps, *outs)
     refs = _ce_reference32(_f32(x), target, _f32(weight), eps)
     for got, want, name in zip(outs, refs, ("lse", "loss", "weight")):
         # loss = lse - x[y] cancels: float32 error of order |lse| * 1e-7
-        assert_rounded(got, want, dtype, atol=1e-6 * (np.abs(refs[0]).max() + 1), what=name)
+        assert_kept(got, want, atol=1e-6 * (np.abs(refs[0]).max() + 1), what=name)
 
 
 @half_dtypes
@@ -423,8 +431,8 @@ def test_cross_entropy_forward(emu, dtype, shape, eps):
 def test_cross_entropy_backward(emu, dtype, shape, eps):
     x, target, weight = _ce_problem(shape, dtype, seed=10)
     x32, w32 = _f32(x), _f32(weight)
-    lse = _ce_reference32(x32, target, w32, eps)[0].astype(dtype)
-    scale = (np.random.default_rng(11).random(shape[0]) + 0.5).astype(dtype)
+    lse = _ce_reference32(x32, target, w32, eps)[0]   # per-row arrays in float32
+    scale = (np.random.default_rng(11).random(shape[0]) + 0.5).astype(np.float32)
     out = np.full(shape, np.nan, dtype)
     _launcher("loss", "cross_entropy_bwd")(x, target, weight, -100, eps, lse, scale, out)
     p = np.exp(x32 - _f32(lse)[:, None])
@@ -449,14 +457,14 @@ def test_row_norm_forward(emu, dtype, shape):
     w = (np.random.default_rng(13).random(cols) + 0.5).astype(dtype)
     b = _random(cols, dtype, seed=14)
     out = np.full(shape, np.nan, dtype)
-    mean, rstd = np.full(rows, np.nan, dtype), np.full(rows, np.nan, dtype)
+    mean, rstd = np.full(rows, np.nan, np.float32), np.full(rows, np.nan, np.float32)
     _launcher("norm", "row_norm_fwd")(x, w, b, 1e-5, out, mean, rstd)
     x32 = _f32(x)
     mu = x32.mean(1)
     rs = 1 / np.sqrt(((x32 - mu[:, None]) ** 2).mean(1) + np.float32(1e-5))
     y = (x32 - mu[:, None]) * rs[:, None] * _f32(w) + _f32(b)
-    assert_rounded(mean, mu, dtype, atol=1e-6, what="mean")
-    assert_rounded(rstd, rs, dtype, what="rstd")
+    assert_kept(mean, mu, atol=1e-6, what="mean")
+    assert_kept(rstd, rs, what="rstd")
     assert_rounded(out, y, dtype, atol=1e-5, what="out")
 
 
@@ -468,11 +476,11 @@ def test_row_norm_backward(emu, dtype, shape):
     g = _random(shape, dtype, seed=16)
     w = (np.random.default_rng(17).random(cols) + 0.5).astype(dtype)
     x32, g32, w32 = _f32(x), _f32(g), _f32(w)
-    mean = x32.mean(1).astype(dtype)
-    rstd = (1 / np.sqrt(x32.var(1) + np.float32(1e-5))).astype(dtype)
+    mean = x32.mean(1)   # statistics in float32
+    rstd = (1 / np.sqrt(x32.var(1) + np.float32(1e-5))).astype(np.float32)
     parts = max(1, min(8, rows))
     gx = np.full(shape, np.nan, dtype)
-    gw, gb = np.zeros((parts, cols), dtype), np.zeros((parts, cols), dtype)
+    gw, gb = np.zeros((parts, cols), np.float32), np.zeros((parts, cols), np.float32)
     _launcher("norm", "row_norm_bwd")(x, g, mean, rstd, w, gx, gw, gb)
     mu, rs = _f32(mean)[:, None], _f32(rstd)[:, None]
     xhat = (x32 - mu) * rs
@@ -481,10 +489,10 @@ def test_row_norm_backward(emu, dtype, shape):
                    - xhat * (dxhat * xhat).mean(1, keepdims=True))
     assert_rounded(gx, gx_ref, dtype, atol=1e-5, what="gx")
     per = -(-rows // parts)
-    for p in range(parts):   # each chunk of rows summed in float, rounded once
+    for p in range(parts):   # each chunk of rows summed in float, kept in float
         chunk = slice(p * per, min(rows, (p + 1) * per))
-        assert_rounded(gw[p], (g32 * xhat)[chunk].sum(0), dtype, atol=1e-5, what="gw part")
-        assert_rounded(gb[p], g32[chunk].sum(0), dtype, atol=1e-5, what="gb part")
+        assert_kept(gw[p], (g32 * xhat)[chunk].sum(0), atol=1e-5, what="gw part")
+        assert_kept(gb[p], g32[chunk].sum(0), atol=1e-5, what="gb part")
 
 
 # ------------------------------------------------------------------ channel norm
@@ -500,23 +508,23 @@ def test_channel_norm_forward(emu, dtype, shape, compute_stats):
     x = _random(shape, dtype, seed=19, scale=3, shift=2)
     w = (rng.random(c) + 0.5).astype(dtype)
     b = rng.standard_normal(c).astype(dtype)
-    mean = rng.standard_normal(c).astype(dtype)
-    var = (rng.random(c) + 0.5).astype(dtype)
-    given_mean, given_var = _f32(mean), _f32(var)
-    out, rstd = np.full(shape, np.nan, dtype), np.full(c, np.nan, dtype)
+    mean = rng.standard_normal(c).astype(np.float32)   # statistics in float32
+    var = (rng.random(c) + 0.5).astype(np.float32)
+    given_mean, given_var = mean.copy(), var.copy()
+    out, rstd = np.full(shape, np.nan, dtype), np.full(c, np.nan, np.float32)
     _launcher("norm", "channel_norm_fwd")(x, mean, var, w, b, 1e-5, compute_stats, out, rstd)
     x32 = _f32(x)
     if compute_stats:
         mu = x32.mean((0, 2))
         variance = ((x32 - mu[None, :, None]) ** 2).mean((0, 2))
-        assert_rounded(mean, mu, dtype, atol=1e-6, what="mean")
-        assert_rounded(var, variance, dtype, what="var")
+        assert_kept(mean, mu, atol=1e-6, what="mean")
+        assert_kept(var, variance, what="var")
     else:
         mu, variance = given_mean, given_var
         np.testing.assert_array_equal(mean.astype(np.float32), given_mean)   # untouched
     rs = 1 / np.sqrt(variance + np.float32(1e-5))
     ref = (x32 - mu[None, :, None]) * (rs * _f32(w))[None, :, None] + _f32(b)[None, :, None]
-    assert_rounded(rstd, rs, dtype, what="rstd")
+    assert_kept(rstd, rs, what="rstd")
     assert_rounded(out, ref, dtype, atol=1e-5, what="out")
 
 
@@ -529,8 +537,8 @@ def test_channel_norm_backward(emu, dtype, shape, batch_stats):
     g = _random(shape, dtype, seed=21)
     w = (np.random.default_rng(22).random(c) + 0.5).astype(dtype)
     x32, g32 = _f32(x), _f32(g)
-    mean = x32.mean((0, 2)).astype(dtype)
-    rstd = (1 / np.sqrt(x32.var((0, 2)) + np.float32(1e-5))).astype(dtype)
+    mean = x32.mean((0, 2))   # statistics in float32
+    rstd = (1 / np.sqrt(x32.var((0, 2)) + np.float32(1e-5))).astype(np.float32)
     gx = np.full(shape, np.nan, dtype)
     gw, gb = np.full(c, np.nan, dtype), np.full(c, np.nan, dtype)
     _launcher("norm", "channel_norm_bwd")(x, g, mean, rstd, w, batch_stats, gx, gw, gb)

@@ -9,6 +9,8 @@ must have been launched (a silent fallback to the array formulas would fail the 
 """
 from __future__ import annotations
 
+import contextlib
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -193,3 +195,23 @@ def test_dropout_draws_its_mask_on_the_device(emu, dtype):
                                _host(x)[kept].astype(np.float64) / 0.75, **tol)
     np.testing.assert_allclose(g.astype(np.float64), np.where(kept, 1 / 0.75, 0.0), **tol)
     np.testing.assert_array_equal(_host(again), y)   # manual_seed reproduces it
+
+
+@pytest.mark.parametrize("dtype", HALF_DTYPES)
+@pytest.mark.parametrize("fn", [
+    lambda x: F.layer_norm(x, (64,)),
+    lambda x: F.batch_norm(x.reshape(4, 8, 8), None, None, training=True).reshape(4, 64),
+    lambda x: F.cross_entropy(x, mt.tensor([3, 1, 60, 7]), reduction="sum") * x[:, :1],
+], ids=["layer_norm", "batch_norm", "cross_entropy"])
+def test_half_statistics_are_kept_in_float(emu, dtype, fn):
+    """Inputs far from 0 relative to their spread: a mean (or log-sum-exp) rounded to the
+    half type would spoil x - mean in the backward by several ulps; kept in float32, as
+    PyTorch keeps them, the GPU's gradients equal the CPU's (computed in float32)."""
+    x0 = (np.random.default_rng(5).standard_normal((4, 64)) * 0.5 + 37.3).astype(dtype)
+    results = []
+    for route in (False, True):
+        x = mt.tensor(x0, requires_grad=True)
+        with route_kernels(np.ndarray, CUDA_KERNELS) if route else contextlib.nullcontext():
+            fn(x).sum().backward()
+        results.append(_host(x.grad).astype(np.float64))
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-2, atol=2e-2)
