@@ -20,6 +20,7 @@ tensor argument requires grad; otherwise `apply` is just the forward.
 """
 from __future__ import annotations
 
+from ..backends import _BY_ARRAY_TYPE
 from . import grad_mode
 from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 
@@ -195,25 +196,32 @@ class ArrayFunction(Function):
     """A built-in op: `forward(ctx, *args)` returns Tensors, `backward` maps arrays to arrays.
 
     `apply` first checks that the tensor arguments live on one device (PyTorch's error), so
-    an op never hands numpy and CuPy arrays to the same array routine.
+    an op never hands numpy and CuPy arrays to the same array routine. Until a second backend
+    exists (the first `cuda` tensor) every array is numpy and the check is skipped.
     """
 
     _array_backward = True
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        kind = first = None
-        for a in (*args, *kwargs.values()) if kwargs else args:
-            if isinstance(a, Tensor):
-                if kind is None:
-                    kind, first = type(a._data), a
-                elif type(a._data) is not kind:
-                    _device_mismatch(first, a)
+        if len(_BY_ARRAY_TYPE) > 1:
+            _check_one_device(args, kwargs)
         if _state.enabled:
             for a in args:
                 if getattr(a, "_requires_grad", False):
                     return _record(cls, args, kwargs)
         return cls.forward(FunctionCtx(), *args, **kwargs)
+
+
+def _check_one_device(args, kwargs) -> None:
+    """PyTorch's error unless every tensor argument has the same array type (device)."""
+    kind = first = None
+    for a in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(a, Tensor):
+            if kind is None:
+                kind, first = type(a._data), a
+            elif type(a._data) is not kind:
+                _device_mismatch(first, a)
 
 
 def _device_mismatch(a, b):

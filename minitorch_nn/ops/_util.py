@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..autograd.function import _device_mismatch
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
 
@@ -68,11 +69,6 @@ def _scalar_as(value, res: _dt.dtype):
             return np.array(value).astype(res.np)[()]
     raise TypeError(f"unsupported operand type: {type(value).__name__} (expected a Tensor or "
                     "a Python number)")
-
-
-def _device_mismatch(a: Tensor, b: Tensor):
-    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                       f"two devices, {a.device} and {b.device}!")
 
 
 def sum_to_shape(grad, shape: tuple):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, _device_mismatch
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import sum_to_shape, xp_of
@@ -284,8 +284,7 @@ def _value_array(value, x):
     arr = value._data
     if type(arr) is not type(x._data):
         if arr.ndim != 0:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {x.device} and {value.device}!")
+            _device_mismatch(x, value)
         arr = _on_device_of(arr, x._data)
     return arr.astype(x._data.dtype, copy=False)
 

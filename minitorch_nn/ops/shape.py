@@ -17,7 +17,7 @@ import numpy as np
 
 from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, _device_mismatch
 from ..tensor import Size, Tensor, _view_of, _wrap, _wrap_dim
 from ._util import grad_cast, sum_to_shape, xp_of
 
@@ -853,8 +853,7 @@ def _same_device(tensors) -> None:
     kind = type(tensors[0]._data)
     for t in tensors[1:]:
         if type(t._data) is not kind:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {tensors[0].device} and {t.device}!")
+            _device_mismatch(tensors[0], t)
 
 
 def _into_out(result: Tensor, out) -> Tensor:
