@@ -39,11 +39,13 @@ __version__ = "0.1.0"
 
 
 def _export_families() -> None:
-    """Expose each op family's public functions as `minitorch_nn.<name>` (like torch.add)."""
+    """Expose every op declared in namespace "torch" as `minitorch_nn.<name>` (like torch.add),
+    and the other public names a family module lists in `__all__` (Generator, ...)."""
     namespace = globals()
     for module in ops.MODULES:
-        for name in module.__all__:
+        for name in getattr(module, "__all__", ()):
             namespace[name] = getattr(module, name)
+    namespace.update(ops.registry.public_ops("torch"))
 
 
 _export_families()

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from . import dtypes as _dt
+
 __all__ = ["tensor_repr", "set_printoptions", "get_printoptions", "printoptions"]
 
 
@@ -217,14 +219,13 @@ def _prefix(t) -> str:
 
 def tensor_repr(t, prefix: str | None = None) -> str:
     """`repr(t)` as PyTorch prints it."""
-    from .dtypes import bool as bool_, get_default_dtype, int64
     prefix = _prefix(t) if prefix is None else prefix
     indent = len(prefix)
     suffixes = []
     dev = t.device
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
-    default = get_default_dtype()
+    default = _dt.get_default_dtype()
     if t.numel() == 0:
         if t.dim() != 1:
             suffixes.append("size=" + str(tuple(t.shape)))
@@ -234,7 +235,7 @@ def tensor_repr(t, prefix: str | None = None) -> str:
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append("size=" + str(tuple(t.shape)))
-        if t.dtype not in (default, default.to_complex(), int64, bool_):
+        if t.dtype not in (default, default.to_complex(), _dt.int64, _dt.bool):
             suffixes.append("dtype=" + str(t.dtype))
         body = values_str(t._host_array(), indent)
     if t.grad_fn is not None:

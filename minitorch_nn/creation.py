@@ -14,11 +14,9 @@ import numpy as np
 from . import dtypes as _dt
 from .backends import backend_for_device
 from .device import to_device
+from .ops._util import check_tensor
+from .ops.registry import method_of, op
 from .tensor import Tensor, _wrap, as_array
-
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
-           "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
-           "logspace", "eye", "scalar_tensor", "empty_strided"]
 
 
 def _finish(data, requires_grad: bool) -> Tensor:
@@ -77,6 +75,7 @@ _COPY_CONSTRUCT = ("To copy construct from a tensor, it is recommended to use "
                    "sourceTensor.detach().clone().requires_grad_(True), rather than {}.")
 
 
+@op("tensor")
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, Tensors).
 
@@ -99,6 +98,7 @@ def _copied(data, dtype, device, requires_grad) -> Tensor:
     return _finish(arr, requires_grad)
 
 
+@op("as_tensor")
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like `tensor`, but shares memory with a Tensor or numpy array when it can."""
     dt = None if dtype is None else _dt.to_dtype(dtype)
@@ -110,6 +110,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return _wrap(as_array(data, dt, _backend(device)))
 
 
+@op("asarray")
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
     """`obj` as a tensor, sharing memory when it can (a copy with `copy=True`).
 
@@ -133,6 +134,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
     return converted
 
 
+@op("from_numpy")
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with `ndarray` (writes show on both sides)."""
     if not isinstance(ndarray, np.ndarray):
@@ -149,23 +151,28 @@ def _filled(size, value, dtype, device, requires_grad, fn: str = "empty") -> Ten
     return _finish(arr, requires_grad)
 
 
+@op("zeros")
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     return _filled(size, 0, _float_dtype(dtype), device, requires_grad, "zeros")
 
 
+@op("ones")
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     return _filled(size, 1, _float_dtype(dtype), device, requires_grad, "ones")
 
 
+@op("empty")
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None) -> Tensor:
     return _filled(size, None, _float_dtype(dtype), device, requires_grad)
 
 
+@op("empty_strided")
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _filled((tuple(size),), None, _float_dtype(dtype), device, requires_grad)
 
 
+@op("full")
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:
     """A tensor of `size` filled with `fill_value`; the dtype follows the value (3 -> int64)."""
@@ -184,31 +191,33 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
 
 
 def _like(input, dtype, device, fn: str = "empty_like"):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(input, "input", fn)
     return (input.dtype if dtype is None else _dt.to_dtype(dtype),
             input.device if device is None else device)
 
 
+@op("zeros_like")
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device, "zeros_like")
     return _filled((input.shape,), 0, dt, dev, requires_grad)
 
 
+@op("ones_like")
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device, "ones_like")
     return _filled((input.shape,), 1, dt, dev, requires_grad)
 
 
+@op("empty_like")
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device, "empty_like")
     return _filled((input.shape,), None, dt, dev, requires_grad)
 
 
+@op("full_like")
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:
     dt, dev = _like(input, dtype, device, "full_like")
@@ -236,6 +245,7 @@ def _c_number(x) -> str:
     return str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
 
 
+@op("arange")
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
     """Values from `start` to `end` (exclusive) by `step`; int64 unless an argument is a float.
@@ -328,6 +338,7 @@ def _dt_legacy(d) -> str:
     return d._legacy[:-len("Tensor")]
 
 
+@op("range")
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Deprecated in PyTorch: like arange but includes `end`; float by default."""
     if end is None:
@@ -339,6 +350,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
                    requires_grad)
 
 
+@op("linspace")
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """`steps` evenly spaced values from `start` to `end`, both included.
@@ -397,6 +409,7 @@ def _linspace_values(start, end, steps: int, dt) -> np.ndarray:
     return np.trunc(values) if dt.kind <= 1 else values
 
 
+@op("logspace")
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     dt = _float_dtype(dtype)
     host = np.logspace(start, end, int(steps), base=base)
@@ -404,6 +417,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
                    requires_grad)
 
 
+@op("eye")
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad=False) -> Tensor:
     """A 2-D tensor with ones on the diagonal (n rows, m columns, m defaults to n)."""
@@ -425,6 +439,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
     return _finish(arr, requires_grad)
 
 
+@op("scalar_tensor")
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return tensor(s, dtype=_float_dtype(dtype), device=device, requires_grad=requires_grad)
 
@@ -435,6 +450,7 @@ def _new_kwargs(self, dtype, device):
             "device": self.device if device is None else device}
 
 
+@method_of("tensor", "new_tensor")
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     if isinstance(data, Tensor):
         warnings.warn(_COPY_CONSTRUCT.format("tensor.new_tensor(sourceTensor)"), UserWarning,
@@ -443,22 +459,23 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     return _copied(data, kwargs["dtype"], kwargs["device"], requires_grad)
 
 
+@method_of("zeros", "new_zeros")
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     return zeros(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
+@method_of("ones", "new_ones")
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     return ones(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
+@method_of("empty", "new_empty")
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     return empty(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
+@method_of("full", "new_full")
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return full(size, fill_value, requires_grad=requires_grad,
                 **_new_kwargs(self, dtype, device))
 
-
-METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
-           "new_empty": new_empty, "new_full": new_full}

@@ -1,7 +1,15 @@
-"""`minitorch_nn.cuda`: is a GPU usable, how many, and CuPy memory-pool statistics."""
+"""`minitorch_nn.cuda`: is a GPU usable, how many, and CuPy memory-pool statistics.
+
+`minitorch_nn.cuda.amp` (torch.cuda.amp, deprecated aliases) is amp/cuda_amp.py, registered
+in sys.modules under that name so `import minitorch_nn.cuda.amp` works on this module.
+"""
 from __future__ import annotations
 
+import sys
+
+from .amp import cuda_amp as amp
 from .backends import cuda as _cuda
+from .device import device as _parse_device
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
            "current_device", "memory_allocated", "max_memory_allocated",
@@ -10,6 +18,7 @@ __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual
 
 is_available = _cuda.is_available
 device_count = _cuda.device_count
+sys.modules[__name__ + ".amp"] = amp
 
 
 def _cupy():
@@ -64,8 +73,7 @@ def _index(device=None) -> int:
         return current_device()
     if isinstance(device, int):
         return device
-    from .device import device as parse
-    dev = parse(device)
+    dev = _parse_device(device)
     if dev.type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {dev}")
     return current_device() if dev.index is None else dev.index

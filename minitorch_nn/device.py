@@ -104,7 +104,30 @@ def to_device(spec) -> device:
 
 def _accelerator() -> str:
     """The type an integer device means: 'cuda' when a GPU is usable (PyTorch's rule)."""
-    from .backends.cuda import is_available
-    if not is_available():
+    if cuda_device_count() == 0:
         raise RuntimeError("Cannot access accelerator device when none is available.")
     return "cuda"
+
+
+# ---------------------------------------------------------------------- the GPU probe
+# Here rather than in backends/cuda.py, which builds devices: `device(0)` must know whether
+# a GPU exists, and backends.cuda asks the same question through these two functions.
+def cupy_module():
+    """The cupy module, or None without CuPy. Imported on first call, not with the
+    package: importing CuPy takes about a second and needs no GPU work until one is used."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees: 0 without CuPy, a driver or a GPU."""
+    cupy = cupy_module()
+    if cupy is None:
+        return 0
+    try:
+        return cupy.cuda.runtime.getDeviceCount()
+    except Exception:   # CuPy installed but no driver / no GPU
+        return 0

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .ops.registry import method_of, op
 from .tensor import Tensor, _wrap
-
-__all__ = ["from_dlpack", "to_dlpack"]
 
 _CPU, _CUDA = 1, 2   # DLDeviceType codes
 
@@ -29,6 +28,7 @@ class _Capsule:
         return self._device
 
 
+@op("from_dlpack")
 def from_dlpack(ext_tensor) -> Tensor:
     """A Tensor sharing memory with `ext_tensor` (CPU memory → numpy, CUDA memory → CuPy)."""
     if isinstance(ext_tensor, Tensor):
@@ -57,6 +57,15 @@ def _check_exportable(t: Tensor) -> None:
                           "with .float() first")
 
 
+@op("to_dlpack")
+def to_dlpack(tensor: Tensor):
+    """The legacy capsule form (`torch.utils.dlpack.to_dlpack`)."""
+    _check_exportable(tensor)
+    return tensor._data.__dlpack__()
+
+
+# The protocol methods: what np.from_dlpack, torch.from_dlpack, ... call on our tensors.
+@method_of("to_dlpack", "__dlpack__")
 def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
     """Export this tensor's memory as a DLPack capsule (used by np.from_dlpack, ...)."""
     _check_exportable(self)
@@ -70,14 +79,6 @@ def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None
     return self._data.__dlpack__(**kwargs)
 
 
+@method_of("to_dlpack", "__dlpack_device__")
 def __dlpack_device__(self):
     return self._data.__dlpack_device__()
-
-
-def to_dlpack(tensor: Tensor):
-    """The legacy capsule form (`torch.utils.dlpack.to_dlpack`)."""
-    _check_exportable(tensor)
-    return tensor._data.__dlpack__()
-
-
-METHODS = {"__dlpack__": __dlpack__, "__dlpack_device__": __dlpack_device__}

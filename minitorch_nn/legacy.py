@@ -1,8 +1,8 @@
 """PyTorch's legacy tensor types: `torch.FloatTensor(2, 3)`, `isinstance(t, torch.LongTensor)`.
 
 Each name builds a tensor of its dtype (from sizes, or from data like `torch.tensor`) and
-answers `isinstance` by dtype, as PyTorch's legacy type objects do. `autograd.Variable` is the
-pre-0.4 wrapper, which today just returns a Tensor.
+answers `isinstance` by dtype, as PyTorch's legacy type objects do. (`autograd.Variable`, the
+pre-0.4 wrapper, is in autograd/variable.py.)
 """
 from __future__ import annotations
 
@@ -46,18 +46,3 @@ IntTensor = _legacy("IntTensor", _dt.int32)
 LongTensor = _legacy("LongTensor", _dt.int64)
 BoolTensor = _legacy("BoolTensor", _dt.bool)
 
-
-class _VariableMeta(type):
-    def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, Tensor)
-
-
-class Variable(metaclass=_VariableMeta):
-    """Deprecated since PyTorch 0.4: `Variable(t, requires_grad=True)` returns `t` itself."""
-
-    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
-        if not isinstance(data, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        if requires_grad:
-            data.requires_grad_(True)
-        return data

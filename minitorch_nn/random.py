@@ -15,11 +15,13 @@ from . import dtypes as _dt
 from .backends import backend_for_device, backend_of
 from .autograd.function import ArrayFunction
 from .device import to_device
+from .ops.registry import method_of, op
 from .tensor import Tensor, _wrap
 
+# The generator and its seeding are public names but not ops (the samplers are declared
+# with @op / @method_of below).
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state", "rand", "randn", "randint", "randperm", "normal",
-           "rand_like", "randn_like", "randint_like", "bernoulli", "multinomial"]
+           "get_rng_state", "set_rng_state"]
 
 
 class Generator:
@@ -142,6 +144,7 @@ def _normal(rng, shape, d, mean=0.0, std=1.0) -> np.ndarray:
     return mean + std * rng.standard_normal(shape)
 
 
+@op("rand")
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False) -> Tensor:
     """Uniform samples in [0, 1).
@@ -153,6 +156,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _place(_uniform(_rng(generator), _shape(size, "rand"), d), d, device, requires_grad)
 
 
+@op("randn")
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False) -> Tensor:
     """Standard normal samples."""
@@ -177,6 +181,7 @@ def _integers(rng, low: int, high_inclusive: int, shape) -> np.ndarray:
     return rng.integers(low, high_inclusive, size=shape, endpoint=True, dtype=np.int64)
 
 
+@op("randint")
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False) -> Tensor:
     """Integers in [low, high): `randint(high, size)` or `randint(low, high, size)`."""
@@ -198,6 +203,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     return _place(host, d, device, requires_grad)
 
 
+@op("randperm")
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
     """A random permutation of 0..n-1."""
@@ -228,17 +234,21 @@ class _RandomSample(ArrayFunction):
         return (None,) + tuple(None if s is None else xp.zeros(s, g.dtype) for s in ctx.shapes)
 
 
-def _sample_fn(node_name: str) -> type:
-    """A _RandomSample subclass whose node prints as PyTorch's (normal has 3 overloads)."""
-    cls = type("_" + node_name, (_RandomSample,), {})
-    cls._backward_cls.__name__ = cls._backward_cls.__qualname__ = node_name
-    return cls
+# Their nodes print as PyTorch's: normal has three overloads, numbered as PyTorch numbers them.
+class _NormalTF(_RandomSample):
+    node_name = "NormalBackward1"   # normal(Tensor mean, float std)
 
 
-_NormalTF = _sample_fn("NormalBackward1")   # normal(Tensor mean, float std)
-_NormalFT = _sample_fn("NormalBackward2")   # normal(float mean, Tensor std)
-_NormalTT = _sample_fn("NormalBackward3")   # normal(Tensor mean, Tensor std)
-_Bernoulli = _sample_fn("BernoulliBackward0")
+class _NormalFT(_RandomSample):
+    node_name = "NormalBackward2"   # normal(float mean, Tensor std)
+
+
+class _NormalTT(_RandomSample):
+    node_name = "NormalBackward3"   # normal(Tensor mean, Tensor std)
+
+
+class _Bernoulli(_RandomSample):
+    node_name = "BernoulliBackward0"
 
 
 def _check_std(std) -> None:
@@ -246,6 +256,7 @@ def _check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_c_number(std)}")
 
 
+@op("normal")
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            layout=None, device=None, requires_grad=False) -> Tensor:
     """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with `size`."""
@@ -287,16 +298,19 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
     return tuple(reversed(out))
 
 
+@op("rand_like")
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
+@op("randn_like")
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 
 
+@op("randint_like")
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
@@ -304,6 +318,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
                    device=device or input.device, requires_grad=requires_grad)
 
 
+@op("bernoulli", methods=("bernoulli",))
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """1 with probability `input` (or `p`), else 0, in input's dtype."""
     if input.dtype.kind < 2:
@@ -326,6 +341,7 @@ def _check_p(p) -> None:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_c_number(p)}")
 
 
+@op("multinomial", methods=("multinomial",))
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
     """Indices drawn with probabilities proportional to the rows of `input` (1-D or 2-D).
 
@@ -370,6 +386,7 @@ def _write_random(self, host: np.ndarray) -> Tensor:
     return self
 
 
+@op("uniform_", namespace="Tensor", methods=("uniform_",))
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     """Fill with uniform samples in [from, to) (`from` is a keyword PyTorch accepts)."""
     from_ = kwargs.pop("from", from_)
@@ -380,6 +397,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     return _write_random(self, _uniform(_rng(generator), self.shape, d, from_, to))
 
 
+@method_of("normal", "normal_")
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with normal samples of mean `mean` and standard deviation `std`."""
     d = _float(self.dtype, "normal_kernel_cpu")
@@ -396,6 +414,7 @@ def _random_max(d) -> int:
     return 2 ** _DIGITS[d.name]
 
 
+@op("random_", namespace="Tensor", methods=("random_",))
 def random_(self, *args, generator=None, **kwargs):
     """random_() over the dtype's exact integers, random_(to) in [0, to), random_(from, to).
 
@@ -416,6 +435,7 @@ def random_(self, *args, generator=None, **kwargs):
     return _write_random(self, host)
 
 
+@method_of("bernoulli", "bernoulli_")
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability `p` (a number or a tensor of probabilities), else 0."""
     if isinstance(p, Tensor):
@@ -428,6 +448,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return _write_random(self, _rng(generator).random(self.shape) < probs)
 
 
+@op("exponential_", namespace="Tensor", methods=("exponential_",))
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fill with exponential samples of rate `lambd`."""
     if self.dtype.kind < 2:
@@ -440,13 +461,10 @@ def exponential_(self, lambd=1.0, *, generator=None):
     return _write_random(self, _rng(generator).exponential(1.0 / lambd, self.shape))
 
 
+@op("log_normal_", namespace="Tensor", methods=("log_normal_",))
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _float(self.dtype, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_number(std)}")
     return _write_random(self, _rng(generator).lognormal(mean, std, self.shape))
 
-
-METHODS = {"uniform_": uniform_, "normal_": normal_, "random_": random_,
-           "bernoulli_": bernoulli_, "exponential_": exponential_, "log_normal_": log_normal_,
-           "bernoulli": bernoulli, "multinomial": multinomial}

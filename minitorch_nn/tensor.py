@@ -7,14 +7,13 @@ in-place ops) and its place in the graph (`grad_fn`, `_output_nr`). The ops them
 """
 from __future__ import annotations
 
+import copy as _copy
 import warnings
 
 import numpy as np
 
 from . import dtypes as _dt
 from ._tensor_str import tensor_repr
-from .autograd import api as _autograd_api
-from .autograd.graph import AccumulateGrad
 from .backends import backend_for_device, backend_of
 from .device import CPU, to_device
 
@@ -431,37 +430,9 @@ class Tensor:
         self.grad_fn._retain(self._output_nr, self)
         self._retains_grad = True
 
-    def _get_accumulator(self) -> AccumulateGrad:
-        acc = self._accumulator
-        if acc is None:
-            acc = self._accumulator = AccumulateGrad(self)
-        return acc
-
-    def _accumulate_grad(self, grad_array) -> None:
-        self._get_accumulator().accumulate(grad_array)
-
-    def register_hook(self, hook):
-        """`hook(grad)` runs when this tensor's gradient is computed; may return a new one."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
-        return self._get_accumulator()._add_tensor_hook(0, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """`hook(tensor)` runs after backward has accumulated into this leaf's `.grad`."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
-                               "gradient")
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                               "tensors")
-        return self._get_accumulator()._add_post_accumulate_hook(hook)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see docs/autograd.md)."""
-        _autograd_api.backward(self, gradient, retain_graph, create_graph, inputs)
+    # backward(), register_hook(), register_post_accumulate_grad_hook() and a leaf's
+    # AccumulateGrad node (_get_accumulator) need the graph and the engine, which sit above
+    # this module: they are written in autograd/tensor_methods.py and bound here from there.
 
     def detach(self) -> "Tensor":
         """The same storage and version counter, outside the graph."""
@@ -516,11 +487,10 @@ class Tensor:
         new._output_nr = 0
         new._base = None
         memo[id(self)] = new
-        import copy
         for key, value in self.__dict__.items():
             if key in _GRAPH_STATE:
                 continue
-            setattr(new, key, copy.deepcopy(value, memo))
+            setattr(new, key, _copy.deepcopy(value, memo))
         return new
 
     def __reduce_ex__(self, protocol):
@@ -549,22 +519,6 @@ def _rebuild(cls, array, requires_grad, device, state):
     t._base = None
     t.__dict__.update(state)
     return t
-
-
-def _register_with_autograd() -> None:
-    """Hand Tensor and _wrap to the autograd modules.
-
-    They are imported before this module finishes (it imports them), so they cannot import
-    it at the top; giving them the names once here keeps imports off the per-op hot path.
-    """
-    from .autograd import api, engine, function, graph
-    for module in (api, engine, function):
-        module.Tensor = Tensor
-    for module in (api, engine, function, graph):
-        module._wrap = _wrap
-
-
-_register_with_autograd()
 
 
 def _wrap_dim_of_shape(dim: int, ndim: int) -> int:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md"]
+DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md", "docs/architecture.md"]
 
 
 def _python_blocks(path: pathlib.Path) -> str:
@@ -56,6 +56,15 @@ def test_readme_tour_prints_what_its_comments_say(capsys):
 def test_gpu_doc_prints_what_it_says(capsys):
     exec(compile(_python_blocks(ROOT / "docs/gpu.md"), "gpu.md", "exec"), {})
     assert capsys.readouterr().out.splitlines() == ["True True"]
+
+
+def test_architecture_doc_prints_what_it_says(capsys):
+    code = _python_blocks(ROOT / "docs/architecture.md")
+    exec(compile(code, "architecture.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    expected = [line.split("# ", 1)[1].strip() for line in code.splitlines()
+                if line.lstrip().startswith("print(") and "# " in line]
+    assert printed == expected and len(expected) == 3
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -127,6 +127,11 @@ class Family:
         if leftover:
             raise ValueError(f"{name}: cannot parse kernel declarations near {leftover!r}")
 
+    def takes(self, dtype) -> bool:
+        """Whether this family is instantiated for arrays of numpy `dtype` (the backends'
+        dtype gate: minitorch_nn/backends/base.py)."""
+        return CTYPE_OF_DTYPE.get(np.dtype(dtype).name) in self.dtypes
+
     def element_types(self, kernel: str) -> tuple[str, ...]:
         """The element types `kernel` is instantiated for; ("",) if it is not a template."""
         if any(p.is_generic for p in self.signatures[kernel]):

@@ -10,21 +10,7 @@ See docs/amp.md.
 """
 from __future__ import annotations
 
-import sys
-
 from .autocast_mode import autocast, custom_bwd, custom_fwd, is_autocast_available
 from .grad_scaler import GradScaler
-from . import cuda_amp as _cuda_amp
 
 __all__ = ["autocast", "custom_bwd", "custom_fwd", "is_autocast_available", "GradScaler"]
-
-
-def _bind_cuda_amp() -> None:
-    """Make `minitorch_nn.cuda.amp` (and `import minitorch_nn.cuda.amp`) work although
-    minitorch_nn.cuda is a module, not a package."""
-    from .. import cuda
-    cuda.amp = _cuda_amp
-    sys.modules[cuda.__name__ + ".amp"] = _cuda_amp
-
-
-_bind_cuda_amp()

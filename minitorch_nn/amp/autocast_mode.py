@@ -15,29 +15,32 @@ the region's device; float64 and integer tensors are left alone) by the op's *po
 The casts are ordinary differentiable `Tensor.to(dtype)` copies (ToCopyBackward0), so
 gradients come back to the parameters in their own dtype, as in PyTorch.
 
-How an op takes part (the whole cost when autocast is off is one attribute read):
+How an op takes part: its declaration in the op registry (ops/registry.py) wraps a listed
+op once in a hook (the whole cost when autocast is off is one attribute read):
 
-    def linear(input, weight, bias=None):
+    def hooked(*args, **kwargs):          # made by the registry for "linear"
         if _AMP.on and _AMP.active():
-            return autocast_call("linear", linear, input, weight, bias)
-        ...
+            return autocast_call("linear", linear, *args, **kwargs)
+        return linear(*args, **kwargs)
 
 `_AMP.on` is a plain flag, True while any thread has autocast enabled; `_AMP.active()` then
 reads this thread's state. `autocast_call` casts the arguments, turns autocast off for this
 thread while the op runs (PyTorch's ExcludeDispatchKeyGuard: ops an op calls internally are
-not cast again), and calls the op again, which now skips the hook. State is per thread, as
+not cast again), and calls the op's own function (not the hook). State is per thread, as
 in PyTorch.
 """
 from __future__ import annotations
 
 import collections.abc
 import functools
+import inspect
 import threading
 import warnings
 from typing import Any, Callable
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import is_grad_enabled
+from ..backends import cuda as _cuda
 from ..device import _parse as _parse_device
 from ..tensor import Tensor
 from . import op_lists
@@ -212,11 +215,6 @@ def set_autocast_cpu_enabled(enabled: bool) -> None:
     set_autocast_enabled("cpu", enabled)
 
 
-def _cuda_available() -> bool:
-    from ..backends.cuda import is_available
-    return is_available()
-
-
 # ------------------------------------------------------------------ the context manager
 def autocast_decorator(autocast_instance: "autocast", func: Callable) -> Callable:
     @functools.wraps(func)
@@ -260,7 +258,7 @@ class autocast:
         """PyTorch's checks: no GPU disables a cuda region, an unsupported CPU dtype too."""
         name = _device_type(self.device)
         if name == "cuda":
-            if not _cuda_available():
+            if not _cuda.is_available():
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
                               "autocast.", stacklevel=3)
                 return False
@@ -310,14 +308,10 @@ class autocast:
 
 
 # ------------------------------------------------------------------ casting
-_TO_COPY = []     # [ToCopy], filled on first use (ops import this module, not the reverse)
-
-
 def _to(t: Tensor, dtype: _dt.dtype) -> Tensor:
-    if not _TO_COPY:
-        from ..ops.conversion import ToCopy
-        _TO_COPY.append(ToCopy)
-    return _TO_COPY[0].apply(t, dtype, None)
+    """`t.to(dtype)`: a differentiable copy (ToCopyBackward0), through the method that
+    minitorch_nn.ops binds on Tensor (ops import this module, not the reverse)."""
+    return t.to(dtype)
 
 
 def _is_eligible(value, device_type: str) -> bool:
@@ -385,13 +379,38 @@ _BCE_BANNED = (
     "binary_cross_entropy_with_logits and BCEWithLogits are\nsafe to autocast.")
 
 
-def _apply_policy(policy: str, device_type: str, args, kwargs):
-    """The arguments the op runs with under `policy` (see op_lists.py)."""
+_SIGNATURES: dict = {}   # op function -> inspect.Signature (read inside regions only)
+
+
+def _float32_unless_dtype(fn: Callable, device_type: str, args, kwargs):
+    """FP32_OPT_DTYPE: `dtype=float32` unless the caller gave a dtype, positionally or by
+    keyword, or the input (positional or `input=`) is not eligible. The arguments are bound
+    to `fn`'s signature so `softmax(x, 1, float64)` and `sum(input=x)` read as they should."""
+    sig = _SIGNATURES.get(fn)
+    if sig is None:
+        sig = _SIGNATURES[fn] = inspect.signature(fn)
+    if "dtype" not in sig.parameters:
+        return args, kwargs
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:
+        return args, kwargs          # the op raises its own error for these arguments
+    given = bound.arguments
+    first = next(iter(given.values()), None)
+    if given.get("dtype") is None and _is_eligible(first, device_type):
+        given["dtype"] = _dt.float32
+    return bound.args, bound.kwargs
+
+
+def _apply_policy(policy: str, device_type: str, args, kwargs, fn: Callable | None = None):
+    """The arguments the op `fn` runs with under `policy` (see op_lists.py)."""
     if policy == op_lists.LOWER:
         return _cast_all(_STATE.dtype[device_type], args, kwargs, device_type)
     if policy == op_lists.FP32:
         return _cast_all(_dt.float32, args, kwargs, device_type)
     if policy == op_lists.FP32_OPT_DTYPE:
+        if fn is not None:
+            return _float32_unless_dtype(fn, device_type, args, kwargs)
         if args and _is_eligible(args[0], device_type) and kwargs.get("dtype") is None:
             kwargs = dict(kwargs, dtype=_dt.float32)
         return args, kwargs
@@ -429,7 +448,7 @@ def autocast_call(op: str, fn: Callable, *args, **kwargs):
         if state.enabled.get(device_type):
             policy = op_lists.policy_for(device_type, op, args, kwargs)
             if policy is not None:
-                args, kwargs = _apply_policy(policy, device_type, args, kwargs)
+                args, kwargs = _apply_policy(policy, device_type, args, kwargs, fn)
     state.excluded += 1
     state.active = False
     try:

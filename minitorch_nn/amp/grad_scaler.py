@@ -27,9 +27,13 @@ from collections import abc, defaultdict
 from enum import Enum
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ..backends import backend_for_device, cuda as _cuda
+from ..device import to_device
+from ..tensor import Tensor, _wrap
 
 __all__ = ["OptState", "GradScaler"]
 
@@ -45,13 +49,10 @@ def _refresh_per_optimizer_state() -> dict[str, Any]:
 
 
 def _full(value, dtype, device) -> Tensor:
-    from ..creation import full
-    return full((), value, dtype=dtype, device=device)
-
-
-def _cuda_unavailable() -> bool:
-    from ..backends.cuda import is_available
-    return not is_available()
+    """A 0-d tensor of `value` on `device` (built from the backend: the factories of
+    creation.py sit above the ops, this package below them)."""
+    dev = to_device(device)
+    return _wrap(backend_for_device(dev).from_host(np.full((), value, dtype.np), dev))
 
 
 class _MultiDeviceReplicator:
@@ -115,7 +116,7 @@ class GradScaler:
                  growth_interval: int = 2000, enabled: bool = True) -> None:
         self._device = device
         self._enabled = enabled
-        if self._device == "cuda" and enabled and _cuda_unavailable():
+        if self._device == "cuda" and enabled and not _cuda.is_available():
             warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
                           "Disabling.", stacklevel=2)
             self._enabled = False

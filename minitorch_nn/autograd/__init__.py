@@ -1,22 +1,21 @@
-"""Autograd: the tape (graph nodes), the engine that walks it, grad mode and gradcheck."""
+"""Autograd: the tape (graph nodes), the engine that walks it, grad mode and gradcheck.
+
+It sits above tensor.py: its modules import Tensor, and tensor_methods.py binds Tensor's
+autograd methods (backward, register_hook, ...) when this package is imported.
+"""
 from __future__ import annotations
 
+from . import tensor_methods as _tensor_methods  # noqa: F401  (binds Tensor.backward, hooks)
 from .api import backward, grad
 from .function import ArrayFunction, Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck
 from .graph import Node
+from .variable import Variable
 
 __all__ = ["backward", "grad", "Function", "ArrayFunction", "FunctionCtx",
            "once_differentiable", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "inference_mode", "gradcheck", "Node", "graph"]
+           "is_grad_enabled", "inference_mode", "gradcheck", "Node", "graph", "Variable"]
 
 from . import graph  # noqa: E402  (torch.autograd.graph.Node)
 
-
-def __getattr__(name):
-    """`autograd.Variable` lives with the legacy types (it needs the factories above us)."""
-    if name == "Variable":
-        from ..legacy import Variable
-        return Variable
-    raise AttributeError(f"module 'minitorch_nn.autograd' has no attribute '{name}'")

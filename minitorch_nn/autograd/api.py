@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from ..backends import backend_of
+from ..tensor import Tensor, _wrap
 from .engine import run_backward
 from .function import _edge
 
 __all__ = ["backward", "grad"]
-
-Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 def _as_tuple(x):

@@ -10,16 +10,18 @@ from __future__ import annotations
 import heapq
 import sys
 
+import numpy as np
 from numpy import asarray as _np_asarray, empty as _np_empty, generic as _np_generic
 from numpy import ndarray as _np_ndarray
 
+from ..backends import backend_of
+from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .graph import AccumulateGrad
 
 __all__ = ["run_backward"]
 
 _state = grad_mode._state
-Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 def _count_dependents(roots) -> dict:
@@ -151,12 +153,10 @@ def _run_node(node, grads: list, retain_graph: bool):
 
 
 def _namespace_of(grads):
-    from ..backends import backend_of
     for g in grads:
         if g is not None:
             return backend_of(g).xp
-    import numpy
-    return numpy
+    return np
 
 
 def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = True):

@@ -21,13 +21,13 @@ tensor argument requires grad; otherwise `apply` is just the forward.
 from __future__ import annotations
 
 from ..backends import _BY_ARRAY_TYPE
+from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 
 __all__ = ["Function", "ArrayFunction", "FunctionCtx", "once_differentiable"]
 
 _state = grad_mode._state
-Tensor = _wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 class FunctionCtx:
@@ -159,12 +159,19 @@ def _expandable(shape: tuple, target: tuple) -> bool:
 
 
 class _FunctionMeta(type):
-    """Gives each Function subclass its node class, named as PyTorch names it (MulBackward0)."""
+    """Gives each Function subclass its node class, named as PyTorch names it: `MulBackward0`
+    from class `Mul`, or the class's own `node_name` where PyTorch numbers the variants of
+    one op (`node_name = "SumBackward1"`) or names the node otherwise (`CopyBackwards`);
+    `node_qualified_name` is what `node.name()` answers for PyTorch's namespaced C++ nodes."""
 
     def __init__(cls, name, bases, attrs):
         super().__init__(name, bases, attrs)
         suffix = "Backward0" if attrs.get("_array_backward", cls._array_backward) else "Backward"
-        cls._backward_cls = type(name + suffix, (BackwardFunction,), {"_forward_cls": cls})
+        node = attrs.get("node_name") or name + suffix
+        body = {"_forward_cls": cls}
+        if attrs.get("node_qualified_name"):
+            body["_qualified_name"] = attrs["node_qualified_name"]
+        cls._backward_cls = type(node, (BackwardFunction,), body)
 
 
 class Function(metaclass=_FunctionMeta):

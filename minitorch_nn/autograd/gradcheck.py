@@ -10,6 +10,11 @@ import warnings
 
 import numpy as np
 
+from ..backends import backend_of
+from ..tensor import Tensor, _wrap
+from .api import grad
+from .grad_mode import no_grad
+
 __all__ = ["gradcheck", "GradcheckError"]
 
 
@@ -18,7 +23,6 @@ class GradcheckError(RuntimeError):
 
 
 def _outputs(fn, inputs):
-    from ..tensor import Tensor
     out = fn(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind >= 2]
@@ -26,7 +30,6 @@ def _outputs(fn, inputs):
 
 def _numerical(fn, inputs, x, eps):
     """Jacobian columns of every float output by central differences on input `x`."""
-    from .grad_mode import no_grad
     data = x._data   # written element by element, in place (views of x see it too)
     columns = []
     with no_grad():
@@ -43,9 +46,6 @@ def _numerical(fn, inputs, x, eps):
 
 
 def _analytical(fn, inputs, diff_inputs):
-    from ..backends import backend_of
-    from ..tensor import _wrap
-    from .api import grad
     outs = _outputs(fn, inputs)
     sizes = [o.numel() for o in outs]
     rows = {id(x): [] for x in diff_inputs}
@@ -77,7 +77,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         >>> gradcheck(lambda a: (a * a).sum(), (x,))
         True
     """
-    from ..tensor import Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not diff_inputs:
@@ -113,5 +112,4 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 def _as_tensor(block: np.ndarray, like):
     """A Jacobian block printed as a tensor of the input's dtype (as PyTorch shows it)."""
-    from ..tensor import _wrap
     return _wrap(np.ascontiguousarray(block).astype(like._data.dtype))

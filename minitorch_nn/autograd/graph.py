@@ -11,10 +11,12 @@ import itertools
 import weakref
 from collections import OrderedDict
 
+from ..dtypes import from_numpy_dtype
+from ..tensor import _wrap
+
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
 
 _sequence = itertools.count()
-_wrap = None   # set by tensor.py once Tensor exists (it imports this package first)
 
 
 class RemovableHandle:
@@ -206,7 +208,6 @@ class SavedTensor:
             t = None
             producer, nr = self.owner, self.output_nr
         data = self.data if t is None else t._data
-        from ..dtypes import from_numpy_dtype
         kind = "torch." + from_numpy_dtype(data.dtype)._legacy
         desc = f"[{kind} [{', '.join(str(s) for s in data.shape)}]]"
         if producer is not None and not isinstance(producer, AccumulateGrad):

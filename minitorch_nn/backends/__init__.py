@@ -2,23 +2,18 @@
 
 Code above this layer never imports numpy or cupy for computing: it asks a backend for `xp`
 and for named kernels, so the same op code runs on the CPU (numpy + Numba) and on the GPU
-(CuPy). `backend_of(array)` finds the backend from the array's type in one dict lookup.
+(CuPy). `backend_of(array)` and `xp_of(array)` find them from the array's type in one dict
+lookup; `kernel_for(array, family, name)` is the one road to a kernel (base.py).
 """
 from __future__ import annotations
 
-from . import cpu
-from .base import Backend
+import numpy as np
 
-__all__ = ["Backend", "backend_of", "backend_for_device", "cpu"]
+from . import cpu, cuda
+from .base import _BY_ARRAY_TYPE, Backend, PARALLEL_MIN, kernel_for, route_kernels
 
-_BY_ARRAY_TYPE: dict[type, Backend] = {cpu.BACKEND.array_type: cpu.BACKEND}
-
-
-def _cuda_backend() -> Backend:
-    from . import cuda   # imports cupy: only when a cuda device is asked for
-    backend = cuda.get_backend()
-    _BY_ARRAY_TYPE[backend.array_type] = backend
-    return backend
+__all__ = ["Backend", "backend_of", "backend_for_device", "xp_of", "kernel_for",
+           "route_kernels", "PARALLEL_MIN", "cpu", "cuda"]
 
 
 def backend_of(array) -> Backend:
@@ -29,11 +24,22 @@ def backend_of(array) -> Backend:
         raise TypeError(f"no backend holds arrays of type {type(array).__name__}") from None
 
 
+def xp_of(array):
+    """The array namespace (numpy or cupy) that owns `array`; numpy for the scalars numpy
+    returns from 0-d math (np.float32(...))."""
+    try:
+        return _BY_ARRAY_TYPE[type(array)].xp
+    except KeyError:
+        if isinstance(array, np.generic):
+            return np
+        raise TypeError(f"no backend holds arrays of type {type(array).__name__}") from None
+
+
 def backend_for_device(dev) -> Backend:
     """The backend for a parsed `device` (raises a clear error for cuda without a GPU)."""
     if dev.type == "cpu":
         return cpu.BACKEND
     if dev.type == "cuda":
-        return _cuda_backend()
+        return cuda.get_backend()   # CuPy is imported here, on first use
     raise RuntimeError(f"minitorch_nn has no backend for device type '{dev.type}': "
                        "use 'cpu' or 'cuda'")

@@ -5,8 +5,8 @@ raises a RuntimeError that says so, and the rest of the package keeps working on
 """
 from __future__ import annotations
 
-from ..device import device
-from .base import Backend
+from ..device import cuda_device_count as device_count, cupy_module as _cupy, device
+from .base import Backend, register
 
 __all__ = ["get_backend", "is_available", "device_count"]
 
@@ -15,24 +15,6 @@ _BACKEND = None
 
 class CudaUnavailableError(RuntimeError, AssertionError):
     """No usable GPU. A RuntimeError, and an AssertionError as PyTorch's CPU builds raise."""
-
-
-def _cupy():
-    try:
-        import cupy
-    except ImportError:
-        return None
-    return cupy
-
-
-def device_count() -> int:
-    cupy = _cupy()
-    if cupy is None:
-        return 0
-    try:
-        return cupy.cuda.runtime.getDeviceCount()
-    except Exception:   # CuPy installed but no driver / no GPU
-        return 0
 
 
 def is_available() -> bool:
@@ -98,5 +80,5 @@ def get_backend() -> CudaBackend:
             raise CudaUnavailableError(
                 "CUDA is not available: no NVIDIA GPU was found or CuPy is not installed "
                 "(pip install 'minitorch_nn[cuda]'). Keep the tensor on the cpu.")
-        _BACKEND = CudaBackend(_cupy())
+        _BACKEND = register(CudaBackend(_cupy()))
     return _BACKEND

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..ops.shape import stack
+from ..ops.joining import stack
 from ..tensor import Tensor
 from ..nn.utils.stateless import _functional_call
 

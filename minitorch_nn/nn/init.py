@@ -172,7 +172,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
 def _trunc_by_redraw(tensor: Tensor, mean, std, a, b, generator) -> None:
     """Draw normals; redraw those outside [a, b] until none is left."""
-    from ..ops.comparison import where
+    from ..ops.selection import where
     tensor.normal_(mean, std, generator=generator)
     while True:
         outside = (tensor < a) | (tensor > b)
@@ -184,7 +184,7 @@ def _trunc_by_redraw(tensor: Tensor, mean, std, a, b, generator) -> None:
 
 def _trunc_by_uniform_proposals(tensor: Tensor, mean, std, a, b, generator) -> None:
     """Rejection sampling: U(a, b) proposals kept with probability pdf(x) / pdf(mode)."""
-    from ..ops.comparison import where
+    from ..ops.selection import where
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
     tensor.uniform_(a, b, generator=generator)

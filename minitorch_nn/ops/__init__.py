@@ -1,33 +1,45 @@
-"""Differentiable ops, one module per family; each module's `METHODS` become Tensor methods.
+"""Differentiable ops, one module per family; each op is declared once (`ops/registry.py`).
 
-`FAMILIES` lists the modules whose `__all__` names are exported as `minitorch_nn.<name>` and
-whose `METHODS` dict is attached to `Tensor` (PyTorch likewise binds its functions onto the
-Tensor class at import).
+Importing this package imports every family, which fills `registry.REGISTRY`; then the
+declared Tensor methods are bound (PyTorch likewise binds its functions onto the Tensor class
+at import) and `minitorch_nn/__init__.py` exports the declared public names.
 """
 from __future__ import annotations
 
 import importlib
 
 from ..tensor import Tensor
+from . import registry
 
-__all__ = ["FAMILIES", "install_methods"]
+__all__ = ["FAMILIES", "MODULES", "registry"]
 
 FAMILIES = [
     "minitorch_nn.ops.elementwise",
     "minitorch_nn.ops.reduction",
+    "minitorch_nn.ops.extrema",
+    "minitorch_nn.ops.statistics",
+    "minitorch_nn.ops.norms",
+    "minitorch_nn.ops.scan",
     "minitorch_nn.ops.conversion",
     "minitorch_nn.creation",
     "minitorch_nn.random",
     "minitorch_nn.dlpack",
-]
-_OPTIONAL = [   # families being written; each appears here once its module exists
     "minitorch_nn.ops.unary",
+    "minitorch_nn.ops.arith",
     "minitorch_nn.ops.comparison",
+    "minitorch_nn.ops.selection",
+    "minitorch_nn.ops.views",
     "minitorch_nn.ops.shape",
+    "minitorch_nn.ops.joining",
     "minitorch_nn.ops.indexing",
+    "minitorch_nn.ops.scatter_gather",
+    "minitorch_nn.ops.masked",
     "minitorch_nn.ops.linalg",
+    "minitorch_nn.ops.products",
+    "minitorch_nn.ops.einsum",
     "minitorch_nn.ops.linalg_extra",
-    # nn ops: only the names PyTorch also has at top level are in their __all__
+    # nn ops: declared in namespace "nn.functional", and in "torch" where PyTorch has the
+    # name at top level too (torch.conv2d, torch.softmax)
     "minitorch_nn.ops.activation",
     "minitorch_nn.ops.convolution",
     "minitorch_nn.ops.pooling",
@@ -36,27 +48,15 @@ _OPTIONAL = [   # families being written; each appears here once its module exis
     "minitorch_nn.ops.linear",
     "minitorch_nn.ops.padding",
     "minitorch_nn.ops.distance",
+    "minitorch_nn.ops.loss",
+    "minitorch_nn.ops.cross_entropy",
     "minitorch_nn.ops.loss_aten",
+    "minitorch_nn.ops.attention",
+    "minitorch_nn.ops.feature_dropout",
+    "minitorch_nn.ops.multihead_attention",
 ]
 
-
-def _load_families():
-    modules = [importlib.import_module(name) for name in FAMILIES]
-    for name in _OPTIONAL:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-    return modules
+MODULES = [importlib.import_module(name) for name in FAMILIES]
 
 
-def install_methods(modules) -> None:
-    """Attach every family's METHODS to Tensor (dunder operators included)."""
-    for module in modules:
-        for name, fn in getattr(module, "METHODS", {}).items():
-            setattr(Tensor, name, fn)
-
-
-MODULES = _load_families()
-install_methods(MODULES)
+registry.bind_methods(Tensor)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import _device_mismatch
-from ..backends import backend_of
+from ..backends import backend_of, xp_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
 
 __all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", "grad_cast",
@@ -14,14 +14,10 @@ __all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", 
 wrap_dim = _wrap_dim
 
 
-def xp_of(array):
-    """The array namespace (numpy or cupy) that owns `array`."""
-    return backend_of(array).xp
-
-
-def check_tensor(x, name: str, fn: str) -> Tensor:
+def check_tensor(x, name: str, fn: str, position: int = 1) -> Tensor:
+    """`x`, or PyTorch's TypeError naming argument `name` (at `position`) of `fn`."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not "
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
                         f"{type(x).__name__}")
     return x
 

@@ -3,11 +3,13 @@
 Each op is one `ArrayFunction`. On CPU float32/float64 C-contiguous inputs the forward and
 the backward formula each run as one Numba pass (kernels/cpu/activation.py); other inputs
 (float16/bfloat16 computed in float32, non-contiguous views, GPU arrays) use the same formulas
-written with `xp`. relu, sigmoid and tanh live in ops/unary.py.
+written with `xp`. relu, sigmoid and tanh live in ops/unary.py (their F forms, F.relu & co.,
+are declared in nn/functional.py).
 
-Only the names PyTorch has at top level are exported (`__all__`): torch.softmax,
-torch.log_softmax, torch.dropout. The `nn.functional` forms (with PyTorch's F signatures) are
-the other public functions here, gathered by minitorch_nn/nn/functional.py.
+Each public function is declared with `@op` (ops/registry.py): in namespace "torch" the names
+PyTorch has at top level (torch.softmax, torch.log_softmax, torch.dropout, torch.dropout_), in
+"nn.functional" the F forms with PyTorch's F signatures (F.softmax with `_stacklevel`, F.gelu,
+...), which minitorch_nn/nn/functional.py gathers from the registry.
 """
 from __future__ import annotations
 
@@ -16,15 +18,13 @@ import warnings
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, require_float, type_name
 from ._util import wrap_dim, xp_of
 from .inplace import apply_inplace
-
-__all__ = ["softmax", "log_softmax", "dropout", "dropout_"]
+from .registry import op
 
 
 # ------------------------------------------------------------------ kernel dispatch
@@ -381,30 +381,36 @@ def _check_p(p) -> float:
     return float(p)
 
 
-# ------------------------------------------------------------------ public functions
+# ------------------------------------------------------------------ declarations
+_SOFTMAX = ("activation.softmax_fwd", "activation.softmax_bwd")
+_LOG_SOFTMAX = ("activation.log_softmax_fwd", "activation.log_softmax_bwd")
+_DROPOUT = ("cuda:dropout.dropout_fwd", "cuda:dropout.dropout_bwd")   # the CPU draws a host mask
+
+
+@op("softmax", methods=("softmax",), kernels=_SOFTMAX)
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """torch.softmax(input, dim, dtype=None): exp(x) / sum(exp(x)) along `dim`."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("softmax", softmax, input, dim, dtype=dtype)
     return Softmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
 
+@op("log_softmax", methods=("log_softmax",), kernels=_LOG_SOFTMAX)
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """torch.log_softmax(input, dim, dtype=None): log(softmax(x)), computed stably."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("log_softmax", log_softmax, input, dim, dtype=dtype)
     return LogSoftmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
 
+@op("dropout", kernels=_DROPOUT)
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:
     """torch.dropout(input, p, train): zero elements with probability p, scale by 1/(1-p)."""
     return dropout_f(input, p, train, False)
 
 
+@op("dropout_", kernels=_DROPOUT)
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     return dropout_f(input, p, train, True)
 
 
+@op("dropout", namespace="nn.functional", kernels=_DROPOUT)
 def dropout_f(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """F.dropout: identity when not training or p == 0 (the input itself is returned)."""
@@ -419,11 +425,13 @@ def dropout_f(input: Tensor, p: float = 0.5, training: bool = True,
     return NativeDropout.apply(input, p)
 
 
+@op("gelu", namespace="nn.functional", kernels=("activation.gelu_fwd", "activation.gelu_bwd"))
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """0.5 x (1 + erf(x / sqrt 2)); approximate='tanh' uses the tanh formula."""
     return Gelu.apply(input, approximate)
 
 
+@op("silu", namespace="nn.functional", kernels=("activation.silu_fwd", "activation.silu_bwd"))
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     if inplace:
@@ -431,6 +439,10 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return Silu.apply(input)
 
 
+_ELU = ("activation.elu_fwd", "activation.elu_bwd")
+
+
+@op("elu", namespace="nn.functional", kernels=_ELU)
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
     if inplace:
@@ -438,17 +450,22 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return Elu.apply(input, alpha)
 
 
+@op("elu_", namespace="nn.functional", kernels=_ELU)
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return apply_inplace(input, Elu.apply, alpha)
 
 
+@op("softplus", namespace="nn.functional",
+    kernels=("activation.softplus_fwd", "activation.softplus_bwd"))
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("softplus", softplus, input, beta, threshold)
     return Softplus.apply(input, beta, threshold)
 
 
+_LEAKY_RELU = ("activation.leaky_relu_fwd", "activation.leaky_relu_bwd")
+
+
+@op("leaky_relu", namespace="nn.functional", kernels=_LEAKY_RELU)
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
     if inplace:
@@ -456,10 +473,12 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return LeakyRelu.apply(input, negative_slope)
 
 
+@op("leaky_relu_", namespace="nn.functional", kernels=_LEAKY_RELU)
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return apply_inplace(input, LeakyRelu.apply, negative_slope)
 
 
+@op("hardtanh", namespace="nn.functional")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """clamp(x, min_val, max_val)."""
@@ -470,62 +489,52 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     return Hardtanh.apply(input, min_val, max_val)
 
 
+@op("hardtanh_", namespace="nn.functional")
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
+@op("relu6", namespace="nn.functional")
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6)."""
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+# F.softmax & co. are declared with autocast (key "softmax"/"log_softmax"), so the registry's
+# hook is one more frame between the caller and the op: the warning's stacklevel counts it.
+_HOOK_FRAMES = 1
+
+
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     """PyTorch's implicit dim for F.softmax(x) without dim (deprecated, with a warning)."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+                  "to include dim=X as an argument.", UserWarning,
+                  stacklevel=stacklevel + _HOOK_FRAMES)
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@op("softmax", namespace="nn.functional", kernels=_SOFTMAX)
 def softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
               dtype=None) -> Tensor:
     """F.softmax(input, dim=None, _stacklevel=3, dtype=None)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("softmax", softmax_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     return Softmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
 
+@op("log_softmax", namespace="nn.functional", kernels=_LOG_SOFTMAX)
 def log_softmax_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                   dtype=None) -> Tensor:
     """F.log_softmax(input, dim=None, _stacklevel=3, dtype=None)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("log_softmax", log_softmax_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return LogSoftmax.apply(input, wrap_dim(dim, input.ndim), dtype)
 
 
+@op("softmin", namespace="nn.functional", autocast="softmax", kernels=_SOFTMAX)
 def softmin_f(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
               dtype=None) -> Tensor:
     """F.softmin: softmax of -input."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("softmax", softmin_f, input, dim, _stacklevel, dtype=dtype)
     if dim is None:
         dim = _softmax_dim("softmin", input.ndim, _stacklevel)
     return Softmax.apply(-input, wrap_dim(dim, input.ndim), dtype)
-
-
-def _softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
-    if _AMP.on and _AMP.active():
-        return autocast_call("softmax", _softmax_method, self, dim, dtype=dtype)
-    return Softmax.apply(self, wrap_dim(dim, self.ndim), dtype)
-
-
-def _log_softmax_method(self: Tensor, dim: int, dtype=None) -> Tensor:
-    if _AMP.on and _AMP.active():
-        return autocast_call("log_softmax", _log_softmax_method, self, dim, dtype=dtype)
-    return LogSoftmax.apply(self, wrap_dim(dim, self.ndim), dtype)
-
-
-METHODS = {"softmax": _softmax_method, "log_softmax": _log_softmax_method}

@@ -8,6 +8,7 @@ Backward reuses the saved attention weights:
     grad_v = P^T @ g,  grad_P = g @ v^T,  grad_S = P * (grad_P - rowsum(grad_P * P)) * scale,
     grad_q = grad_S @ k,  grad_k = grad_S^T @ q.
 Batch dims broadcast (summed back in backward); enable_gqa repeats key/value heads.
+Declared in "nn.functional" (`@op`, ops/registry.py), as in PyTorch.
 """
 from __future__ import annotations
 
@@ -15,13 +16,11 @@ import math
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import sum_to_shape, xp_of
-
-__all__: list[str] = []
+from .registry import op
 
 
 def _softmax_rows(xp, s):
@@ -113,6 +112,8 @@ def _to(grad, t: Tensor):
     return sum_to_shape(grad, t._data.shape).astype(t._data.dtype, copy=False)
 
 
+@op("scaled_dot_product_attention", namespace="nn.functional",
+    kernels=("activation.softmax_fwd",))
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
@@ -123,9 +124,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     (..., L, S); is_causal masks keys after each query (upper-left aligned);
     scale defaults to 1 / sqrt(E); dropout_p drops attention weights.
     """
-    if _AMP.on and _AMP.active():
-        return autocast_call("scaled_dot_product_attention", scaled_dot_product_attention, query,
-                             key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     if not (query.dtype is key.dtype is value.dtype):
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
                            f"query.dtype: {_c_name(query)} key.dtype: {_c_name(key)} and "

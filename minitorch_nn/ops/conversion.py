@@ -1,4 +1,9 @@
-"""Copies and conversions: clone, contiguous, dtype casts and device moves (differentiable)."""
+"""Copies and conversions: clone, contiguous, dtype casts and device moves (differentiable).
+
+Only `clone` is also a torch function; the others are Tensor methods (declared in namespace
+"Tensor"): `to` and its shorthands (`float`, `cpu`, `cuda`, ...), `type`, `type_as`, and the
+in-place `copy_`, `fill_`, `zero_`. Autocast casts with `Tensor.to` too (a ToCopy node).
+"""
 from __future__ import annotations
 
 from .. import dtypes as _dt
@@ -6,29 +11,9 @@ from ..autograd.function import ArrayFunction
 from ..backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
+from ._util import check_tensor
 from .inplace import _writable, apply_inplace, check_inplace, bump, write_result
-
-__all__ = ["clone"]
-
-
-class Clone(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, memory_format=None):
-        return _wrap(x._data.copy())
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
-
-
-class Contiguous(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x):
-        return _wrap(backend_of(x._data).xp.ascontiguousarray(x._data))
-
-    @staticmethod
-    def backward(ctx, g):
-        return g
+from .registry import method_of, op
 
 
 class ToCopy(ArrayFunction):
@@ -60,10 +45,32 @@ class ToCopy(ArrayFunction):
         return g.astype(in_dtype, copy=False), None, None
 
 
+class Clone(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, memory_format=None):
+        return _wrap(x._data.copy())
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Contiguous(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x):
+        return _wrap(backend_of(x._data).xp.ascontiguousarray(x._data))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+@op("clone", methods=("clone",))
 def clone(input, *, memory_format=None):
     return Clone.apply(input)
 
 
+@op("contiguous", namespace="Tensor", methods=("contiguous",))
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
@@ -135,6 +142,7 @@ def _parse_to(args, kwargs):
     return dev, dtype, values.get("copy", False)
 
 
+@op("to", namespace="Tensor", methods=("to",))
 def to(self, *args, **kwargs):
     """Return self when nothing changes, else a copy with the new dtype and/or device."""
     dev, dtype, copy = _parse_to(args, kwargs)
@@ -152,10 +160,21 @@ def _cast(dtype):
     return cast
 
 
+for _method, _dtype in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
+                        ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
+                        ("short", _dt.int16), ("char", _dt.int8), ("byte", _dt.uint8),
+                        ("bool", _dt.bool), ("cfloat", _dt.complex64),
+                        ("cdouble", _dt.complex128)):
+    method_of("to", _method, namespace="Tensor")(_cast(_dtype))
+del _method, _dtype
+
+
+@op("cpu", namespace="Tensor", methods=("cpu",))
 def cpu(self, memory_format=None):
     return to(self, "cpu")
 
 
+@op("cuda", namespace="Tensor", methods=("cuda",))
 def cuda(self, device=None, non_blocking=False, memory_format=None):
     dev = _device_cls("cuda", 0) if device is None else to_device(
         device if not isinstance(device, int) else f"cuda:{device}")
@@ -165,6 +184,7 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
 _LEGACY_TYPES = {"torch." + d._legacy: d for d in _dt.ALL_DTYPES}
 
 
+@op("type", namespace="Tensor", methods=("type",))
 def type_(self, dtype=None, non_blocking=False, **kwargs):
     """`t.type()` gives 'torch.FloatTensor' ('torch.cuda.FloatTensor' on the GPU);
     `t.type(torch.float64)` casts; 'torch.cuda.DoubleTensor' also moves to the GPU."""
@@ -182,17 +202,17 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
     return to(self, dtype)
 
 
+@op("type_as", namespace="Tensor", methods=("type_as",))
 def type_as(self, other):
     return to(self, other.dtype)
 
 
+@op("copy_", namespace="Tensor", methods=("copy_",))
 def copy_(self, src, non_blocking=False):
     """Copy `src` (broadcast, cast, moved) into self; differentiable with respect to both."""
     if isinstance(src, (int, float, complex)):   # PyTorch wraps a number as a 0-d tensor
         src = _wrap(backend_of(self._data).xp.asarray(src, dtype=self._data.dtype))
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
-                        f"{type(src).__name__}")
+    check_tensor(src, "src", "copy_")
     _check_broadcast(self._data.shape, src._data.shape)
     if check_inplace(self, src):
         return apply_inplace(self, lambda s, o: CopyInto.apply(s, o), src)
@@ -218,17 +238,11 @@ def _check_broadcast(dst: tuple, src: tuple) -> None:
                                f"b ({src[-i]}) at non-singleton dimension {len(dst) - i}")
 
 
-def _node_named(fn_cls, name: str, qualified: str | None = None):
-    """Give `fn_cls`'s graph node PyTorch's name for it (CopyBackwards, FillBackward2...)."""
-    node = fn_cls._backward_cls
-    node.__name__ = node.__qualname__ = name
-    if qualified is not None:
-        node._qualified_name = qualified
-    return fn_cls
-
-
 class CopyInto(ArrayFunction):
     """The out-of-place form of copy_: the result is `src`, shaped and typed like `self`."""
+
+    node_name = "CopyBackwards"
+    node_qualified_name = "torch::autograd::CopyBackwards"
 
     @staticmethod
     def forward(ctx, dst, src):
@@ -244,11 +258,10 @@ class CopyInto(ArrayFunction):
         return g * 0, sum_to_shape(g, shape).astype(dtype, copy=False)
 
 
-_node_named(CopyInto, "CopyBackwards", "torch::autograd::CopyBackwards")
-
-
 class FillScalar(ArrayFunction):
     """fill_(number) recorded: the old values get a zero gradient."""
+
+    node_name = "FillBackward2"
 
     @staticmethod
     def forward(ctx, dst, value):
@@ -267,6 +280,8 @@ class Zero(FillScalar):
 class FillTensor(ArrayFunction):
     """fill_(0-d tensor) recorded: the value gets the sum of the gradient."""
 
+    node_name = "FillBackward3"
+
     @staticmethod
     def forward(ctx, dst, value):
         xp = backend_of(dst._data).xp
@@ -278,20 +293,7 @@ class FillTensor(ArrayFunction):
         return g * 0, g.sum().astype(ctx.value_dtype)
 
 
-_node_named(FillScalar, "FillBackward2")
-_node_named(FillTensor, "FillBackward3")
-
-
-METHODS = {
-    "clone": clone, "contiguous": contiguous, "to": to, "cpu": cpu, "cuda": cuda,
-    "type": type_, "type_as": type_as, "copy_": copy_,
-    "float": _cast(_dt.float32), "double": _cast(_dt.float64), "half": _cast(_dt.float16),
-    "bfloat16": _cast(_dt.bfloat16), "long": _cast(_dt.int64), "int": _cast(_dt.int32),
-    "short": _cast(_dt.int16), "char": _cast(_dt.int8), "byte": _cast(_dt.uint8),
-    "bool": _cast(_dt.bool), "cfloat": _cast(_dt.complex64), "cdouble": _cast(_dt.complex128),
-}
-
-
+@op("fill_", namespace="Tensor", methods=("fill_",))
 def fill_(self, value):
     """Set every element to `value` (a number or a 0-d tensor)."""
     if isinstance(value, Tensor):
@@ -304,6 +306,7 @@ def fill_(self, value):
     return _fill(self, value, FillScalar)
 
 
+@op("zero_", namespace="Tensor", methods=("zero_",))
 def zero_(self):
     """Set every element to zero."""
     return _fill(self, 0, Zero)
@@ -315,6 +318,3 @@ def _fill(self, value, fn):
     self._data[...] = value
     bump(self)
     return self
-
-
-METHODS.update({"fill_": fill_, "zero_": zero_})

@@ -10,8 +10,8 @@ is the same pair run the other way round (its forward is a convolution's input g
 convolutions are 2-D ones with a height of 1.
 
 One `Convolution` Function serves all of them (its node is ConvolutionBackward0, as in PyTorch).
-torch.conv1d/conv2d/conv_transpose1d/conv_transpose2d exist at top level in PyTorch, so they are
-exported; F.* has the same signatures.
+torch.conv1d/conv2d/conv_transpose1d/conv_transpose2d exist at top level in PyTorch and F.* is
+the same function: each is declared in both namespaces (`@op`, ops/registry.py).
 """
 from __future__ import annotations
 
@@ -19,13 +19,11 @@ import warnings
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
-
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+from .registry import op
 
 
 # ------------------------------------------------------------------ im2col / col2im
@@ -353,7 +351,7 @@ def _same_padding(kernel, dilation, stride) -> tuple:
     if any(t % 2 for t in totals):
         warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
                       "require a zero-padded copy of the input be created", UserWarning,
-                      stacklevel=4)
+                      stacklevel=5)   # the caller's line (past conv*d's autocast hook)
     return tuple(t // 2 for t in totals), totals
 
 
@@ -402,7 +400,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     output_padding = _tuple(output_padding, spatial, "output_padding")
     dilation = _tuple(dilation, spatial, "dilation")
     _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial)
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
         if spatial == 2:
             raise RuntimeError(
                 f"output padding must be smaller than either stride or dilation, but got "
@@ -414,9 +412,9 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
                            f"dilation: {dilation[0]}")
     kernel = tuple(weight.shape[2:])
     out = []
-    for size, k, s, p, op, d in zip(x.shape[2:], kernel, stride, padding, output_padding,
-                                    dilation):
-        out.append((size - 1) * s - 2 * p + d * (k - 1) + op + 1)
+    for size, k, s, p, o_pad, d in zip(x.shape[2:], kernel, stride, padding, output_padding,
+                                       dilation):
+        out.append((size - 1) * s - 2 * p + d * (k - 1) + o_pad + 1)
     if any(o < 0 for o in out):
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}"
                            f"). Calculated output size per channel: "
@@ -432,16 +430,25 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     return result.squeeze(0) if unbatched else result
 
 
-# ------------------------------------------------------------------ public functions
+# ------------------------------------------------------------------ declarations
+# F.conv2d is torch.conv2d: the outer "nn.functional" declaration names the function the torch
+# declaration returns, autocast hook included (autocast=False: it is not hooked twice).
+_CONV = ("conv.im2col", "conv.col2im", "cpu:conv.nchw_to_gemm", "cpu:conv.gemm_to_nchw",
+         "cpu:conv.im2col_s1", "cpu:conv.col2im_s1")
+_CONV_TRANSPOSE = ("conv.im2col", "conv.col2im", "cpu:conv.nchw_to_gemm",
+                   "cpu:conv.gemm_to_nchw")
+
+
+@op("conv1d", namespace="nn.functional", autocast=False)
+@op("conv1d", kernels=_CONV)
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """1-D convolution of (N, C, L) or (C, L) input with weight (O, C/groups, k)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("conv1d", conv1d, input, weight, bias, stride, padding, dilation,
-                             groups)
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@op("conv2d", namespace="nn.functional", autocast=False)
+@op("conv2d", kernels=_CONV)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """2-D convolution of (N, C, H, W) or (C, H, W) input with weight (O, C/groups, kh, kw).
@@ -450,28 +457,23 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     >>> torch.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)).shape
     torch.Size([1, 1, 2, 2])
     """
-    if _AMP.on and _AMP.active():
-        return autocast_call("conv2d", conv2d, input, weight, bias, stride, padding, dilation,
-                             groups)
     return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@op("conv_transpose1d", namespace="nn.functional", autocast=False)
+@op("conv_transpose1d", kernels=_CONV_TRANSPOSE)
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 1-D convolution; weight (C_in, C_out/groups, k)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("conv_transpose1d", conv_transpose1d, input, weight, bias, stride,
-                             padding, output_padding, groups, dilation)
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
                               dilation, 1, "conv_transpose1d")
 
 
+@op("conv_transpose2d", namespace="nn.functional", autocast=False)
+@op("conv_transpose2d", kernels=_CONV_TRANSPOSE)
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
                      padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 2-D convolution (the input gradient of conv2d); weight (C_in, C_out/g, kh, kw).
     """
-    if _AMP.on and _AMP.active():
-        return autocast_call("conv_transpose2d", conv_transpose2d, input, weight, bias, stride,
-                             padding, output_padding, groups, dilation)
     return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
                               dilation, 2, "conv_transpose2d")

@@ -1,19 +1,18 @@
 """Elementwise ops: arithmetic with broadcasting and PyTorch's type promotion.
 
-Each op is one `ArrayFunction` with its forward and backward side by side. Binary ops accept
+Each op is one `ArrayFunction` with its forward and backward side by side, and one
+declaration (`@op`, `@method_of`: ops/registry.py) naming its public function, Tensor methods,
+in-place forms and operators. Binary ops accept
 Tensors or Python numbers on either side; backward sums broadcast gradients back to each
 input's shape (`sum_to_shape`) and casts them to that input's dtype.
 """
 from __future__ import annotations
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import binary_operands, grad_cast, shape_mismatch, sum_to_shape, xp_of
 from .inplace import apply_inplace, bump, check_inplace, write_result
-
-__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
-           "negative", "exp"]
+from .registry import method_of, op
 
 
 def _input_grad(g, x):
@@ -174,34 +173,57 @@ def _float_array(x: Tensor):
     return x._data
 
 
-# ------------------------------------------------------------------ public functions
+# ------------------------------------------------------------------ declarations
+@op("add", methods=("add",))
 def add(input, other, *, alpha=1):
     return Add.apply(input, other, alpha)
 
 
+@op("sub", aliases=("subtract",), methods=("sub", "subtract", "__sub__"))
 def sub(input, other, *, alpha=1):
     return Sub.apply(input, other, alpha)
 
 
+@op("mul", aliases=("multiply",), methods=("mul", "multiply"))
 def mul(input, other):
     return Mul.apply(input, other)
 
 
+@op("div", aliases=("divide", "true_divide"),
+    methods=("div", "divide", "true_divide", "__truediv__"))
 def div(input, other, *, rounding_mode=None):
     return Div.apply(input, other, rounding_mode)
 
 
+@op("neg", aliases=("negative",), methods=("neg", "negative", "__neg__"))
 def neg(input):
     return Neg.apply(input)
 
 
+@op("exp", methods=("exp",))
 def exp(input):
-    if _AMP.on and _AMP.active():
-        return autocast_call("exp", exp, input)
     return Exp.apply(input)
 
 
-subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+# ------------------------------------------------------------------ operators
+@method_of("add", "__add__", "__radd__")
+def _add_op(self, other):
+    return Add.apply(self, other)
+
+
+@method_of("mul", "__mul__", "__rmul__")
+def _mul_op(self, other):
+    return Mul.apply(self, other)
+
+
+@method_of("sub", "__rsub__")
+def _rsub_op(self, other):
+    return Sub.apply(other, self)
+
+
+@method_of("div", "__rtruediv__")
+def _rdiv_op(self, other):
+    return Div.apply(other, self)
 
 
 # ------------------------------------------------------------------ in-place forms
@@ -223,28 +245,34 @@ def _inplace_binary(self, other, ufunc, op, alpha=1):
     return done if done is not None else apply_inplace(self, op, other)
 
 
+@method_of("add", "add_", "__iadd__")
 def add_(self, other, *, alpha=1):
     return _inplace_binary(self, other, _add, lambda s, o: Add.apply(s, o, alpha), alpha)
 
 
+@method_of("sub", "sub_", "subtract_", "__isub__")
 def sub_(self, other, *, alpha=1):
     return _inplace_binary(self, other, _sub, lambda s, o: Sub.apply(s, o, alpha), alpha)
 
 
+@method_of("mul", "mul_", "multiply_", "__imul__")
 def mul_(self, other):
     return _inplace_binary(self, other, _mul, Mul.apply)
 
 
+@method_of("div", "div_", "divide_", "true_divide_", "__itruediv__")
 def div_(self, other, *, rounding_mode=None):
     if rounding_mode is None and self.dtype.kind >= 2:
         return _inplace_binary(self, other, _div, lambda s, o: Div.apply(s, o, None))
     return apply_inplace(self, lambda s, o: Div.apply(s, o, rounding_mode), other)
 
 
+@method_of("neg", "neg_", "negative_")
 def neg_(self):
     return apply_inplace(self, Neg.apply)
 
 
+@method_of("exp", "exp_")
 def exp_(self):
     return apply_inplace(self, Exp.apply)
 
@@ -263,31 +291,3 @@ def _mul(x, y):
 
 def _div(x, y):
     return x / y
-
-
-def _radd(self, other):
-    return Add.apply(self, other)
-
-
-def _rmul(self, other):
-    return Mul.apply(self, other)
-
-
-def _rsub(self, other):
-    return Sub.apply(other, self)
-
-
-def _rdiv(self, other):
-    return Div.apply(other, self)
-
-
-METHODS = {
-    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div,
-    "divide": div, "true_divide": div, "neg": neg, "negative": neg, "exp": exp,
-    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "neg_": neg_, "exp_": exp_,
-    "__add__": _radd, "__radd__": _radd, "__iadd__": add_,
-    "__sub__": sub, "__rsub__": _rsub, "__isub__": sub_,
-    "__mul__": _rmul, "__rmul__": _rmul, "__imul__": mul_,
-    "__truediv__": div, "__rtruediv__": _rdiv, "__itruediv__": div_,
-    "__neg__": neg,
-}

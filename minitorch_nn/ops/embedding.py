@@ -3,7 +3,8 @@
 embedding(input, weight) gathers rows of `weight` (V, D) at the integer indices `input`; its
 weight gradient scatter-adds the output-gradient rows back (kernels/cpu/embedding.py on CPU
 float32/float64, `xp.add.at` otherwise), leaving the padding_idx row at zero. torch.embedding
-(weight first, as in PyTorch) is exported at top level; F.embedding is `embedding_f`.
+(weight first, as in PyTorch) is declared in namespace "torch"; F.embedding is `embedding_f`
+and F.one_hot `one_hot`, declared in "nn.functional" (`@op`, ops/registry.py).
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import kernel_for
 from ._util import xp_of
 from .inplace import bump
+from .registry import op
 
-__all__ = ["embedding"]
+_EMBEDDING = ("embedding.embedding_bwd",)
 
 
 class Embedding(ArrayFunction):
@@ -75,6 +77,7 @@ def _renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -
     bump(weight)
 
 
+@op("embedding", namespace="nn.functional", kernels=_EMBEDDING)
 def embedding_f(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                 max_norm: float | None = None, norm_type: float = 2.0,
                 scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -96,6 +99,7 @@ def embedding_f(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                      scale_grad_by_freq, sparse)
 
 
+@op("embedding", kernels=_EMBEDDING)
 def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """torch.embedding(weight, indices, padding_idx=-1, ...): the top-level form."""
@@ -106,6 +110,7 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
     return Embedding.apply(weight, indices, pad, bool(scale_grad_by_freq))
 
 
+@op("one_hot", namespace="nn.functional")
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 tensor of shape tensor.shape + (num_classes,) with a 1 at each class index."""
     if tensor.dtype.name != "int64":

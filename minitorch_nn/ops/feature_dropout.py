@@ -3,6 +3,8 @@
 Each (sample, channel) is kept with probability 1 - p and scaled by 1 / (1 - p), or zeroed as
 a whole: the mask has shape (N, C, 1, ..., 1) and broadcasts over the spatial dims. It is a
 product with a constant mask (MulBackward0 in PyTorch too), so autograd needs no new node.
+F.dropout1d and F.dropout2d are declared in "nn.functional" (`@op`, ops/registry.py);
+`feature_dropout` is their shared body (torch.feature_dropout in PyTorch, not exported here).
 """
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import warnings
 
 from ..autograd import grad_mode
 from ..tensor import Tensor
-
-__all__: list[str] = []   # reached through nn.functional / the Dropout1d/2d modules
+from .registry import op
 
 
 def _check_p(p: float) -> None:
@@ -37,6 +38,7 @@ def feature_dropout(input: Tensor, p: float, train: bool, inplace: bool = False)
     return input.mul_(mask) if inplace else input * mask
 
 
+@op("dropout1d", namespace="nn.functional")
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Channel-wise dropout of (N, C, L) or (C, L) input."""
@@ -56,6 +58,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
     return feature_dropout(input.unsqueeze(0), p, training).squeeze(0)
 
 
+@op("dropout2d", namespace="nn.functional")
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Channel-wise dropout of (N, C, H, W) input. A 3-D input is taken as (N, C, L), with

@@ -1,4 +1,5 @@
-"""Indexing: `x[index]`, `x[index] = value`, gather / scatter, index_select, masked ops.
+"""Indexing: `x[index]`, `x[index] = value` and index_put. Gather / scatter / index_select /
+index_add / take are in ops/scatter_gather.py, masked ops and nonzero in ops/masked.py.
 
 PyTorch applies an index in two steps, and so do we:
   1. the BASIC part (ints, slices with positive steps, None, Ellipsis) is a view of `x`;
@@ -16,17 +17,13 @@ import warnings
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
-from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction, _device_mismatch
 from ..backends import backend_of
-from ..tensor import Tensor, _wrap, _wrap_dim
+from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
 from .inplace import _legacy_name, _writable, apply_inplace, bump, check_inplace
-from .shape import Alias, Select, Slice, Unsqueeze, unbind, view_index
-
-__all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
-           "index_add", "index_put", "take", "nonzero", "argwhere"]
+from .registry import method_of, op
+from .views import Alias, Select, Slice, Unsqueeze, view_index
 
 
 # ------------------------------------------------------------------ array helpers
@@ -37,22 +34,6 @@ def _add_at(target, index, values) -> None:
     else:   # cupy
         import cupyx
         cupyx.scatter_add(target, index, values)
-
-
-def _multiply_at(target, index: tuple, values) -> None:
-    """target[index] *= values, once per occurrence. CuPy has no `multiply.at`
-    (NotImplementedError): on the GPU this rare path (scatter reduce='multiply') runs on
-    the host and copies back."""
-    if isinstance(target, np.ndarray):
-        np.multiply.at(target, index, values)
-        return
-    backend = backend_of(target)
-    host = backend.to_host(target)
-    on_host = [backend.to_host(i) if type(i) is backend.array_type else i for i in index]
-    if type(values) is backend.array_type:
-        values = backend.to_host(values)
-    np.multiply.at(host, tuple(on_host), values)
-    target[...] = backend.from_host(host, None)
 
 
 def _on_device_of(array, like):
@@ -259,6 +240,7 @@ class Index(ArrayFunction):
         return z, None
 
 
+@op("__getitem__", namespace="Tensor", methods=("__getitem__",))
 def getitem(self: Tensor, index) -> Tensor:
     """`x[index]`: a view for ints/slices/None/Ellipsis, a copy once tensors or lists appear.
 
@@ -406,6 +388,7 @@ def _check_put_dtype(self: Tensor, parsed: _Parsed, value) -> None:
                        f"{_legacy_name(value.dtype)} for the source.")
 
 
+@op("__setitem__", namespace="Tensor", methods=("__setitem__",))
 def setitem(self: Tensor, index, value) -> None:
     """`x[index] = value` in place: value is a number or a tensor broadcast to the region.
 
@@ -426,475 +409,14 @@ def _index_tuple(x: Tensor, indices, values, fn: str) -> tuple:
     return parsed.basic, parsed.adv
 
 
-def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    """`self[indices] = values` (or `+=` with accumulate=True, repeated indices adding up)."""
-    _check_value(self, values)
-    return _write(self, _index_tuple(self, indices, values, "index_put_"), values, accumulate)
-
-
+@op("index_put", methods=("index_put",))
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    if _AMP.on and _AMP.active():
-        return autocast_call("index_put", index_put, input, indices, values, accumulate)
     key = _index_tuple(input, indices, values, "index_put")
     return IndexPut.apply(input, key, values, accumulate)
 
 
-# ------------------------------------------------------------------ gather / scatter
-def _index_array(index, fn: str, arg: str = "index", pos: int = 3, dtype_error=None):
-    """The array of an integer index tensor; PyTorch's TypeError/RuntimeError otherwise."""
-    if not isinstance(index, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(index).__name__}")
-    if index.dtype not in (_dt.int64, _dt.int32):
-        message = dtype_error or "{fn}(): Expected dtype int32/int64 for index"
-        raise RuntimeError(message.format(fn=fn, dtype=_legacy_name(index.dtype)))
-    return index._data
-
-
-def _along(index, dim: int) -> tuple:
-    """The index tuple that picks `index[i0, .., ik]` along `dim` at position (i0, .., ik)."""
-    xp = xp_of(index)
-    idx = []
-    for d, n in enumerate(index.shape):
-        if d == dim:
-            idx.append(index.astype(np.int64, copy=False))
-        else:
-            shape = [1] * index.ndim
-            shape[d] = n
-            idx.append(xp.arange(n).reshape(shape))
-    return tuple(idx)
-
-
-def _check_index_shape(fn: str, x_shape, dim: int, index, src_shape=None) -> None:
-    if index.ndim != len(x_shape):
-        raise RuntimeError("Index tensor must have the same number of dimensions as input "
-                           "tensor")
-    if src_shape is not None and index.ndim != len(src_shape):
-        raise RuntimeError("Index tensor must have the same number of dimensions as src "
-                           "tensor")
-    for d, n in enumerate(index.shape):
-        too_big = (d != dim and n > x_shape[d]) or \
-            (src_shape is not None and n > src_shape[d])
-        if too_big and src_shape is None:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                               f"{list(index.shape)} to be no larger than self "
-                               f"{list(x_shape)} apart from dimension {dim}")
-        if too_big:
-            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
-                               f"{list(x_shape)} apart from dimension {dim} and to be no "
-                               f"larger size than src {list(src_shape)}")
-    if index.size:
-        lo, hi = int(index.min()), int(index.max())
-        if lo < 0 or hi >= x_shape[dim]:
-            bad = lo if lo < 0 else hi
-            raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size "
-                               f"{x_shape[dim]}")
-
-
-def _as_1d(x: Tensor):
-    """0-d inputs of gather/scatter behave as 1-element 1-D tensors."""
-    return x._data.reshape(1) if x._data.ndim == 0 else x._data
-
-
-class Gather(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        arr = _as_1d(x)
-        flat = index.reshape(1) if index.ndim == 0 else index
-        idx = _along(flat, dim)
-        ctx.meta = (x._data.shape, arr.shape, flat.shape, idx)
-        return _wrap(arr[idx].reshape(index.shape))
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, shape1d, flat_shape, idx = ctx.meta
-        z = xp_of(g).zeros(shape1d, g.dtype)
-        _add_at(z, idx, g.reshape(flat_shape))
-        return z.reshape(shape), None, None
-
-
-def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """`out[i][j] = input[index[i][j]][j]` for dim=0 (and so on): values picked along `dim`.
-
-        >>> torch.tensor([[1, 2], [3, 4]]).gather(1, torch.tensor([[0, 0], [1, 0]]))
-        tensor([[1, 1],
-                [4, 3]])
-    """
-    idx = _index_array(index, "gather")
-    d = _wrap_dim(dim, input._data.ndim)
-    x_shape = _as_1d(input).shape
-    if input._data.ndim <= 1 and idx.ndim <= 1:   # 0-d acts as a 1-element 1-D tensor
-        _check_index_shape("gather", x_shape, d, idx.reshape(-1))
-    else:
-        _check_index_shape("gather", x_shape, d, idx)
-    return Gather.apply(input, d, _on_device_of(idx, input._data))
-
-
-class Scatter(ArrayFunction):
-    """A copy of x with `src` (or a number) written at `index` along `dim`.
-
-    Grad to x: zero where written; grad to src: the gradient at the written places, for the
-    part of src that `index` covers. With `reduce` there is no gradient (as in PyTorch).
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim, index, src, reduce):
-        out = x._data.copy()
-        idx = _along(index, dim)
-        part = tuple(slice(0, n) for n in index.shape)
-        vals = src._data[part].astype(out.dtype, copy=False) if isinstance(src, Tensor) \
-            else src
-        if reduce is None:
-            out[idx] = vals
-        elif reduce == "add":
-            _add_at(out, idx, xp_of(out).broadcast_to(xp_of(out).asarray(vals, out.dtype),
-                                                      index.shape))
-        else:
-            _multiply_at(out, idx, vals)
-        src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) else None
-        ctx.meta = (idx, part, src_meta, reduce)
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, g):
-        idx, part, src_meta, reduce = ctx.meta
-        if reduce is not None:   # as in PyTorch: use scatter_add / scatter_reduce instead
-            raise RuntimeError("derivative for aten::scatter is not implemented")
-        gx = g.copy()
-        gx[idx] = 0
-        gsrc = None
-        if src_meta is not None:
-            gsrc = xp_of(g).zeros(src_meta[0], src_meta[1])
-            gsrc[part] = g[idx]
-        return gx, None, None, gsrc, None
-
-
-class ScatterAdd(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim, index, src):
-        out = x._data.copy()
-        idx = _along(index, dim)
-        part = tuple(slice(0, n) for n in index.shape)
-        _add_at(out, idx, src._data[part])
-        ctx.meta = (idx, part, src._data.shape, src._data.dtype)
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, g):
-        idx, part, shape, dtype = ctx.meta
-        gsrc = xp_of(g).zeros(shape, dtype)
-        gsrc[part] = g[idx]
-        return g, None, None, gsrc
-
-
-def _scatter_args(fn: str, input: Tensor, dim, index, src, value):
-    """Check scatter's arguments; returns (dim, index array, src Tensor or number)."""
-    idx = _index_array(index, fn, dtype_error="scatter(): Expected dtype int32/int64 for index")
-    if src is None:
-        src = value
-    if src is None:
-        raise TypeError(f"{fn}() missing required argument 'src' or 'value'")
-    d = _wrap_dim(dim, input._data.ndim)
-    if isinstance(src, Tensor):
-        if src.dtype is not input.dtype:
-            raise RuntimeError(f"{fn}(): Expected self.dtype to be equal to src.dtype")
-        _check_index_shape(fn, input._data.shape, d, idx, src._data.shape)
-    else:
-        _check_index_shape(fn, input._data.shape, d, idx)
-    return d, _on_device_of(idx, input._data), src
-
-
-def _check_reduce(reduce):
-    if reduce not in (None, "add", "multiply"):
-        raise RuntimeError("reduce argument must be either add or multiply.")
-
-
-def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
-            reduce=None) -> Tensor:
-    """A copy of `input` with `src[i][j]` written at `[index[i][j]][j]` (dim=0) and so on.
-
-    `src` may be a tensor (same dtype as input) or a number (`value=`).
-    """
-    _check_reduce(reduce)
-    d, idx, src = _scatter_args("scatter", input, dim, index, src, value)
-    return Scatter.apply(input, d, idx, src, reduce)
-
-
-def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None,
-             reduce=None) -> Tensor:
-    _check_reduce(reduce)
-    d, idx, src = _scatter_args("scatter_", self, dim, index, src, value)
-    return apply_inplace(self, lambda s, v: Scatter.apply(s, d, idx, v, reduce), src)
-
-
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """A copy of `input` with `src` added at `index` along `dim` (repeats add up)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("scatter_add", scatter_add, input, dim, index, src)
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
-                        f"{type(src).__name__}")
-    d, idx, src = _scatter_args("scatter_add", input, dim, index, src, None)
-    return ScatterAdd.apply(input, d, idx, src)
-
-
-def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add_(): argument 'src' (position 3) must be Tensor, not "
-                        f"{type(src).__name__}")
-    d, idx, src = _scatter_args("scatter_add_", self, dim, index, src, None)
-    return apply_inplace(self, lambda s, v: ScatterAdd.apply(s, d, idx, v), src)
-
-
-# ------------------------------------------------------------------ index_select / index_add
-def _vector_index(index, fn: str, size: int, pos: int = 2, dtype_error=None):
-    idx = _index_array(index, fn, pos=pos, dtype_error=dtype_error)
-    if idx.ndim > 1:
-        raise IndexError(f"{fn}(): Index is supposed to be a vector")
-    idx = idx.reshape(-1)
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
-        raise IndexError("index out of range in self")
-    return idx
-
-
-class IndexSelect(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim, index):
-        arr = _as_1d(x)
-        ctx.meta = (x._data.shape, arr.shape, dim, index)
-        out = xp_of(arr).take(arr, index, axis=dim)
-        return _wrap(out.reshape(()) if x._data.ndim == 0 else out)
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, shape1d, dim, index = ctx.meta
-        z = xp_of(g).zeros(shape1d, g.dtype)
-        _add_at(z, (slice(None),) * dim + (index,), g.reshape(-1) if len(shape) == 0 else g)
-        return z.reshape(shape), None, None
-
-
-def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """The slices of `input` at positions `index` (a 1-D integer tensor) along `dim`.
-
-        >>> torch.arange(6).view(2, 3).index_select(1, torch.tensor([2, 0]))
-        tensor([[2, 0],
-                [5, 3]])
-    """
-    d = _wrap_dim(dim, input._data.ndim)
-    idx = _vector_index(index, "index_select", _as_1d(input).shape[d],
-                        dtype_error="{fn}(): Expected dtype int32 or int64 for index")
-    return IndexSelect.apply(input, d, _on_device_of(idx, input._data))
-
-
-class IndexAdd(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, dim, index, source, alpha):
-        out = x._data.copy()
-        where = (slice(None),) * dim + (index,)
-        src = source._data if alpha == 1 else source._data * alpha
-        _add_at(out, where, src.astype(out.dtype, copy=False))
-        ctx.meta = (dim, index, alpha, source._data.dtype)
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, g):
-        dim, index, alpha, dtype = ctx.meta
-        gsrc = xp_of(g).take(g, index, axis=dim)
-        if alpha != 1:
-            gsrc = gsrc * alpha
-        return g, None, None, gsrc.astype(dtype, copy=False), None
-
-
-def _index_add_args(fn: str, x: Tensor, dim, index, source):
-    d = _wrap_dim(dim, x._data.ndim)
-    idx = _vector_index(index, fn, x._data.shape[d] if x._data.ndim else 1, pos=3,
-                        dtype_error="{fn}(): Expected dtype int32/int64 for index but got: "
-                                    "{dtype}")
-    if not isinstance(source, Tensor):
-        raise TypeError(f"{fn}(): argument 'source' (position 3) must be Tensor, not "
-                        f"{type(source).__name__}")
-    if source.dtype is not x.dtype:
-        raise RuntimeError(f"{fn}(): self ({_legacy_name(x.dtype)}) and source "
-                           f"({_legacy_name(source.dtype)}) must have the same scalar type")
-    s_shape, x_shape = source._data.shape, x._data.shape
-    if len(s_shape) != len(x_shape) or any(a != b for k, (a, b) in
-                                           enumerate(zip(s_shape, x_shape)) if k != d):
-        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
-                           f"specified dimension. Got self.shape = {list(x_shape)} "
-                           f"source.shape = {list(s_shape)}")
-    if idx.size != (s_shape[d] if s_shape else 1):
-        raise RuntimeError(f"{fn}(): Number of indices ({idx.size}) should be equal to "
-                           f"source.size(dim): ({s_shape[d]}), for dim: {d}")
-    return d, _on_device_of(idx, x._data)
-
-
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
-              alpha=1) -> Tensor:
-    """A copy of `input` with `alpha * source` slices added at positions `index` along `dim`."""
-    d, idx = _index_add_args("index_add_", input, dim, index, source)
-    return IndexAdd.apply(input, d, idx, source, alpha)
-
-
-def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    d, idx = _index_add_args("index_add_", self, dim, index, source)
-    return apply_inplace(self, lambda s, v: IndexAdd.apply(s, d, idx, v, alpha), source)
-
-
-# ------------------------------------------------------------------ masked ops
-_CPP_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-def _mask_array(mask, fn: str, message: str):
-    if not isinstance(mask, Tensor):
-        raise TypeError(f"{fn}(): argument 'mask' (position 1) must be Tensor, not "
-                        f"{type(mask).__name__}")
-    if mask.dtype is not _dt.bool:
-        name = mask.dtype.name
-        raise RuntimeError(message.format(dtype=_CPP_NAMES.get(name, name)))
-    return mask._data
-
-
-class MaskedFill(ArrayFunction):
-    """`where(mask, value, x)` in x's dtype, broadcast; grad to a 0-d value tensor is the sum."""
-
-    @staticmethod
-    def forward(ctx, x, mask, value):
-        xp = xp_of(x._data)
-        v = value._data if isinstance(value, Tensor) else value
-        v = xp.asarray(v).astype(x._data.dtype)
-        out = xp.where(mask, v, x._data)
-        vmeta = value._data.dtype if isinstance(value, Tensor) else None
-        ctx.meta = (x._data.shape, mask, vmeta)
-        return _wrap(out)
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, mask, vdtype = ctx.meta
-        xp = xp_of(g)
-        gx = sum_to_shape(xp.where(mask, 0, g), shape) if ctx.needs_input_grad[0] else None
-        gv = None
-        if vdtype is not None and ctx.needs_input_grad[2]:
-            gv = xp.where(mask, g, 0).sum().astype(vdtype)
-        return gx, None, gv
-
-
-def _fill_value(value):
-    if isinstance(value, Tensor) and value.dim() != 0:
-        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                           f"tensor with {value.dim()} dimension(s).")
-    return value
-
-
-def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
-    """`input` with `value` (a number or 0-d tensor) wherever `mask` (bool, broadcast) is True.
-
-        >>> torch.zeros(3).masked_fill(torch.tensor([True, False, True]), 5.0)
-        tensor([5., 0., 5.])
-    """
-    m = _mask_array(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
-                                         "mask with dtype {dtype}")
-    return MaskedFill.apply(input, _on_device_of(m, input._data), _fill_value(value))
-
-
-def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
-    m = _on_device_of(_mask_array(mask, "masked_fill_", "masked_fill_ only supports boolean "
-                                                        "masks, but got mask with dtype "
-                                                        "{dtype}"), self._data)
-    value = _fill_value(value)
-    return apply_inplace(self, lambda s, v: MaskedFill.apply(s, m, v), value)
-
-
-class MaskedSelect(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, mask):
-        xp = xp_of(x._data)
-        shape = np.broadcast_shapes(x._data.shape, mask.shape)
-        m = xp.broadcast_to(mask, shape)
-        ctx.meta = (x._data.shape, m)
-        return _wrap(xp.broadcast_to(x._data, shape)[m])
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, m = ctx.meta
-        z = xp_of(g).zeros(m.shape, g.dtype)
-        z[m] = g
-        return sum_to_shape(z, shape), None
-
-
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    """The elements of `input` where `mask` (bool, broadcast together) is True, as 1-D."""
-    m = _mask_array(mask, "masked_select", "masked_select: expected BoolTensor for mask")
-    try:
-        np.broadcast_shapes(input._data.shape, m.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({input.shape[-1]}) must match the size of "
-                           f"tensor b ({mask.shape[-1]}) at non-singleton dimension") from None
-    return MaskedSelect.apply(input, _on_device_of(m, input._data))
-
-
-# ------------------------------------------------------------------ take / nonzero
-class Take(ArrayFunction):
-    @staticmethod
-    def forward(ctx, x, index):
-        ctx.meta = (x._data.shape, index)
-        return _wrap(x._data.reshape(-1)[index])
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, index = ctx.meta
-        z = xp_of(g).zeros(int(np.prod(shape)), g.dtype)
-        _add_at(z, index, g)
-        return z.reshape(shape), None
-
-
-def take(input: Tensor, index: Tensor) -> Tensor:
-    """Elements of `input` seen as 1-D, at positions `index` (negative counts from the end)."""
-    idx = _index_array(index, "take", pos=2, dtype_error="{fn}(): Expected a long tensor for "
-                                                       "index, but got {dtype}")
-    n = input._data.size
-    if idx.size:
-        lo, hi = int(idx.min()), int(idx.max())
-        if lo < -n or hi >= n:
-            bad = hi if hi >= n else lo
-            raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
-                             "elements.")
-    return Take.apply(input, _on_device_of(idx, input._data))
-
-
-def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
-    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D ones."""
-    xp = xp_of(input._data)
-    arr = input._data.reshape(1) if input._data.ndim == 0 else input._data
-    found = xp.nonzero(arr)
-    if as_tuple:
-        return tuple(_wrap(i.astype(np.int64)) for i in found)
-    stacked = xp.stack(found, axis=1).astype(np.int64) if found else xp.zeros((0, 0), np.int64)
-    if input._data.ndim == 0:
-        stacked = stacked[:, :0]
-    return _wrap(stacked)
-
-
-def argwhere(input: Tensor) -> Tensor:
-    return nonzero(input)
-
-
-# ------------------------------------------------------------------ Tensor methods
-def _iter(self: Tensor):
-    if self._data.ndim == 0:
-        raise TypeError("iteration over a 0-d tensor")
-    return iter(unbind(self, 0))
-
-
-def _index_put_method(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    return index_put(self, indices, values, accumulate)
-
-
-METHODS = {
-    "__getitem__": getitem, "__setitem__": setitem, "__iter__": _iter,
-    "gather": gather, "scatter": scatter, "scatter_": scatter_, "scatter_add": scatter_add,
-    "scatter_add_": scatter_add_, "index_select": index_select, "index_add": index_add,
-    "index_add_": index_add_, "index_put": _index_put_method, "index_put_": index_put_,
-    "masked_fill": masked_fill, "masked_fill_": masked_fill_, "masked_select": masked_select,
-    "take": take, "nonzero": nonzero, "argwhere": argwhere,
-}
+@method_of("index_put", "index_put_")
+def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """`self[indices] = values` (or `+=` with accumulate=True, repeated indices adding up)."""
+    _check_value(self, values)
+    return _write(self, _index_tuple(self, indices, values, "index_put_"), values, accumulate)

@@ -18,22 +18,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import sum_to_shape, xp_of
+from ._util import check_tensor, sum_to_shape, xp_of
 from .inplace import apply_inplace
+from .registry import method_of, op
 
-# Exported as minitorch_nn.<name>, as in torch. `linalg_solve` and `householder_product` are
-# torch.linalg.solve / torch.linalg.householder_product (there is no minitorch_nn.linalg yet).
-__all__ = ["triu", "tril", "matrix_exp", "orgqr", "geqrf", "norm_except_dim", "_weight_norm"]
+# Declared in namespace "torch" (exported as minitorch_nn.<name>, as in torch): triu, tril,
+# matrix_exp, orgqr, geqrf, norm_except_dim, _weight_norm. `linalg_solve` is torch.linalg.solve,
+# declared in namespace "linalg" (there is no minitorch_nn.linalg yet), and
+# `householder_product` is torch.linalg.householder_product, the same function as orgqr.
 
 
 def _require_matrix(x: Tensor, fn: str, square: bool = False) -> None:
     """PyTorch's errors for inputs that are not (batches of square) matrices."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
+    check_tensor(x, "input", fn)
     if x.dim() < 2:
         if square:
             raise RuntimeError(f"{fn}: The input tensor A must have at least 2 dimensions.")
@@ -72,23 +71,27 @@ class Tril(ArrayFunction):
         return xp_of(g).tril(g, ctx.diagonal), None
 
 
+@op("triu", methods=("triu",))
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle (on and above `diagonal`) of the last two dims; the rest is 0."""
     _require_matrix(input, "triu")
     return Triu.apply(input, int(diagonal))
 
 
+@op("tril", methods=("tril",))
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle (on and below `diagonal`) of the last two dims; the rest is 0."""
     _require_matrix(input, "tril")
     return Tril.apply(input, int(diagonal))
 
 
+@method_of("triu", "triu_")
 def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
     _require_matrix(self, "triu")
     return apply_inplace(self, triu, diagonal)
 
 
+@method_of("tril", "tril_")
 def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
     _require_matrix(self, "tril")
     return apply_inplace(self, tril, diagonal)
@@ -147,6 +150,7 @@ class LinalgMatrixExp(ArrayFunction):
         return _expm(block)[..., :n, n:].astype(a._data.dtype)
 
 
+@op("matrix_exp", methods=("matrix_exp",))
 def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential of each square matrix in `A` (..., n, n)."""
     _require_matrix(A, "linalg.matrix_exp", square=True)
@@ -186,6 +190,7 @@ class LinalgSolveEx(ArrayFunction):
                 sum_to_shape(gb, b._data.shape).astype(b._data.dtype), None)
 
 
+@op("solve", namespace="linalg")
 def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """`torch.linalg.solve`: X with A X = B (B a vector, a batch of vectors, or matrices)."""
     _require_matrix(A, "linalg.solve", square=True)
@@ -209,14 +214,13 @@ def _dtype_name(t: Tensor) -> str:
 
 
 # ------------------------------------------------------------------ QR pieces
+@op("orgqr")   # torch.orgqr, PyTorch's alias of torch.linalg.householder_product
 def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     """The first n columns of H_1 H_2 ... H_k, H_i = I - tau_i v_i v_i^H (LAPACK's orgqr).
 
     v_i is column i of `A` (m, n) below the diagonal, with an implicit 1 on it. Built from
     differentiable ops (matmul, slicing), so gradients reach `A` and `tau`.
     """
-    if _AMP.on and _AMP.active():
-        return autocast_call("orgqr", householder_product, A, tau)
     from .. import creation
     _require_matrix(A, "torch.linalg.householder_product")
     m, n = A.shape[-2], A.shape[-1]
@@ -240,10 +244,9 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
 orgqr = householder_product
 
 
+@op("geqrf")
 def geqrf(input: Tensor) -> tuple[Tensor, Tensor]:
     """`(a, tau)`: the QR factorisation in LAPACK's compact form. Not differentiable."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("geqrf", geqrf, input)
     _require_matrix(input, "geqrf")
     xp = xp_of(input._data)
     data = input._data
@@ -262,6 +265,7 @@ def geqrf(input: Tensor) -> tuple[Tensor, Tensor]:
 
 
 # ------------------------------------------------------------------ weight normalisation
+@op("norm_except_dim")
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     """The `pow`-norm of `v` over every dim but `dim` (kept, others size 1); dim=-1: all."""
     if dim == -1:
@@ -270,11 +274,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     return v.norm(pow, dim=dims, keepdim=True)
 
 
+@op("_weight_norm")
 def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     """`v * (g / ||v||)`, the norm taken over every dim but `dim` (weight normalisation)."""
     return v * (g / norm_except_dim(v, 2, dim))
 
-
-METHODS = {
-    "triu": triu, "tril": tril, "triu_": triu_, "tril_": tril_, "matrix_exp": matrix_exp,
-}

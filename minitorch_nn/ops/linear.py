@@ -4,18 +4,17 @@ linear(x, W, b) = x @ W^T + b in one Function (PyTorch's node is AddmmBackward0,
 MmBackward0 without bias). Leading dims of x are flattened into rows, so every call is a single
 BLAS matrix product forward and two in backward (grad_x = g @ W, grad_W = g^T @ x, no
 transposed copies: BLAS reads transposed operands in place). torch.bilinear exists at top
-level in PyTorch and is exported; linear is F-only.
+level in PyTorch and F.bilinear is the same function (declared in both namespaces, `@op`,
+ops/registry.py); linear is F-only.
 """
 from __future__ import annotations
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
 from .linalg import _compute_dtype
-
-__all__ = ["bilinear"]
+from .registry import op
 
 
 class Addmm(ArrayFunction):
@@ -70,10 +69,9 @@ class Mm(Addmm):
     """linear without bias (node MmBackward0, as PyTorch names it)."""
 
 
+@op("linear", namespace="nn.functional")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight^T + bias for input (..., in), weight (out, in), bias (out,)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("linear", linear, input, weight, bias)
     if weight.ndim > 2 or weight.ndim == 0:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{weight.ndim}D")
@@ -133,11 +131,13 @@ class Bilinear(ArrayFunction):
         return g1, g2, gw, gb
 
 
+# F.bilinear is torch.bilinear: the outer declaration names the function the torch declaration
+# returns, autocast hook included (autocast=False: it is not hooked twice).
+@op("bilinear", namespace="nn.functional", autocast=False)
+@op("bilinear")
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
              bias: Tensor | None = None) -> Tensor:
     """Bilinear map of input1 (..., in1) and input2 (..., in2) by weight (out, in1, in2)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("bilinear", bilinear, input1, input2, weight, bias)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")
     if input1.shape[-1] != weight.shape[1]:

@@ -1,13 +1,12 @@
-"""Losses: mse, l1, smooth_l1, huber, cross_entropy, nll, binary cross-entropy, kl_div.
+"""Losses: mse, l1, smooth_l1, huber, binary cross-entropy (with and without logits), kl_div.
 
 Every loss is one `ArrayFunction` that computes the elementwise loss and its reduction
 ('none', 'mean' or 'sum') in forward, and the gradient for input and target in backward.
-cross_entropy over class indices is log-softmax and NLL fused: on CPU float32/float64 a Numba
-kernel (kernels/cpu/loss.py) makes one pass per row forward and one backward, keeping only the
-per-row log-sum-exp between them; other inputs run the same algebra with `xp`.
+cross_entropy and nll_loss are in ops/cross_entropy.py; they share the helpers here.
 
-The public functions use PyTorch's `nn.functional` signatures; minitorch_nn/nn/functional.py
-re-exports them. None is exported at the top level (`__all__` is empty), as in PyTorch.
+The public functions use PyTorch's `nn.functional` signatures and are declared in namespace
+"nn.functional" (`@op`, ops/registry.py); none is a top-level name, as in PyTorch (torch.kl_div
+and torch.binary_cross_entropy_with_logits, with an integer reduction, are in loss_aten.py).
 """
 from __future__ import annotations
 
@@ -15,14 +14,12 @@ import warnings
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import (acc_dtype, broadcast_shape, compute_array, kernel_for, reduce_loss,
-                       reduction_of, require_float, type_name)
+from ._nn_util import broadcast_shape, compute_array, reduce_loss, reduction_of, require_float, \
+    type_name
 from ._util import binary_operands, sum_to_shape, xp_of
-
-__all__: list[str] = []
+from .registry import op
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -55,7 +52,7 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due "
                       "to broadcasting. Please ensure they have the same size.", UserWarning,
-                      stacklevel=3)
+                      stacklevel=4)   # the caller's line, past the loss's autocast hook
 
 
 def _no_grad_arg(t: Tensor | None, fn: str, name: str) -> None:
@@ -194,12 +191,10 @@ def _check_weight_size(input: Tensor, weight: Tensor) -> None:
         raise ValueError("Weights and input must have the same size.")
 
 
+@op("mse_loss", namespace="nn.functional")
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error: (input - target) ** 2, reduced."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("mse_loss", mse_loss, input, target, size_average, reduce, reduction,
-                             weight)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
@@ -208,12 +203,10 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return MseLoss.apply(input, target, reduction)
 
 
+@op("l1_loss", namespace="nn.functional")
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean absolute error: |input - target|, reduced."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("l1_loss", l1_loss, input, target, size_average, reduce, reduction,
-                             weight)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if weight is not None:
@@ -222,12 +215,10 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return L1Loss.apply(input, target, reduction)
 
 
+@op("smooth_l1_loss", namespace="nn.functional")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce,
-                             reduction, beta)
     _warn_size(input, target)
     reduction = reduction_of(size_average, reduce, reduction)
     if beta < 0:
@@ -237,11 +228,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return SmoothL1Loss.apply(input, target, reduction, float(beta))
 
 
+@op("huber_loss", namespace="nn.functional")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("huber_loss", huber_loss, input, target, reduction, delta, weight)
     _warn_size(input, target)
     reduction = reduction_of(None, None, reduction)
     if delta <= 0:
@@ -251,275 +241,6 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         return _weighted(HuberLoss.apply(input, target, "none", float(delta)), weight,
                          reduction, False)
     return HuberLoss.apply(input, target, reduction, float(delta))
-
-
-# ------------------------------------------------------------------ NLL and cross-entropy
-def _rows(a, n_lead: int):
-    """An (N, C, d1, ...) array as (M, C) rows with the class dim last (a view when 2-D)."""
-    if a.ndim == 1:
-        return a.reshape(1, -1)
-    if a.ndim == 2:
-        return a
-    xp = xp_of(a)
-    return xp.moveaxis(a, 1, -1).reshape(-1, a.shape[1])
-
-
-def _unrows(rows, shape):
-    """Undo `_rows`: (M, C) back to `shape` = (N, C, d1, ...) (or (C,))."""
-    if len(shape) <= 2:
-        return rows.reshape(shape)
-    xp = xp_of(rows)
-    moved = rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
-    return xp.moveaxis(moved, -1, 1)
-
-
-def _check_index_target(input: Tensor, target: Tensor) -> None:
-    """PyTorch's shape and dtype checks for class-index targets."""
-    if target.dtype.name not in ("int64", "uint8"):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{type_name(target)}")
-    ndim = input.ndim
-    if ndim == 0:
-        raise ValueError("Expected 1 or more dimensions (got 0)")
-    if ndim == 1:
-        if target.ndim > 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if target.ndim == 1 and target.shape[0] != 1:
-            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
-                             f"{target.shape[0]}")
-        return
-    n_target = target.shape[0] if target.ndim else 0
-    if ndim == 2 and target.ndim > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if n_target != input.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({n_target}).")
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-
-
-def _check_class_weight(input: Tensor, weight: Tensor | None) -> None:
-    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} "
-                           f"classes or no classes but got weight tensor of shape: "
-                           f"{list(weight.shape)}")
-    _same_dtype(input, weight)
-
-
-def _check_bounds(tgt, n_classes: int, ignore_index: int) -> None:
-    xp = xp_of(tgt)
-    bad = ((tgt < 0) | (tgt >= n_classes)) & (tgt != ignore_index)
-    if bool(bad.any()):
-        first = int(tgt[xp.argmax(bad)])
-        raise IndexError(f"Target {first} is out of bounds.")
-
-
-class NllLoss(ArrayFunction):
-    """Negative log-likelihood of class indices; with `from_logits` the log-softmax is fused in.
-
-    Per row i (class dim moved last): loss_i = -w[y_i] * logp[i, y_i], plus the label
-    smoothing term; 'mean' divides by the summed weights of the non-ignored rows.
-    """
-
-    @staticmethod
-    def forward(ctx, input, target, weight, reduction, ignore_index, label_smoothing,
-                from_logits):
-        arr = input._data
-        rows = _rows(arr, 1)
-        tgt = target._data.reshape(-1).astype(np.int64, copy=False)
-        n_classes = rows.shape[1]
-        _check_bounds(tgt, n_classes, ignore_index)
-        xp = xp_of(arr)
-        w = weight._data if weight is not None else xp.ones(n_classes, dtype=arr.dtype)
-        eps = float(label_smoothing)
-        kernel = kernel_for(arr, "loss", "cross_entropy_fwd") if from_logits else None
-        if kernel is not None and rows.shape[0] and n_classes:
-            rows, tgt = xp.ascontiguousarray(rows), xp.ascontiguousarray(tgt)
-            w = xp.ascontiguousarray(w, arr.dtype)
-            acc = acc_dtype(arr.dtype)   # per-row results in float for half types
-            lse, loss, wt = (xp.empty(rows.shape[0], acc) for _ in range(3))
-            kernel(rows, tgt, w, ignore_index, eps, lse, loss, wt)
-        else:
-            rows = compute_array(rows)
-            w = compute_array(w)
-            lse = _logsumexp_rows(xp, rows) if from_logits else None
-            loss, wt = _nll_rows(xp, rows, lse, tgt, w, ignore_index, eps)
-        ctx.save_for_backward(input, target)
-        ctx.state = (rows, lse, tgt, w, wt, reduction, ignore_index, eps, from_logits)
-        total = wt.sum()
-        ctx.total = total
-        if reduction == "none":
-            out = loss.reshape(() if arr.ndim == 1 else target._data.shape)
-        elif reduction == "sum":
-            out = loss.sum()
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = loss.sum() / total
-        return _wrap(xp.asarray(out).astype(arr.dtype, copy=False))
-
-    @staticmethod
-    def backward(ctx, g):
-        input, _ = ctx.saved_tensors   # version check: input unchanged since forward
-        rows, lse, tgt, w, wt, reduction, ignore_index, eps, from_logits = ctx.state
-        xp = xp_of(rows)
-        m = rows.shape[0]
-        g = compute_array(g)
-        if reduction == "none":
-            scale = g.reshape(-1)
-        else:
-            s = g / ctx.total if reduction == "mean" else g
-            scale = xp.broadcast_to(xp.asarray(s, dtype=rows.dtype), (m,))
-        kernel = kernel_for(rows, "loss", "cross_entropy_bwd") if from_logits else None
-        if kernel is not None and m and rows.dtype == input._data.dtype:
-            grad = xp.empty(rows.shape, rows.dtype)
-            kernel(rows, tgt, w, ignore_index, eps, lse,
-                   xp.ascontiguousarray(scale, acc_dtype(rows.dtype)), grad)
-        else:
-            grad = _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale)
-        grad = _unrows(grad, input._data.shape)
-        return grad.astype(input._data.dtype, copy=False), None, None, None, None, None, None
-
-
-def _logsumexp_rows(xp, rows):
-    if rows.shape[1] == 0:
-        return xp.full(rows.shape[0], -np.inf, rows.dtype)
-    m = rows.max(axis=1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    return (m + xp.log(xp.exp(rows - m).sum(axis=1, keepdims=True)))[:, 0]
-
-
-def _nll_rows(xp, rows, lse, tgt, w, ignore_index, eps):
-    """Per-row losses and target weights (0 for ignored rows) of log-probs or logits."""
-    valid = tgt != ignore_index
-    safe = xp.where(valid, tgt, 0)
-    picked = xp.take_along_axis(rows, safe[:, None], axis=1)[:, 0]
-    wt = xp.where(valid, w[safe], 0).astype(rows.dtype)
-    logp_y = picked - lse if lse is not None else picked
-    loss = -(1.0 - eps) * wt * logp_y
-    if eps > 0.0:
-        logp = rows - lse[:, None] if lse is not None else rows
-        smooth = -(logp * w).sum(axis=1)
-        loss = loss + xp.where(valid, eps / rows.shape[1] * smooth, 0)
-    return loss.astype(rows.dtype, copy=False), wt
-
-
-def _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale):
-    """d(loss_i)/d(rows) scaled per row; the softmax term appears only with from_logits."""
-    m, c = rows.shape
-    valid = tgt != ignore_index
-    safe = xp.where(valid, tgt, 0)
-    wt = xp.where(valid, w[safe], 0).astype(rows.dtype)
-    s = (scale * valid).astype(rows.dtype)[:, None]
-    grad = xp.zeros(rows.shape, rows.dtype)
-    hard = ((1.0 - eps) * wt)[:, None]
-    if lse is not None:
-        p = xp.exp(rows - lse[:, None])
-        grad += hard * p
-        if eps > 0.0:
-            grad += eps / c * (w.sum() * p - w[None, :])
-    elif eps > 0.0:
-        grad -= eps / c * w[None, :]
-    grad[xp.arange(m), safe] -= hard[:, 0]
-    return grad * s
-
-
-class SoftCrossEntropy(ArrayFunction):
-    """Cross-entropy against class probabilities: -sum_c w_c p_c log_softmax(x)_c per row."""
-
-    @staticmethod
-    def forward(ctx, input, target, weight, reduction, label_smoothing):
-        arr = input._data
-        xp = xp_of(arr)
-        rows = compute_array(_rows(arr, 1))
-        p = compute_array(_rows(target._data.astype(arr.dtype, copy=False), 1))
-        c = rows.shape[1]
-        if label_smoothing > 0:
-            p = p * (1.0 - label_smoothing) + label_smoothing / c
-        w = compute_array(weight._data) if weight is not None else None
-        logp = rows - _logsumexp_rows(xp, rows)[:, None]
-        terms = -(logp * p) if w is None else -(logp * p * w)
-        loss = terms.sum(axis=1)
-        ctx.save_for_backward(input, target, weight)
-        ctx.state = (logp, p, w, reduction, label_smoothing)
-        if reduction == "none":
-            out = loss.reshape(() if arr.ndim == 1 else arr.shape[:1] + arr.shape[2:])
-        elif reduction == "sum":
-            out = loss.sum()
-        else:
-            out = loss.sum() / rows.shape[0] if rows.shape[0] else loss.sum() * np.nan
-        return _wrap(xp.asarray(out).astype(arr.dtype, copy=False))
-
-    @staticmethod
-    def backward(ctx, g):
-        input, target, weight = ctx.saved_tensors
-        logp, p, w, reduction, eps = ctx.state
-        xp = xp_of(logp)
-        m = logp.shape[0]
-        g = compute_array(g)
-        if reduction == "none":
-            scale = g.reshape(-1)[:, None]
-        else:
-            scale = (g / m if reduction == "mean" else g) * xp.ones((m, 1), logp.dtype)
-        wp = p if w is None else p * w
-        shape = input._data.shape
-        grads = [None, None, None, None, None]
-        if ctx.needs_input_grad[0]:
-            gx = (xp.exp(logp) * wp.sum(axis=1, keepdims=True) - wp) * scale
-            grads[0] = _unrows(gx, shape).astype(input._data.dtype, copy=False)
-        if ctx.needs_input_grad[1]:
-            gp = -logp * (1.0 if w is None else w) * (1.0 - eps) * scale
-            grads[1] = _unrows(gp, shape).astype(target._data.dtype, copy=False)
-        if weight is not None and ctx.needs_input_grad[2]:
-            grads[2] = (-(logp * p) * scale).sum(axis=0).astype(weight._data.dtype)
-        return tuple(grads)
-
-
-def _ce_checks(input: Tensor, target: Tensor, weight, label_smoothing) -> bool:
-    """Validate; return True when `target` holds class probabilities."""
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
-                           f"{label_smoothing}")
-    probs = tuple(input.shape) == tuple(target.shape) and target.is_floating_point()
-    if probs:
-        if input.ndim == 0:
-            raise ValueError("Expected 1 or more dimensions (got 0)")
-        _check_class_weight(input, weight)
-        return True
-    _check_index_target(input, target)
-    _check_class_weight(input, weight)
-    return False
-
-
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  size_average=None, ignore_index: int = -100, reduce=None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """log_softmax over dim 1 (dim 0 for unbatched input) and NLL, fused."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("cross_entropy", cross_entropy, input, target, weight, size_average,
-                             ignore_index, reduce, reduction, label_smoothing)
-    reduction = reduction_of(size_average, reduce, reduction)
-    require_float(input, "log_softmax_lastdim_kernel_impl")
-    if _ce_checks(input, target, weight, label_smoothing):
-        return SoftCrossEntropy.apply(input, target, weight, reduction, float(label_smoothing))
-    _no_grad_arg(weight, "nll_loss_forward", "weight")
-    return NllLoss.apply(input, target, weight, reduction, int(ignore_index),
-                         float(label_smoothing), True)
-
-
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
-    """-input[i, target[i]] * weight[target[i]], reduced (input holds log-probabilities)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("nll_loss", nll_loss, input, target, weight, size_average,
-                             ignore_index, reduce, reduction)
-    reduction = reduction_of(size_average, reduce, reduction)
-    require_float(input, "nll_loss_forward_out_frame")
-    _check_index_target(input, target)
-    _check_class_weight(input, weight)
-    _no_grad_arg(weight, "nll_loss_forward", "weight")
-    return NllLoss.apply(input, target, weight, reduction, int(ignore_index), 0.0, False)
 
 
 # ------------------------------------------------------------------ binary cross-entropy
@@ -607,12 +328,10 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         return gx, gt, None, None, None
 
 
+@op("binary_cross_entropy", namespace="nn.functional")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities `input` against `target` in [0, 1]."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("binary_cross_entropy", binary_cross_entropy, input, target, weight,
-                             size_average, reduce, reduction)
     reduction = reduction_of(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -626,14 +345,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
+@op("binary_cross_entropy_with_logits", namespace="nn.functional")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Sigmoid and binary cross-entropy in one stable formula; pos_weight scales positives."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits,
-                             input, target, weight, size_average, reduce, reduction, pos_weight)
     reduction = reduction_of(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -694,19 +411,18 @@ class KlDiv(ArrayFunction):
         return gx, gt, None, None
 
 
+@op("kl_div", namespace="nn.functional")
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
            reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of `target` from the log-probabilities `input`."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("kl_div", kl_div, input, target, size_average, reduce, reduction,
-                             log_target)
     if size_average is not None or reduce is not None:
         reduction = reduction_of(size_average, reduce)
     elif reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+                      "'batchmean' in the next major release.", UserWarning,
+                      stacklevel=3)   # the caller's line, past the autocast hook
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     require_float(input, "kl_div")

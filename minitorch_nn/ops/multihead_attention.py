@@ -10,6 +10,7 @@ Steps, as in PyTorch (inputs time-major: query (L, N, E), key/value (S, N, E)):
 5. attention: with need_weights, softmax(q k^T / sqrt(d) + mask) @ v explicitly (the weights
    are returned, averaged over heads by default); otherwise F.scaled_dot_product_attention;
 6. out-projection linear(out, W_o, b_o).
+Declared in "nn.functional" (`@op`, ops/registry.py), as in PyTorch.
 """
 from __future__ import annotations
 
@@ -17,15 +18,14 @@ import math
 import warnings
 
 from ..creation import zeros, zeros_like
-from .shape import cat
+from .joining import cat
 from ..tensor import Tensor
 from .activation import dropout_f, softmax_f
 from .attention import scaled_dot_product_attention
-from .linalg import baddbmm, bmm
+from .products import baddbmm, bmm
 from .linear import linear
 from .padding import pad
-
-__all__: list[str] = []   # nn.functional's business; nothing at minitorch_nn top level
+from .registry import op
 
 
 def _none_or_dtype(input: Tensor | None):
@@ -148,6 +148,7 @@ def _check_key_padding_mask(key_padding_mask: Tensor, src_len: int, bsz: int) ->
                              f"{key_padding_mask.shape[1]}")
 
 
+@op("multi_head_attention_forward", namespace="nn.functional")
 def multi_head_attention_forward(
         query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
         in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,

@@ -8,20 +8,19 @@ normalization and the backward formulas each run as one Numba pass (kernels/cpu/
 other inputs use the same formulas with `xp`, in float32 for float16/bfloat16.
 
 torch.batch_norm, torch.layer_norm and torch.group_norm exist at top level in PyTorch (with
-their own argument orders) and are exported; the F.* forms are `batch_norm_f` & co.
+their own argument orders or extra cudnn flags); the F.* forms are `batch_norm_f` & co., which
+call them. Each is declared with `@op` (ops/registry.py) in its namespace.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, type_name
 from ._util import xp_of
 from .inplace import bump
-
-__all__ = ["batch_norm", "layer_norm", "group_norm"]
+from .registry import op
 
 _ROW_PARTS = 8   # row chunks for the partial dw/db sums of the row-norm backward kernel
 
@@ -269,6 +268,11 @@ def _check_dtypes(x: Tensor, *others) -> None:
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
+_ROW_NORM = ("norm.row_norm_fwd", "norm.row_norm_bwd")
+_CHANNEL_NORM = ("norm.channel_norm_fwd", "norm.channel_norm_bwd")
+
+
+@op("batch_norm", namespace="nn.functional", kernels=_CHANNEL_NORM)
 def batch_norm_f(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                  weight: Tensor | None = None, bias: Tensor | None = None,
                  training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -290,6 +294,7 @@ def batch_norm_f(input: Tensor, running_mean: Tensor | None, running_var: Tensor
                       False)
 
 
+@op("batch_norm", kernels=_CHANNEL_NORM)
 def batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                running_mean: Tensor | None, running_var: Tensor | None, training: bool,
                momentum: float, eps: float, cudnn_enabled: bool = False) -> Tensor:
@@ -317,14 +322,12 @@ def _shape_tuple(normalized_shape) -> tuple:
     return tuple(int(v) for v in normalized_shape)
 
 
+@op("layer_norm", kernels=_ROW_NORM)
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5,
                cudnn_enable: bool = True) -> Tensor:
     """Normalize over the trailing dims `normalized_shape` (mean and biased variance per
     sample), then scale by weight and add bias (both of shape normalized_shape)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("layer_norm", layer_norm, input, normalized_shape, weight, bias, eps,
-                             cudnn_enable)
     shape = _shape_tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -343,14 +346,12 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return NativeLayerNorm.apply(input, weight, bias, k, float(eps))
 
 
+@op("group_norm", kernels=_ROW_NORM)
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5,
                cudnn_enabled: bool = True) -> Tensor:
     """Normalize (N, C, *) input over each group of C/num_groups channels (and the spatial
     dims) per sample, then apply a per-channel weight and bias."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("group_norm", group_norm, input, num_groups, weight, bias, eps,
-                             cudnn_enabled)
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.ndim}")
@@ -369,3 +370,19 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                                   f"'{type_name(input)}'")
     _check_dtypes(input, weight, bias)
     return NativeGroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
+
+
+# F.layer_norm / F.group_norm: PyTorch's F signatures (no cudnn flag). They are cast by the
+# autocast hook of the torch op they call (autocast=False: not hooked twice).
+@op("layer_norm", namespace="nn.functional", autocast=False, kernels=_ROW_NORM)
+def layer_norm_f(input: Tensor, normalized_shape, weight: Tensor | None = None,
+                 bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing dims `normalized_shape`, then weight and bias."""
+    return layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+@op("group_norm", namespace="nn.functional", autocast=False, kernels=_ROW_NORM)
+def group_norm_f(input: Tensor, num_groups: int, weight: Tensor | None = None,
+                 bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize each group of channels of (N, C, *) input, then a per-channel affine."""
+    return group_norm(input, num_groups, weight, bias, eps)

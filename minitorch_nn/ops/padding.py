@@ -4,18 +4,17 @@
 copies the input into a filled array (backward slices the gradient back out). The other modes
 are gathers: each padded dim gets an index map (e.g. reflect: [2, 1, 0, 1, 2, 3, 2, 1] for size
 4 and pads (2, 2)); forward takes along it, backward scatter-adds along it. torch.constant_pad_nd
-exists at top level in PyTorch and is exported.
+exists at top level in PyTorch (namespace "torch"), F.pad in "nn.functional" (`@op`,
+ops/registry.py).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..amp.autocast_mode import AUTOCAST as _AMP, autocast_call
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import xp_of
-
-__all__ = ["constant_pad_nd"]
+from .registry import op
 
 
 def _pairs(pad, ndim: int):
@@ -94,15 +93,15 @@ class IndexPad(ArrayFunction):
         return g, None, None
 
 
+@op("constant_pad_nd")
 def constant_pad_nd(input: Tensor, pad, value: float = 0) -> Tensor:
     """torch.constant_pad_nd: pad (or crop, with negative values) with a constant."""
     return ConstantPadNd.apply(input, tuple(pad), value)
 
 
+@op("pad", namespace="nn.functional")
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """F.pad(input, pad, mode='constant', value=None)."""
-    if _AMP.on and _AMP.active():
-        return autocast_call("pad", _pad_function, input, pad, mode, value)
     if mode == "constant":
         return ConstantPadNd.apply(input, tuple(pad), 0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
@@ -125,6 +124,3 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if min(before, after) < 0:
             raise RuntimeError(f"negative padding is not supported in {mode} mode")
     return IndexPad.apply(input, pairs, mode)
-
-
-_pad_function = pad   # F.pad: inside it, `pad` is the argument

@@ -6,8 +6,12 @@ window in place (one pass forward, one pass backward; max pooling keeps the winn
 so its backward is a scatter; 2x2 windows at stride 2 without padding, the common case, have
 kernels of their own without bounds checks: 3x faster, same values and indices). Other inputs
 use `xp` code: windows as strided slices of a padded copy, adaptive pooling as two small
-averaging matrices. 1-D pooling is 2-D pooling of a height-1 image. torch.max_pool1d/2d, torch.avg_pool1d and torch.adaptive_avg_pool1d exist at
-top level in PyTorch and are exported; avg_pool2d and adaptive_avg_pool2d are F-only.
+averaging matrices. 1-D pooling is 2-D pooling of a height-1 image.
+
+torch.max_pool1d/2d, torch.max_pool1d_with_indices, torch.avg_pool1d and
+torch.adaptive_avg_pool1d exist at top level in PyTorch, and F.* is the same function: they are
+declared in both namespaces (`@op`, ops/registry.py); max_pool2d_with_indices, avg_pool2d and
+adaptive_avg_pool2d are F-only.
 """
 from __future__ import annotations
 
@@ -17,9 +21,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
-
-__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "avg_pool1d",
-           "adaptive_avg_pool1d"]
+from .registry import op
 
 
 # ------------------------------------------------------------------ geometry
@@ -297,7 +299,17 @@ class AdaptiveAvgPool2D(ArrayFunction):
         return (mh.T @ gc @ mw).astype(g.dtype, copy=False), None
 
 
-# ------------------------------------------------------------------ public functions
+# ------------------------------------------------------------------ declarations
+_MAX_POOL = ("pool.max_pool2d_fwd", "pool.max_pool2d_bwd", "cpu:pool.max_pool2d_2x2_fwd",
+             "cpu:pool.max_pool2d_2x2_bwd")
+_AVG_POOL = ("pool.avg_pool2d_fwd", "pool.avg_pool2d_bwd")
+_ADAPTIVE_AVG_POOL = ("pool.adaptive_avg_pool2d_fwd", "pool.adaptive_avg_pool2d_bwd")
+
+
+# F.max_pool2d is torch.max_pool2d: the outer "nn.functional" declaration names the function
+# the torch declaration returns (autocast=False: an autocast hook would be the torch one's).
+@op("max_pool2d", namespace="nn.functional", autocast=False)
+@op("max_pool2d", kernels=_MAX_POOL)
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """Max over kh x kw windows of (N, C, H, W) or (C, H, W) input; optionally the indices
@@ -312,11 +324,14 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     return (values, indices) if return_indices else values
 
 
+@op("max_pool2d_with_indices", namespace="nn.functional", kernels=_MAX_POOL)
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
+@op("max_pool1d", namespace="nn.functional", autocast=False)
+@op("max_pool1d", kernels=_MAX_POOL)
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """Max over windows of length k of (N, C, L) or (C, L) input."""
@@ -338,6 +353,8 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     return (values, indices) if return_indices else values
 
 
+@op("max_pool1d_with_indices", namespace="nn.functional", autocast=False)
+@op("max_pool1d_with_indices", kernels=_MAX_POOL)
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
@@ -352,6 +369,7 @@ def _single(value, name: str, fn: str) -> int:
     return int(values[0])
 
 
+@op("avg_pool2d", namespace="nn.functional", kernels=_AVG_POOL)
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """Mean over kh x kw windows; padding counts in the divisor unless count_include_pad=False.
@@ -366,6 +384,8 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     return out.squeeze(0) if unbatched else out
 
 
+@op("avg_pool1d", namespace="nn.functional", autocast=False)
+@op("avg_pool1d", kernels=_AVG_POOL)
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """Mean over windows of length k of (N, C, L) or (C, L) input."""
@@ -390,6 +410,7 @@ def _adaptive_sizes(output_size, x: Tensor) -> tuple:
     return tuple(x.shape[-2 + i] if v is None else int(v) for i, v in enumerate(sizes))
 
 
+@op("adaptive_avg_pool2d", namespace="nn.functional", kernels=_ADAPTIVE_AVG_POOL)
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed output size: window o covers [floor(oH/O), ceil((o+1)H/O)).
     """
@@ -411,6 +432,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     return result.squeeze(0) if unbatched else result
 
 
+@op("adaptive_avg_pool1d", namespace="nn.functional", autocast=False)
+@op("adaptive_avg_pool1d", kernels=_ADAPTIVE_AVG_POOL)
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Adaptive average pooling of (N, C, L) or (C, L) input to length output_size."""
     if input.ndim not in (2, 3):

@@ -9,8 +9,9 @@
     tensor([0.3750], requires_grad=True)
 
 Every update runs under `no_grad` on the parameters' arrays in place (bumping their version
-counters); float32/float64 CPU parameters use the fused Numba kernels of
-`kernels/cpu/optim.py`, other dtypes and devices the same formulas written with array ops.
+counters); float32/float64 parameters use the fused kernels of `kernels/<device>/optim.py`
+(Numba on the CPU, CUDA on the GPU; optimizer.FusedKernel, looked up once per step), other
+dtypes and strided views the same formulas written with array ops.
 """
 from __future__ import annotations
 

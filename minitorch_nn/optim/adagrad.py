@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..ops._util import xp_of
+from ..backends import xp_of
 from ..tensor import Tensor, _wrap
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
-                        _use_kernel)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl)
 
 __all__ = ["Adagrad", "adagrad_update"]
 
@@ -84,6 +83,7 @@ class Adagrad(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One Adagrad update of every parameter that has a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("adagrad_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             for p, grad in _params_with_grad(group):
@@ -94,22 +94,22 @@ class Adagrad(Optimizer):
                 clr = lr / (1 + (t - 1) * group["lr_decay"])
                 p._version.value += 1
                 adagrad_update(p._data, grad._data, state["sum"]._data, clr, group["eps"],
-                               group["weight_decay"], group["maximize"])
+                               group["weight_decay"], group["maximize"], kernel)
         return loss
 
 
 def adagrad_update(p, g, state_sum, clr: float, eps: float, weight_decay: float,
-                   maximize: bool) -> None:
+                   maximize: bool, kernel: FusedKernel | None = None) -> None:
     """Update `p` and the running sum in place with the step's learning rate `clr`.
 
-    float32/float64 C-contiguous CPU arrays take the fused Numba kernel, anything else the
-    array formula below.
+    float32/float64 C-contiguous arrays take the fused kernel (`kernel`: the step's
+    FusedKernel, made here when not given), anything else the array formula below.
     """
     p, g, state_sum = (_real_view(a) for a in (p, g, state_sum))
-    if _use_kernel(p, g, state_sum):
+    fused = (kernel or FusedKernel("adagrad_update"))(p, g, state_sum)
+    if fused is not None:
         c = p.dtype.type
-        kernel = _kernel("adagrad_update", p)
-        kernel(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c(clr), c(eps),
+        fused(p.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c(clr), c(eps),
                c(weight_decay), bool(maximize))
         return
     _adagrad_formula(p, g, state_sum, clr, eps, weight_decay, maximize)

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-import numpy as np
-
-from ..ops._util import xp_of
+from ..backends import xp_of
 from ..tensor import Tensor, _wrap
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
-                        _use_kernel, _no_array)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl,
+                        _no_array)
 
 __all__ = ["Adam", "adam_update"]
 
@@ -83,6 +81,7 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One Adam update of every parameter that has a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("adam_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             beta1, beta2 = (_as_float(b, "betas") for b in group["betas"])
@@ -95,7 +94,7 @@ class Adam(Optimizer):
                 adam_update(p._data, grad._data, state["exp_avg"]._data,
                             state["exp_avg_sq"]._data, vmax, t, lr, beta1, beta2,
                             group["eps"], group["weight_decay"], group["maximize"],
-                            group["decoupled_weight_decay"])
+                            group["decoupled_weight_decay"], kernel)
         return loss
 
 
@@ -119,11 +118,12 @@ def _check_hyper_parameters(lr, betas, eps, weight_decay) -> None:
 
 def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step: float, lr: float,
                 beta1: float, beta2: float, eps: float, weight_decay: float, maximize: bool,
-                decoupled: bool) -> None:
+                decoupled: bool, kernel: FusedKernel | None = None) -> None:
     """Update the arrays `p` and the moments in place at step `step` (1 on the first call).
 
-    `max_exp_avg_sq` is None without AMSGrad. float32/float64 C-contiguous CPU arrays take
-    the fused Numba kernel; anything else takes the array formulas below.
+    `max_exp_avg_sq` is None without AMSGrad. float32/float64 C-contiguous arrays take the
+    fused kernel (`kernel`: the step's FusedKernel, made here when not given); anything else
+    takes the array formulas below.
     """
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
@@ -134,10 +134,11 @@ def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, step: float, lr: floa
     if amsgrad:
         max_exp_avg_sq = _real_view(max_exp_avg_sq)
     arrays = (p, g, exp_avg, exp_avg_sq) + ((max_exp_avg_sq,) if amsgrad else ())
-    if _use_kernel(*arrays):
+    fused = (kernel or FusedKernel("adam_update"))(*arrays)
+    if fused is not None:
         c = p.dtype.type
         vmax = max_exp_avg_sq.reshape(-1) if amsgrad else _no_array(p)
-        _kernel("adam_update", p)(
+        fused(
             p.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), vmax,
             c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(eps), c(weight_decay),
             c(1 - lr * weight_decay), c(step_size), c(bc2_sqrt), amsgrad, bool(maximize),

@@ -22,11 +22,10 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
-from ..backends import backend_of
-from ..ops._nn_util import kernel_for
-from ..ops._util import xp_of
+from ..backends import backend_of, kernel_for, xp_of
 from ..tensor import Tensor, _wrap
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
@@ -366,7 +365,6 @@ def _to_param_placement(param: Tensor, value: Tensor, keep_dtype: bool) -> Tenso
 # ---------------------------------------------------------------------- helpers for subclasses
 def _scalar_dtype():
     """The dtype of the 'step' counters: float64 when that is the default dtype, else float32."""
-    from .. import dtypes
     return dtypes.float64 if dtypes.get_default_dtype() is dtypes.float64 else dtypes.float32
 
 
@@ -382,27 +380,40 @@ def _bump_step(step_t: Tensor) -> float:
     return float(step_t._data)
 
 
-def _use_kernel(*arrays) -> bool:
-    """True when a fused kernel can take these arrays: one float32/float64 dtype, one device,
-    C-contiguous, writable. On the CPU that is the Numba kernel of kernels/cpu/optim.py, on
-    the GPU the CUDA one of kernels/cuda/optim.py. Anything else (float16, bfloat16, strided
-    views) takes the plain array-formula path."""
-    first = arrays[0]
-    if first.dtype.name not in ("float32", "float64"):
-        return False
-    kind, dtype = type(first), first.dtype
-    for a in arrays:
-        if type(a) is not kind or a.dtype != dtype or not a.flags.c_contiguous:
-            return False
-        if not getattr(a.flags, "writeable", True):   # CuPy arrays have no such flag
-            return False
-    return kernel_for(first, "optim", "sgd_update") is not None   # this device has them
+class FusedKernel:
+    """The fused update kernel `name` of kernels/<device>/optim.py (Numba on the CPU, CUDA
+    on the GPU), looked up once per step rather than per parameter.
 
+    An optimizer's `step` makes one and hands it to its update function for every
+    parameter; calling it with a parameter's arrays answers the kernel, or None where the
+    array formulas must run. The backend (`kernel_for`) is asked for the first parameter and
+    again only when one of another device or dtype follows. The kernel takes the arrays
+    when they share one float32/float64 dtype and one device and are C-contiguous and
+    writable; float16, bfloat16 and strided views take the formulas.
+    """
 
-def _kernel(name: str, array):
-    """The optimizer kernel `name` for `array`'s device (Numba compiles on first use, CuPy
-    on first launch)."""
-    return kernel_for(array, "optim", name)
+    __slots__ = ("name", "_key", "_fn")
+
+    def __init__(self, name: str):
+        self.name = name
+        self._key = None
+        self._fn = None
+
+    def __call__(self, *arrays):
+        first = arrays[0]
+        kind, dtype = type(first), first.dtype
+        if (kind, dtype) != self._key:   # optim kernels have no serial twins: size is moot
+            self._key = (kind, dtype)
+            self._fn = kernel_for(first, "optim", self.name)
+        fn = self._fn
+        if fn is None:
+            return None
+        for a in arrays:
+            if type(a) is not kind or a.dtype != dtype or not a.flags.c_contiguous:
+                return None
+            if not getattr(a.flags, "writeable", True):   # CuPy arrays have no such flag
+                return None
+        return fn
 
 
 def _no_array(p):

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-import numpy as np
-
-from ..ops._util import xp_of
+from ..backends import xp_of
 from ..tensor import Tensor, _wrap
 from .adam import _lerp
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _kernel, _new_step, _params_with_grad, _real_view, _step_impl,
-                        _use_kernel, _no_array)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl,
+                        _no_array)
 
 __all__ = ["RMSprop", "rmsprop_update"]
 
@@ -84,6 +82,7 @@ class RMSprop(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One RMSprop update of every parameter that has a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("rmsprop_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             for p, grad in _params_with_grad(group):
@@ -94,26 +93,29 @@ class RMSprop(Optimizer):
                 p._version.value += 1
                 rmsprop_update(p._data, grad._data, state["square_avg"]._data, grad_avg, buf,
                                lr, group["alpha"], group["eps"], group["weight_decay"],
-                               group["momentum"], group["maximize"])
+                               group["momentum"], group["maximize"], kernel)
         return loss
 
 
 def rmsprop_update(p, g, square_avg, grad_avg, buf, lr: float, alpha: float, eps: float,
-                   weight_decay: float, momentum: float, maximize: bool) -> None:
+                   weight_decay: float, momentum: float, maximize: bool,
+                   kernel: FusedKernel | None = None) -> None:
     """Update `p` and the running averages in place.
 
     `grad_avg` is None unless centered, `buf` None unless momentum > 0. float32/float64
-    C-contiguous CPU arrays take the fused Numba kernel, anything else the array formulas.
+    C-contiguous arrays take the fused kernel (`kernel`: the step's FusedKernel, made here
+    when not given), anything else the array formulas.
     """
     p, g, square_avg = (_real_view(a) for a in (p, g, square_avg))
     centered, has_buf = grad_avg is not None, buf is not None and momentum > 0
     grad_avg = _real_view(grad_avg) if centered else None
     buf = _real_view(buf) if has_buf else None
     extra = tuple(a for a in (grad_avg, buf) if a is not None)
-    if _use_kernel(p, g, square_avg, *extra):
+    fused = (kernel or FusedKernel("rmsprop_update"))(p, g, square_avg, *extra)
+    if fused is not None:
         c = p.dtype.type
         empty = _no_array(p)
-        _kernel("rmsprop_update", p)(
+        fused(
             p.reshape(-1), g.reshape(-1), square_avg.reshape(-1),
             grad_avg.reshape(-1) if centered else empty, buf.reshape(-1) if has_buf else empty,
             c(lr), c(alpha), c(1 - alpha), c(eps), c(weight_decay),

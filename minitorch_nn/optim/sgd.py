@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-import numpy as np
-
-from ..ops._util import xp_of
+from ..backends import xp_of
 from ..tensor import Tensor, _wrap
-from .optimizer import (Optimizer, _as_float, _check_flags, _compute_dtype, _kernel,
-                        _params_with_grad, _step_impl, _use_kernel, _no_array)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _check_flags, _compute_dtype,
+                        _params_with_grad, _step_impl, _no_array)
 
 __all__ = ["SGD", "sgd_update"]
 
@@ -66,6 +64,7 @@ class SGD(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One SGD update of every parameter that has a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("sgd_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             momentum = group["momentum"]
@@ -80,25 +79,27 @@ class SGD(Optimizer):
                 p._version.value += 1
                 sgd_update(p._data, grad._data, None if buf is None else buf._data, lr,
                            momentum, group["dampening"], group["weight_decay"],
-                           group["nesterov"], group["maximize"], init)
+                           group["nesterov"], group["maximize"], init, kernel)
         return loss
 
 
 def sgd_update(p, g, buf, lr: float, momentum: float, dampening: float, weight_decay: float,
-               nesterov: bool, maximize: bool, init_buf: bool) -> None:
+               nesterov: bool, maximize: bool, init_buf: bool,
+               kernel: FusedKernel | None = None) -> None:
     """Update the arrays `p` (and the momentum buffer `buf`) in place, from gradient `g`.
 
-    float32/float64 C-contiguous CPU arrays take the fused Numba kernel; anything else takes
-    the array formulas below (numpy or cupy), which give the same numbers.
+    float32/float64 C-contiguous arrays take the fused kernel (`kernel`: the step's
+    FusedKernel, made here when not given); anything else takes the array formulas below
+    (numpy or cupy), which give the same numbers.
     """
     if buf is None or momentum == 0:
         buf = None
     arrays = (p, g) if buf is None else (p, g, buf)
-    if _use_kernel(*arrays):
+    fused = (kernel or FusedKernel("sgd_update"))(*arrays)
+    if fused is not None:
         cast = p.dtype.type
         flat_buf = _no_array(p) if buf is None else buf.reshape(-1)
-        kernel = _kernel("sgd_update", p)
-        kernel(p.reshape(-1), g.reshape(-1), flat_buf, cast(lr), cast(momentum),
+        fused(p.reshape(-1), g.reshape(-1), flat_buf, cast(lr), cast(momentum),
                cast(1 - dampening), cast(weight_decay), bool(nesterov), bool(maximize),
                bool(init_buf))
         return

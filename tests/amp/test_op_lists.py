@@ -15,6 +15,7 @@ import pytest
 import minitorch_nn as mt
 import minitorch_nn.nn.functional as F
 from minitorch_nn.amp import op_lists
+from minitorch_nn.ops.registry import REGISTRY
 
 OPS_DIR = pathlib.Path(mt.__file__).parent / "ops"
 UNARY_HOOKED = {"reciprocal", "log", "log2", "log10", "log1p", "expm1", "rsqrt", "tan"}
@@ -25,9 +26,10 @@ RNN_DYNAMIC = {"gru", "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell"}
 
 
 def _hooked_names() -> set:
-    names = set()
-    for path in list(OPS_DIR.glob("*.py")) + [RNN_FILE]:
-        names |= set(re.findall(r'autocast_(?:call|args)\("(\w+)"', path.read_text()))
+    """The autocast keys of the declared ops (the registry hooks each), and the ones the
+    recurrent layers cast their input and states by."""
+    names = {decl.autocast for decl in REGISTRY.values() if decl.autocast}
+    names |= set(re.findall(r'autocast_args\("(\w+)"', RNN_FILE.read_text()))
     return names | RNN_DYNAMIC
 
 
@@ -40,28 +42,31 @@ def test_recurrent_layers_name_their_ops():
 
 
 def test_every_listed_op_has_a_hook():
-    hooked = _hooked_names() | UNARY_HOOKED
+    hooked = _hooked_names()
     for table in (op_lists.CPU, op_lists.CUDA):
         missing = sorted(set(table) - hooked)
-        assert not missing, f"listed but no autocast_call hook: {missing}"
+        assert not missing, f"listed but no op declares it: {missing}"
 
 
 def test_every_hook_names_a_listed_op():
-    """In-place variants (name_) are hooked only to run uncast: PyTorch's lists hold no
+    """The registry hooks only listed keys, and no in-place method: PyTorch's lists hold no
     in-place op, so x.addmm_(a, b) in a region computes in x's dtype."""
     listed = set(op_lists.CPU) | set(op_lists.CUDA)
-    in_place = {name for name in _hooked_names() if name.endswith("_")}
-    assert in_place == {"addmm_", "baddbmm_"}
-    assert not in_place & listed
-    assert not sorted(_hooked_names() - listed - in_place)
+    assert not sorted(_hooked_names() - listed)
+    for decl in REGISTRY.values():
+        for method, fn in decl.methods.items():
+            if method.endswith("_") and not method.endswith("__"):
+                assert getattr(fn, "__wrapped_op__", None) is None, method
 
 
 def test_unary_ops_share_one_hook():
-    """The pointwise ops come from one factory in ops/unary.py, hooked once by name."""
-    source = (OPS_DIR / "unary.py").read_text()
-    assert "autocast_call(name, op, input)" in source
+    """The pointwise ops come from one factory in ops/unary.py, hooked by the registry."""
+    from minitorch_nn.ops.registry import lookup
     for name in UNARY_HOOKED:
-        assert f'_unary({name.capitalize()}' in source or f'"{name}")' in source
+        decl = lookup(name)
+        assert decl.autocast == name and decl.fn.__module__ == "minitorch_nn.ops.unary"
+        assert decl.public is not decl.fn   # wrapped once, by the registry
+    assert lookup("square").autocast == "pow" and lookup("pow").autocast == "pow"
 
 
 @pytest.mark.parametrize("equation, n, expected", [
@@ -191,6 +196,23 @@ def test_cuda_list_bans_binary_cross_entropy(cuda_table_on_cpu):
                                                "torch.nn.BCELoss are unsafe to autocast."):
             F.binary_cross_entropy(x, y)
         assert F.binary_cross_entropy_with_logits(x, y).dtype is mt.float32
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda x: mt.softmax(x, 1, mt.float64), "float64"),      # dtype given positionally
+    (lambda x: F.log_softmax(x, 1, 3, mt.float64), "float64"),
+    (lambda x: mt.softmax(x, 1, None), "float32"),           # None given: float32 is used
+    (lambda x: mt.sum(input=x), "float32"),                  # the input by keyword
+    (lambda x: mt.cumsum(input=x, dim=0), "float32"),
+    (lambda x: mt.prod(x, dtype=mt.float16), "float16"),
+    (lambda x: x.double().sum(), "float64"),                 # float64 input: not eligible
+])
+def test_cuda_opt_dtype_reads_the_arguments_as_bound(call, expected, cuda_table_on_cpu):
+    """FP32_OPT_DTYPE ops get dtype=float32 unless a dtype was given in any spelling; the
+    registry hook passes the caller's arguments as they came."""
+    x = mt.randn(2, 3, dtype=mt.bfloat16)
+    with mt.autocast("cpu", dtype=mt.bfloat16):
+        assert call(x).dtype is getattr(mt, expected)
 
 
 def test_cuda_list_values_are_the_float32_computation(cuda_table_on_cpu):

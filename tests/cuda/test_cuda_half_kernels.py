@@ -1,6 +1,6 @@
 """On a GPU: the float16 / bfloat16 instantiations of kernels/cuda (marked `cuda`).
 
-What the CPU emulation (tests/cuda_emulation/test_emulated_half.py) cannot show: that NVRTC
+What the CPU emulation (tests/kernels/cuda_emulation/test_emulated_half.py) cannot show: that NVRTC
 finds cuda_fp16.h / cuda_bf16.h through CuPy, that CuPy passes float16 and bfloat16 arrays
 (ml_dtypes) and float32 scalars to the `<__half>` / `<__nv_bfloat16>` instances, and that
 the device's own conversions round as the emulated ones do. Each kernel runs on the GPU

@@ -1,7 +1,7 @@
 """On a GPU: a few ops and every CUDA kernel family against the CPU (marked `cuda`).
 
 tests/conftest.py skips these without CuPy and an NVIDIA GPU (the run reports how many).
-Without a GPU the kernels' logic is still checked on the CPU by tests/cuda_emulation.
+Without a GPU the kernels' logic is still checked on the CPU by tests/kernels/cuda_emulation.
 """
 from __future__ import annotations
 

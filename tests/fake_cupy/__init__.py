@@ -7,7 +7,7 @@ numpy arrays mixed into device operations, implicit host conversions, numpy scal
 CuPy returns 0-d arrays, numpy-only functions (only CuPy's names exist: _names.py),
 unsupported ufunc methods and dtypes. Device memory is counted by a CuPy-like pool
 (cuda.py), and CUDA kernels launched through kernels/cuda/_launch.py run in the C++
-emulation of tests/cuda_emulation.
+emulation of tests/kernels/cuda_emulation.
 
 It verifies code paths, not GPU speed nor every quirk of real CuPy (numerics, streams,
 asynchronous errors, NVRTC compilation are not modelled).

@@ -8,7 +8,7 @@
 `install` puts the fake into `sys.modules` as `cupy`, `cupy.cuda`, `cupy.random`,
 `cupy.linalg`, `cupy.lib`, `cupy.lib.stride_tricks`, `cupyx`, `cupyx.scipy` and
 `cupyx.scipy.special`, and makes kernels/cuda/_launch.py launch through `FakeGpuRuntime`:
-the fake arrays' numpy buffers are handed to tests/cuda_emulation's `EmulatedRuntime`, so
+the fake arrays' numpy buffers are handed to tests/kernels/cuda_emulation's `EmulatedRuntime`, so
 every CUDA kernel an op calls really runs (its C++ source, compiled by g++ with the CUDA
 emulation header, guard bytes checked). Nothing in minitorch_nn imports this module.
 """
@@ -20,7 +20,7 @@ import sys
 __all__ = ["install", "uninstall", "installed", "FakeGpuRuntime"]
 
 _HERE = pathlib.Path(__file__).resolve().parent
-_EMULATION_DIR = _HERE.parent / "cuda_emulation"
+_EMULATION_DIR = _HERE.parent / "kernels" / "cuda_emulation"
 _SAVED: dict = {}
 
 
@@ -34,7 +34,7 @@ def _modules() -> dict:
 
 
 def _harness():
-    """tests/cuda_emulation/emulation_harness.py, under the name its own tests import."""
+    """tests/kernels/cuda_emulation/emulation_harness.py, under the name its own tests import."""
     if str(_EMULATION_DIR) not in sys.path:
         sys.path.insert(0, str(_EMULATION_DIR))
     import emulation_harness

@@ -14,7 +14,7 @@ import pytest
 
 import minitorch_nn as mt
 import minitorch_nn.nn.functional as mt_F
-from minitorch_nn.ops import _nn_util
+from minitorch_nn.backends import base as backend_base
 from op_harness import assert_close, torch
 
 __all__ = ["F", "no_kernels", "compare_paths", "compare_torch", "contiguous",
@@ -67,7 +67,7 @@ def compare_paths(fn, arrays, grad_inputs=(0,), atol=1e-10, rtol=1e-9):
     arrays), the parallel ones (forced by lowering the size threshold) and numpy."""
     serial = _run(fn, arrays, grad_inputs)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_nn_util, "PARALLEL_MIN", 0)
+        mp.setattr(backend_base, "PARALLEL_MIN", 0)
         parallel = _run(fn, arrays, grad_inputs)
     with pytest.MonkeyPatch.context() as mp:
         _patch_kernels(mp)

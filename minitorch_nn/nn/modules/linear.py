@@ -6,7 +6,7 @@ from typing import Any
 
 from ...autograd.grad_mode import no_grad
 from ...creation import empty
-from ...ops.linalg import addmm
+from ...ops.products import addmm
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init

@@ -25,7 +25,7 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = reduction_of(size_average, reduce)   # warns, as PyTorch
+            self.reduction = reduction_of(size_average, reduce, stacklevel=3)   # warns, as PyTorch
         else:
             self.reduction = reduction
 

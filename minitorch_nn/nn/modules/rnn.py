@@ -25,7 +25,7 @@ import warnings
 
 from ...amp.autocast_mode import AUTOCAST as _AMP, autocast_args
 from ...creation import empty, zeros
-from ...ops.shape import cat, stack
+from ...ops.joining import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init

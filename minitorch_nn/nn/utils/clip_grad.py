@@ -39,7 +39,7 @@ def get_total_norm(tensors: _TensorOrTensors, norm_type: float = 2.0,
     """The `norm_type`-norm of all `tensors` seen as one vector (a 0-d tensor on the first
     tensor's device; `tensor(0.)` for no tensors)."""
     from ...creation import tensor
-    from ...ops.shape import stack
+    from ...ops.joining import stack
     tensors = _as_list(tensors)
     norm_type = float(norm_type)
     if len(tensors) == 0:

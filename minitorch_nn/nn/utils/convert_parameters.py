@@ -20,7 +20,7 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated (differentiable: it records cat/view)."""
-    from ...ops.shape import cat
+    from ...ops.joining import cat
     device_index = None
     vec = []
     for param in parameters:

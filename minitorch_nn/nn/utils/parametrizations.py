@@ -84,7 +84,7 @@ class _Orthogonal(Module):
 
     def _skew_map(self, X: Tensor, n: int, k: int) -> Tensor:
         """exp(A) or the Cayley map of the skew-symmetric A built from tril(X)."""
-        from ...ops.shape import cat
+        from ...ops.joining import cat
         X = X.tril()
         if n != k:
             X = cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
@@ -126,7 +126,7 @@ class _Orthogonal(Module):
         if n == k:
             Q = _make_orthogonal(Q) if not _is_orthogonal(Q) else Q.clone()
         else:
-            from ...ops.shape import cat
+            from ...ops.joining import cat
             from ...random import randn
             N = randn(*(tuple(Q.size()[:-2]) + (n, n - k)), dtype=Q.dtype, device=Q.device)
             Q = _make_orthogonal(cat([Q, N], dim=-1))

@@ -57,7 +57,7 @@ def default_collate(batch) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        from ...ops.shape import stack
+        from ...ops.joining import stack
         return stack(batch, 0)
     if isinstance(elem, np.ndarray):
         if _NUMPY_STRING_DTYPE.search(elem.dtype.str) is not None:

@@ -1,0 +1,327 @@
+"""Joining and splitting: cat / stack / hstack / vstack (copies) and split / chunk / unbind
+(views of the input, see ops/views.py).
+
+cat and stack promote their inputs' dtypes (float32 + float64 -> float64); their backward
+slices the gradient back into the inputs, each in its own dtype. split and unbind's backward
+concatenates (stacks) the pieces' gradients.
+"""
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..autograd.function import ArrayFunction, _device_mismatch
+from ..tensor import Tensor, _view_of, _wrap, _wrap_dim
+from ._util import check_tensor, xp_of
+from .registry import method_of, op
+from .views import _int_tuple, _select_index, reshape
+
+
+# ------------------------------------------------------------------ split / chunk / unbind
+class Split(ArrayFunction):
+    """Pieces of `x` along `dim` (each a view); backward concatenates the pieces' grads."""
+
+    @staticmethod
+    def forward(ctx, x, dim, sizes):
+        ctx.dim = dim
+        outs = []
+        start = 0
+        ndim = x._data.ndim
+        for n in sizes:
+            idx = _select_index(ndim, dim, slice(start, start + n))
+            outs.append(_view_of(x, x._data[idx], _indexer(idx)))
+            start += n
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return xp_of(grads[0]).concatenate(grads, axis=ctx.dim), None, None
+
+
+class Unbind(ArrayFunction):
+    """Every slice along `dim` (views); backward stacks their grads."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        ndim = x._data.ndim
+        outs = []
+        for i in range(x._data.shape[dim]):
+            idx = _select_index(ndim, dim, i)
+            outs.append(_view_of(x, x._data[idx], _indexer(idx)))
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return xp_of(grads[0]).stack(grads, axis=ctx.dim), None
+
+
+def _indexer(idx):
+    def fn(a):
+        return a[idx]
+    return fn
+
+
+def _split_sizes(size: int, split_size: int) -> list:
+    if split_size < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
+                           f"{split_size}")
+    if split_size == 0:
+        if size != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        return [0]
+    n = max((size + split_size - 1) // split_size, 1)
+    return [split_size] * (n - 1) + [size - split_size * (n - 1)]
+
+
+@op("split")
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of `split_size` along `dim` (the last may be smaller) or of the given sizes.
+
+        >>> [t.tolist() for t in torch.arange(5).split(2)]
+        [[0, 1], [2, 3], [4]]
+    """
+    check_tensor(tensor, "tensor", "split")
+    if tensor._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, tensor._data.ndim)
+    size = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = list(_int_tuple((split_size_or_sections,), "split", "split_size"))
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{sizes}")
+    else:
+        sizes = _split_sizes(size, int(split_size_or_sections))
+    return Split.apply(tensor, d, tuple(sizes))
+
+
+@op("split_with_sizes", namespace="Tensor", methods=("split_with_sizes",))
+def split_with_sizes(self: Tensor, split_sizes, dim: int = 0) -> tuple:
+    return split(self, list(split_sizes), dim)
+
+
+@op("chunk", methods=("chunk",))
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most `chunks` pieces of equal size along `dim` (the last may be smaller)."""
+    check_tensor(input, "input", "chunk")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    split_size = (size + chunks - 1) // chunks
+    if split_size == 0 and size == 0:
+        return Split.apply(input, d, (0,) * chunks)
+    return Split.apply(input, d, tuple(_split_sizes(size, split_size)))
+
+
+@op("unbind", methods=("unbind",))
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """Every slice along `dim`, with that dim removed (views)."""
+    check_tensor(input, "input", "unbind")
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    return Unbind.apply(input, _wrap_dim(dim, input._data.ndim))
+
+
+# ------------------------------------------------------------------ copies: cat / stack
+def _tensor_list(tensors, fn: str) -> list:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return list(tensors)
+
+
+def _promoted(tensors) -> _dt.dtype:
+    out = tensors[0].dtype
+    for t in tensors[1:]:
+        out = _dt.promote_types(out, t.dtype)
+    return out
+
+
+class Cat(ArrayFunction):
+    """Concatenation along `dim`; backward slices the gradient back into the inputs."""
+
+    @staticmethod
+    def forward(ctx, dim, npd, *tensors):
+        arrays = [t._data for t in tensors]
+        ctx.meta = (dim, [(a.shape, a.dtype) for a in arrays])
+        xp = xp_of(arrays[0])
+        kept = [a.astype(npd, copy=False) for a in arrays if not _legacy_empty(a)]
+        if not kept:
+            return _wrap(xp.zeros((0,), npd))
+        return _wrap(xp.concatenate(kept, axis=dim))
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, metas = ctx.meta
+        grads, start = [], 0
+        xp = xp_of(g)
+        for shape, dtype in metas:
+            if len(shape) == 1 and shape[0] == 0:
+                grads.append(xp.zeros(shape, dtype))
+                continue
+            n = shape[dim]
+            piece = g[_select_index(g.ndim, dim, slice(start, start + n))]
+            grads.append(piece.astype(dtype, copy=False))
+            start += n
+        return (None, None, *grads)
+
+
+def _legacy_empty(a) -> bool:
+    """PyTorch's cat skips 1-D empty tensors (shape (0,)) whatever the others' shapes."""
+    return a.ndim == 1 and a.shape[0] == 0
+
+
+@op("cat", aliases=("concat",))
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join tensors along an existing dim; dtypes promote (float32 + float64 -> float64).
+
+        >>> torch.cat([torch.zeros(2, 3), torch.ones(2, 1)], dim=-1).shape
+        torch.Size([2, 4])
+    """
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    kept = [(i, t) for i, t in enumerate(tensors) if not _legacy_empty(t._data)]
+    ref = kept[0][1] if kept else tensors[0]
+    ndim = ref._data.ndim
+    d = _wrap_dim(dim, ndim)
+    for i, t in kept[1:]:
+        if t._data.ndim != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
+                               f"{t._data.ndim}")
+        for k in range(ndim):
+            if k != d and t._data.shape[k] != ref._data.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {ref._data.shape[k]} but got size "
+                                   f"{t._data.shape[k]} for tensor number {i} in the list.")
+    _same_device(tensors)
+    result = Cat.apply(d, _promoted(tensors).np, *tensors)
+    return _into_out(result, out)
+
+
+@op("concatenate")
+def concatenate(tensors, axis: int = 0, out=None) -> Tensor:
+    return cat(tensors, axis, out=out)
+
+
+def _same_device(tensors) -> None:
+    kind = type(tensors[0]._data)
+    for t in tensors[1:]:
+        if type(t._data) is not kind:
+            _device_mismatch(tensors[0], t)
+
+
+def _into_out(result: Tensor, out) -> Tensor:
+    """Honour `out=`: copy the result into `out` (resized like PyTorch does when empty)."""
+    if out is None:
+        return result
+    if out._data.shape != result._data.shape:
+        out._data = xp_of(out._data).empty(result._data.shape, out._data.dtype)
+    out._data[...] = result._data
+    out._version.value += 1
+    return out
+
+
+class Stack(ArrayFunction):
+    """Join equal-shape tensors along a new dim; backward takes each slice of the gradient."""
+
+    @staticmethod
+    def forward(ctx, dim, npd, *tensors):
+        arrays = [t._data.astype(npd, copy=False) for t in tensors]
+        ctx.meta = (dim, [t._data.dtype for t in tensors])
+        return _wrap(xp_of(arrays[0]).stack(arrays, axis=dim))
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, dtypes = ctx.meta
+        grads = [g[_select_index(g.ndim, dim, i)].astype(dt, copy=False)
+                 for i, dt in enumerate(dtypes)]
+        return (None, None, *grads)
+
+
+@op("stack")
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join equal-shape tensors along a new dim `dim` (in [-ndim-1, ndim]).
+
+        >>> torch.stack([torch.zeros(3), torch.ones(3)], dim=1).shape
+        torch.Size([3, 2])
+    """
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry "
+                               f"{i}")
+    d = _wrap_dim(dim, len(shape) + 1)
+    _same_device(tensors)
+    return _into_out(Stack.apply(d, _promoted(tensors).np, *tensors), out)
+
+
+@op("atleast_1d")
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
+    return _atleast(tensors, 1)
+
+
+@op("atleast_2d")
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2)
+
+
+@op("atleast_3d")
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3)
+
+
+def _atleast(tensors, n: int):
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    out = []
+    for t in tensors:
+        shape = t._data.shape
+        if len(shape) < n:
+            if n == 3 and len(shape) == 2:
+                shape = shape + (1,)
+            elif n == 3 and len(shape) == 1:
+                shape = (1,) + shape + (1,)
+            else:
+                shape = (1,) * (n - len(shape)) + shape
+            t = reshape(t, shape)
+        out.append(t)
+    return out[0] if single else tuple(out)
+
+
+@op("hstack")
+def hstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = atleast_1d(_tensor_list(tensors, "hstack"))
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
+
+
+@op("vstack")
+def vstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 0 after making every tensor at least 2-D."""
+    tensors = atleast_2d(_tensor_list(tensors, "vstack"))
+    return cat(tensors, 0, out=out)
+
+
+# ------------------------------------------------------------- Tensor methods, own signature
+@method_of("split", "split")
+def _split_method(self: Tensor, split_size, dim: int = 0) -> tuple:
+    return split(self, split_size, dim)
