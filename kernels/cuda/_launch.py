@@ -13,7 +13,7 @@ The signature table drives everything that must agree with the C code:
   (float for the half types and float, double for double), used for scalar parameters and
   for buffers that atomics add into (see `accumulating`).
 - The test suite: nvcc explicit instantiations, and the `extern "C"` wrappers that let the
-  CPU emulation (tests/cuda_emulation) call the same kernels with numpy arrays.
+  CPU emulation (tests/kernels/cuda_emulation) call the same kernels with numpy arrays.
 
 A *runtime* performs launches. The default one uses CuPy and is created on first launch
 (CuPy is imported there, never at import time, so this package imports without CuPy). Tests

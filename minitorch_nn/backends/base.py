@@ -108,7 +108,7 @@ _MISSING = object()
 _KERNELS: dict = {}
 
 # Which kernel package serves arrays of a type, when it is not their backend's own (a test
-# seam: tests/kernels/cuda route numpy arrays to the CUDA launchers, run emulated).
+# seam: tests/kernels/cuda_emulation routes numpy arrays to the CUDA launchers, run emulated).
 _ROUTES: dict[type, str] = {}
 
 
