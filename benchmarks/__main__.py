@@ -1,6 +1,7 @@
 """`python -m benchmarks`: run every workload under both libraries, print Markdown tables.
 
-Options: `--only W1` (substring filter), `--chart PATH` (bar chart of the ratios, PNG),
+Options: `--only W1` (substring filter), `--chart [PATH]` (bar chart of the ratios, PNG;
+default out/benchmarks.png, which git ignores: docs/benchmarks.png is the published one),
 `--threads N` (default 2, applied to PyTorch, Numba and OpenBLAS alike), `--rounds N`
 (alternating timing rounds, default 9), `--memory` (peak memory of W1 and W2, a fresh process
 per library), `--startup` (W6: import and first-step times in fresh processes), `--all`
@@ -204,6 +205,9 @@ def ratio_limit(row: Row, device: str = "cpu") -> float | None:
     return GPU_RATIO_TARGETS.get((key, batch))
 
 
+DEFAULT_CHART = os.path.join("out", "benchmarks.png")
+
+
 def chart(rows: list[Row], path: str, device: str = "cpu") -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -222,6 +226,7 @@ def chart(rows: list[Row], path: str, device: str = "cpu") -> None:
     ax.set_xlabel(f"time ratio minitorch_nn / PyTorch{where} (lower is better; red: target)")
     ax.invert_yaxis()
     fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
@@ -478,17 +483,32 @@ def _versions() -> str:
     return ", ".join(parts)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` shows each option's default, except where there is none to show."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks",
-                                description="minitorch_nn vs PyTorch benchmarks")
+                                description="minitorch_nn vs PyTorch benchmarks",
+                                formatter_class=_HelpFormatter)
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                    help="where both libraries run the workloads (cuda: W1, W2, W3, W7)")
     p.add_argument("--only", help="run workloads whose name contains this")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads for PyTorch, Numba, OpenBLAS and OpenMP alike")
     p.add_argument("--rounds", type=int, default=9, help="alternating timing rounds")
     p.add_argument("--warmup", type=int, default=None,
-                   help=f"untimed calls before timing (default {WARMUP})")
-    p.add_argument("--chart", help="write a bar chart of the ratios to this PNG")
+                   help=f"untimed calls before timing (default {WARMUP['cpu']} on cpu, "
+                        f"{WARMUP['cuda']} on cuda)")
+    p.add_argument("--chart", metavar="PNG", nargs="?", const=DEFAULT_CHART,
+                   help=f"write a bar chart of the ratios to PNG (without PNG: "
+                        f"{DEFAULT_CHART}, ignored by git; docs/benchmarks.png is the "
+                        f"published chart: name it to replace it)")
     p.add_argument("--memory", action="store_true", help="also measure peak memory (W1, W2)")
     p.add_argument("--startup", action="store_true", help="also measure W6 (start-up)")
     p.add_argument("--all", action="store_true", help="--memory and --startup")

@@ -373,6 +373,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         dt = _dt.get_default_dtype().to_complex()
     else:
         dt = _dt.get_default_dtype()
+    if dt.kind == 0 and steps > 1:   # PyTorch's kernel (run for 2+ steps) has no bool form
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     host = _linspace_values(start, end, int(steps), dt)
     return _finish(_backend(device).from_host(host.astype(dt.np), to_device(device)),
                    requires_grad)
@@ -412,6 +414,8 @@ def _linspace_values(start, end, steps: int, dt) -> np.ndarray:
 @op("logspace")
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     dt = _float_dtype(dtype)
+    if dt.kind == 0 and int(steps) > 1:   # as linspace: no bool kernel in PyTorch
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
     host = np.logspace(start, end, int(steps), base=base)
     return _finish(_backend(device).from_host(host.astype(dt.np), to_device(device)),
                    requires_grad)

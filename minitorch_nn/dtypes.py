@@ -2,14 +2,16 @@
 
 A `dtype` is a small immutable object (`minitorch_nn.float32`, ...) that knows the numpy dtype
 that stores it. bfloat16 is stored with `ml_dtypes` (numpy computes with it; Numba cannot, so
-kernels upcast it to float32). Promotion follows PyTorch's rules, not numpy's: an int64 tensor
-times a float16 tensor is float16, a Python float never widens a float32 tensor, and so on.
+kernels upcast it to float32). ml_dtypes takes over half a second to import, so it is imported
+the first time `bfloat16.np` is read (see `dtype.__getattr__`), not with the package.
+Promotion follows PyTorch's rules, not numpy's: an int64 tensor times a float16 tensor is
+float16, a Python float never widens a float32 tensor, and so on.
 """
 from __future__ import annotations
 
 import builtins as _builtins
+import sys as _sys
 
-import ml_dtypes
 import numpy as np
 
 # The names below shadow float/int/bool/complex on purpose (torch.float, torch.int, ...).
@@ -32,12 +34,20 @@ class dtype:
 
     __slots__ = ("name", "np", "kind", "itemsize", "_legacy")
 
-    def __init__(self, name: str, np_dtype, kind: int, legacy: str):
+    def __init__(self, name: str, np_dtype, kind: int, legacy: str, itemsize: int = 0):
         self.name = name
-        self.np = np.dtype(np_dtype)
+        if np_dtype is not None:   # None: bfloat16, whose numpy dtype is made on first use
+            self.np = np.dtype(np_dtype)
         self.kind = kind
-        self.itemsize = self.np.itemsize
+        self.itemsize = itemsize or self.np.itemsize
         self._legacy = legacy
+
+    def __getattr__(self, attr):
+        # Called only when the slot is unset: `np` of bfloat16 before ml_dtypes is imported.
+        # Every later read of `bfloat16.np` is a plain slot read, as for the other dtypes.
+        if attr == "np" and self.name == "bfloat16":
+            return _load_bfloat16()
+        raise AttributeError(f"'dtype' object has no attribute '{attr}'")
 
     @property
     def is_floating_point(self) -> bool:
@@ -65,7 +75,7 @@ class dtype:
 
 
 float16 = half = dtype("float16", np.float16, _FLOAT, "HalfTensor")
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, "BFloat16Tensor")
+bfloat16 = dtype("bfloat16", None, _FLOAT, "BFloat16Tensor", itemsize=2)
 float32 = float = dtype("float32", np.float32, _FLOAT, "FloatTensor")
 float64 = double = dtype("float64", np.float64, _FLOAT, "DoubleTensor")
 int8 = dtype("int8", np.int8, _INT, "CharTensor")
@@ -79,8 +89,17 @@ complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX, "ComplexDoub
 
 ALL_DTYPES = (float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8, bool,
               complex64, complex128)
-_BY_NUMPY = {d.np: d for d in ALL_DTYPES}
+_BY_NUMPY = {d.np: d for d in ALL_DTYPES if d is not bfloat16}   # bfloat16: _load_bfloat16
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
+
+
+def _load_bfloat16() -> np.dtype:
+    """Import ml_dtypes, give `bfloat16` its numpy dtype and register it for lookups."""
+    import ml_dtypes
+    np_dtype = np.dtype(ml_dtypes.bfloat16)
+    bfloat16.np = np_dtype
+    _BY_NUMPY[np_dtype] = bfloat16
+    return np_dtype
 
 
 def _dtype_by_name(name: str) -> dtype:
@@ -95,6 +114,11 @@ def from_numpy_dtype(np_dtype) -> dtype:
         d = np.dtype(np_dtype)
         if d in _BY_NUMPY:
             return _BY_NUMPY[d]
+        if d.name == "bfloat16" and "ml_dtypes" in _sys.modules:
+            # An ml_dtypes array made before our bfloat16 was first used: register it now.
+            _load_bfloat16()
+            if d in _BY_NUMPY:
+                return _BY_NUMPY[d]
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{d.type.__name__}. The only supported "
             "types are: "
@@ -114,6 +138,8 @@ def to_dtype(obj) -> dtype:
         return bool
     if obj is _pycomplex:
         return complex128
+    if isinstance(obj, str):   # PyTorch refuses dtype names ('float32'): a TypeError
+        raise TypeError("argument 'dtype' must be torch.dtype, not str")
     try:
         return from_numpy_dtype(np.dtype(obj))
     except TypeError:

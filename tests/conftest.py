@@ -6,6 +6,7 @@ numpy-backed stand-in for CuPy (tests/fake_cupy), CUDA kernels emulated: code pa
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import pytest
@@ -49,8 +50,59 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# The skip reasons of the differential tests when `import torch` fails: pytest.importorskip's,
+# and the `requires_torch`-style marks and skips of the test modules.
+_NO_TORCH = re.compile(r"import 'torch'|pytorch (is )?not installed", re.IGNORECASE)
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return str(longrepr)
+
+
+def _count_test_functions(path: str) -> int:
+    """`def test_...` in a module pytest could not collect (before parametrization)."""
+    import ast
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())
+    except (OSError, SyntaxError):
+        return 0
+    return sum(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and node.name.startswith("test") for node in ast.walk(tree))
+
+
+def torch_absent_summary(skipped_reports, rootdir=".") -> str | None:
+    """One line saying what did not run for want of PyTorch, or None if nothing was skipped
+    for that reason (PyTorch installed, or no differential test selected)."""
+    tests, modules = 0, []
+    for rep in skipped_reports:
+        if not _NO_TORCH.search(_skip_reason(rep)):
+            continue
+        if isinstance(rep, pytest.CollectReport):   # a whole module (importorskip at the top)
+            modules.append(rep.nodeid)
+        else:
+            tests += 1
+    if not tests and not modules:
+        return None
+    line = f"PyTorch is not installed: {tests} differential tests skipped"
+    if modules:
+        functions = sum(_count_test_functions(os.path.join(rootdir, m.split("::")[0]))
+                        for m in modules)
+        line += (f", and {len(modules)} test modules ({functions} test functions) not "
+                 f"collected")
+    return (line + "; the op tests that ran left out their PyTorch comparison (check_op). "
+            "Install PyTorch (CI: pip install torch==2.13.0, CPU build) to run them.")
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Say plainly how many GPU checks ran: none is a skip, not a pass."""
+    """Say plainly what did not run: the differential tests without PyTorch, and how many GPU
+    checks ran (none is a skip, not a pass)."""
+    line = torch_absent_summary(terminalreporter.stats.get("skipped", []),
+                                str(terminalreporter.config.rootpath))
+    if line:
+        terminalreporter.write_line(line, yellow=True, bold=True)
     from op_harness import DEVICE_CHECKS
     ran, skipped = DEVICE_CHECKS["ran"], DEVICE_CHECKS["skipped"]
     if ran or skipped:

@@ -11,7 +11,9 @@ x and lse (no (N, C) array is kept between the passes) and writes
     dx_ic = s_i * ((1 - eps) * w[y_i] * (p_ic - [c == y_i]) + eps / C * (W * p_ic - w[c]))
 
 with W = sum_c w[c] and s_i the incoming gradient of row i (already divided by the mean's
-denominator). Targets are checked against [0, C) by the caller. float32 logits use the
+denominator). An ignored row (y_i == ignore_index) has loss 0 and gradient 0 * p_i, that is
+NaN where lse_i is not finite (the row holds +inf or NaN, or only -inf), as PyTorch's
+log_softmax backward gives. Targets are checked against [0, C) by the caller. float32 logits use the
 vectorizable exp of _fastmath.py.
 """
 from __future__ import annotations
@@ -62,11 +64,12 @@ def cross_entropy_bwd(x, target, weight, ignore_index, eps, lse, scale, out):
         row = x[i]
         dst = out[i]
         y = target[i]
-        if y == ignore_index:
-            for j in range(np.uint64(c)):
-                dst[j] = 0
-            continue
         li = lse[i]
+        if y == ignore_index:   # 0 * softmax: NaN where lse is not finite, as in PyTorch
+            z = like(li, li - li)
+            for j in range(np.uint64(c)):
+                dst[j] = z
+            continue
         s = scale[i]
         hard = like(li, s * (1 - eps) * weight[y])   # coefficients in x's float type
         if eps > 0.0:

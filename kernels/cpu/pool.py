@@ -8,7 +8,11 @@ plane directly: no im2col copy. Window of output (oh, ow):
 
 positions outside the input are skipped (max pooling pads with -inf). Max pooling records the
 winning position as ih*W + iw (PyTorch's index convention) and lets NaN win, as PyTorch does;
-its backward adds each output gradient at that index.
+its backward adds each output gradient at that index. A window with no position inside the
+input (possible with dilation: ph=1, dh=2 on H=1) has the value -inf and PyTorch's index for
+it, which lies outside the plane (H*W + ...); the backward kernels skip any index outside
+[0, H*W), so they never write outside gx whatever `idx` holds (such a window's gradient goes
+nowhere: PyTorch's gradient too).
 
 Average pooling follows PyTorch's divisor rule: the window is first clipped to the padded
 input (H + ph), its size there is the divisor when count_include_pad, else the size after
@@ -67,12 +71,15 @@ def max_pool2d_bwd(g, idx, gx):
     """gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions."""
     n_batch, channels, height, width = gx.shape
     oh_n, ow_n = g.shape[2], g.shape[3]
+    plane = height * width
     for nc in prange(n_batch * channels):
         n = nc // channels
         c = nc % channels
         for oh in range(oh_n):
             for ow in range(ow_n):
                 k = idx[n, c, oh, ow]
+                if k < 0 or k >= plane:
+                    continue   # a window wholly in the padding (or a foreign index)
                 gx[n, c, k // width, k % width] += g[n, c, oh, ow]
 
 
@@ -117,7 +124,8 @@ def max_pool2d_2x2_bwd(g, idx, gx):
     """max_pool2d_bwd for 2x2 windows, stride 2, no padding: gx (N, C, H, W), zeroed by the
     caller, receives g at the recorded positions (added to the zero, as max_pool2d_bwd
     does, so a -0.0 gradient comes out as 0.0 in both). Rows and columns come from the window's corner and the
-    index's offset in it, without max_pool2d_bwd's division per element."""
+    index's offset in it, without max_pool2d_bwd's division per element; an index outside
+    its window is skipped (never written outside gx)."""
     n_batch, channels, height, width = gx.shape
     oh_n, ow_n = g.shape[2], g.shape[3]
     for nc in prange(n_batch * channels):
@@ -129,6 +137,8 @@ def max_pool2d_2x2_bwd(g, idx, gx):
                 off = idx[n, c, oh, ow] - row - 2 * ow
                 di = 1 if off >= width else 0
                 dj = off - di * width
+                if off < 0 or dj < 0 or dj > 1 or 2 * oh + di >= height or 2 * ow + dj >= width:
+                    continue
                 gx[n, c, 2 * oh + di, 2 * ow + dj] += g[n, c, oh, ow]
 
 

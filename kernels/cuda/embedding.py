@@ -3,7 +3,7 @@
 `embedding_bwd(idx, g, out, padding_idx)`: idx (M,) int64 (flattened lookups, in [0, V) as
 checked by the forward), g (M, D) the output gradient, out (V, D) zeroed by the caller; rows
 looked up at `padding_idx` get no gradient (negative: no padding index). Rows looked up
-several times accumulate through atomicAdd, so the float sums' order (and last bits) may
+several times accumulate through atomicAdd (a row outside [0, V) is skipped), so the float sums' order (and last bits) may
 vary from run to run. float16 / bfloat16 gradients are accumulated in a float32 copy of
 `out` and rounded into it once (`accumulating`).
 """
@@ -15,7 +15,7 @@ __all__ = ["embedding_bwd"]
 
 KERNELS = Family("embedding", """
     embedding_bwd(const long long* idx, const T* g, A* out, long long padding_idx, long long m,
-                  long long d)
+                  long long d, long long v)
 """, dtypes=WITH_HALF_TYPES)
 
 
@@ -27,4 +27,5 @@ def embedding_bwd(idx, g, out, padding_idx) -> None:
                          f"{idx.shape} and {out.shape}")
     grid, block = elementwise_config(g.size)
     with accumulating(out) as acc:
-        KERNELS.launch("embedding_bwd", grid, block, idx, g, acc, padding_idx, m, d)
+        KERNELS.launch("embedding_bwd", grid, block, idx, g, acc, padding_idx, m, d,
+                       out.shape[0])

@@ -3,7 +3,8 @@
 // Same contract and formulas as kernels/cpu/loss.py. For row i of the logits x (N, C):
 //   lse_i  = log(sum_c exp(x_ic))   (the row max subtracted first)
 //   loss_i = (1 - eps) * w[y_i] * (lse_i - x_i,y_i) + eps / C * sum_c w[c] * (lse_i - x_ic)
-// (eps = label smoothing; loss 0 and weight 0 when y_i == ignore_index), and backward
+// (eps = label smoothing; loss 0 and weight 0 when y_i == ignore_index, whose gradient is
+// 0 * p: NaN where lse_i is not finite, as PyTorch's log_softmax backward gives), and backward
 //   dx_ic = s_i * ((1 - eps) * w[y_i] * (p_ic - [c == y_i]) + eps / C * (W * p_ic - w[c]))
 // with p = exp(x - lse), W = sum_c w[c], s_i the incoming gradient of row i. Targets are
 // int64 and checked against [0, C) by the caller. Everything is computed in A = mt_acc_t<T>
@@ -65,13 +66,13 @@ __global__ void cross_entropy_bwd(const T* x, const long long* target, const T* 
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const long long base = r * cols;
         const long long y = target[r];
-        if (y == ignore_index) {
+        const A lse_r = lse[r];
+        if (y == ignore_index) {   // 0 * softmax: NaN where lse is not finite (PyTorch's)
             for (long long j = threadIdx.x; j < cols; j += blockDim.x)
-                out[base + j] = mt_narrow<T>(A(0));
+                out[base + j] = mt_narrow<T>(lse_r - lse_r);
             continue;
         }
         const A s = scale[r];
-        const A lse_r = lse[r];
         const A hard = (A(1) - eps) * mt_widen(weight[y]);
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
             const A p = mt_exp(mt_widen(x[base + j]) - lse_r);

@@ -49,7 +49,8 @@ __global__ void max_pool2d_fwd(const T* x, T* out, long long* idx, int kh, int k
     }
 }
 
-// gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions.
+// gx (N, C, H, W), zeroed by the caller, receives g at the recorded positions; an index
+// outside [0, H*W) (PyTorch's index of a window wholly in the padding) is skipped.
 template <class T>
 __global__ void max_pool2d_bwd(const T* g, const long long* idx, mt_acc_t<T>* gx,
                                long long planes, long long height, long long width,
@@ -57,7 +58,9 @@ __global__ void max_pool2d_bwd(const T* g, const long long* idx, mt_acc_t<T>* gx
     const long long total = planes * oh_n * ow_n;
     for (long long k = mt_global_index(); k < total; k += mt_grid_stride()) {
         const long long plane = k / (oh_n * ow_n);
-        atomicAdd(gx + plane * height * width + idx[k], mt_widen(g[k]));
+        const long long i = idx[k];
+        if (i < 0 || i >= height * width) continue;   // a window wholly in the padding
+        atomicAdd(gx + plane * height * width + i, mt_widen(g[k]));
     }
 }
 

@@ -83,7 +83,7 @@ class BackwardFunction(Node):
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward.")
-        return tuple(None if s is None else s.unpack() for s in self._saved)
+        return tuple([None if s is None else s.unpack(self) for s in self._saved])
 
     # --- node API used by the engine ------------------------------------------------------
     def apply(self, grads):
@@ -297,7 +297,7 @@ def _record(cls, args, kwargs):
             o._output_nr = nr
     to_save = node._to_save
     if to_save:
-        node._saved = tuple([None if t is None else _pack(t, outputs, node) for t in to_save])
+        node._saved = tuple([None if t is None else _pack(t, outputs) for t in to_save])
         node._to_save = ()
     return outputs if type(out) is tuple else out
 
@@ -324,14 +324,14 @@ def _fresh_output(o, args, dirty=()):
     return o
 
 
-def _pack(t, outputs, node):
-    """A saved tensor, remembered as output `nr` of `node` when it is one of its outputs."""
+def _pack(t, outputs):
+    """A saved tensor, remembered as output `nr` of its node when it is one of its outputs."""
     nr = 0
     for o in outputs:
         if t is o:
-            return SavedTensor(t, nr, node)
+            return SavedTensor(t, nr)
         nr += 1
-    return SavedTensor(t, None, node)
+    return SavedTensor(t, None)
 
 
 def once_differentiable(fn):

@@ -175,38 +175,40 @@ class SavedTensor:
     """A tensor saved for backward, with the version it had then (in-place edits are caught).
 
     An input is kept as the Tensor object (so `x.data = ...` is seen, as in PyTorch); an
-    output keeps only its array and counter, so the output does not point back at its node.
+    output keeps only its array and counter (PyTorch's SavedVariable for an output), so
+    nothing leads from the node back to itself: a dropped graph is freed by reference
+    counting, without waiting for the cycle collector. The node that holds it is passed to
+    `unpack`, for the error message only.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "output_nr", "owner")
+    __slots__ = ("tensor", "data", "counter", "version", "output_nr")
 
-    def __init__(self, tensor, output_nr: int | None, owner):
+    def __init__(self, tensor, output_nr: int | None):
         self.counter = tensor._version
         self.version = tensor._version.value
         self.output_nr = output_nr
-        self.owner = owner
         if output_nr is None:
             self.tensor, self.data = tensor, None
         else:
             self.tensor, self.data = None, tensor._data
 
-    def unpack(self):
+    def unpack(self, owner=None):
         if self.counter.value != self.version:
-            self._raise_modified()
+            self._raise_modified(owner)
         if self.tensor is not None:
             return self.tensor
         t = _wrap(self.data)
         t._version = self.counter
         return t
 
-    def _raise_modified(self):
+    def _raise_modified(self, owner):
         if self.tensor is not None:
             t = self.tensor
             producer = t.grad_fn
             nr = t._output_nr
         else:
             t = None
-            producer, nr = self.owner, self.output_nr
+            producer, nr = owner, self.output_nr
         data = self.data if t is None else t._data
         kind = "torch." + from_numpy_dtype(data.dtype)._legacy
         desc = f"[{kind} [{', '.join(str(s) for s in data.shape)}]]"

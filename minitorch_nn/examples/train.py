@@ -2,10 +2,12 @@
 
     python -m minitorch_nn.examples.train                 # scikit-learn's digits, on the CPU
     python -m minitorch_nn.examples.train --mnist DIR     # MNIST IDX files from DIR
-    python -m minitorch_nn.examples.train --device cuda --plot curves.png
+    python -m minitorch_nn.examples.train --device cuda --plot
 
 It prints the final test accuracy, saves a checkpoint (`--checkpoint`, default
-checkpoints/digits_cnn.pt) and, with `--plot`, a loss/accuracy chart.
+checkpoints/digits_cnn.pt) and, with `--plot`, a loss/accuracy chart (default: beside the
+checkpoint, checkpoints/digits_cnn_curves.png). `main` is the `minitorch-train` command and
+returns its exit status; `run` returns the final test accuracy.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from minitorch_nn.utils.data import DataLoader, TensorDataset
 
 from .datasets import load_digits, load_mnist
 
-__all__ = ["SmallCNN", "main", "train", "evaluate"]
+__all__ = ["SmallCNN", "main", "run", "train", "evaluate", "warm_up"]
 
 
 class SmallCNN(nn.Module):
@@ -52,15 +54,50 @@ def evaluate(model, loader, device) -> float:
     return correct / max(total, 1)
 
 
-def _progress(iterable, total, desc, enabled):
+def _progress_bar(total, desc, enabled):
+    """A tqdm bar advanced by hand (`update` after each batch), or None."""
     if not enabled:
-        return iterable
+        return None
     try:
         from tqdm import tqdm
     except ImportError:
         print("(install tqdm for a progress bar: pip install 'minitorch_nn[examples]')")
-        return iterable
-    return tqdm(iterable, total=total, desc=desc, unit="batch", leave=True, file=sys.stdout)
+        return None
+    return tqdm(total=total, desc=desc, unit="batch", leave=True, file=sys.stdout)
+
+
+def warm_up(model, loader, device, dtype=None) -> float:
+    """One untimed forward, backward and Adam step on a throwaway copy of the work; seconds.
+
+    A first run compiles the Numba kernels the step uses (10 s to a minute; later runs read
+    them from Numba's cache): done here, the compilation stays out of the first epoch's
+    progress bar, its rate and its time estimate. Nothing changes: the batch is the first of
+    `loader`, the random state is put back (iterating a DataLoader draws a seed, as in
+    PyTorch), the model runs in eval mode (no running statistics move), its gradients are put
+    back as they were, and the Adam step updates a scratch tensor, not the model.
+    """
+    start = time.perf_counter()
+    params = list(model.parameters())
+    saved = [p.grad for p in params]
+    was_training = model.training
+    rng = torch.get_rng_state()
+    model.eval()
+    try:
+        x, y = next(iter(loader))
+        x, y = x.to(device), y.to(device)
+        with torch.no_grad():
+            model(x)                                  # evaluate()'s path
+        nn.CrossEntropyLoss()(model(x), y).backward()
+    finally:
+        torch.set_rng_state(rng)
+        model.train(was_training)
+        for p, g in zip(params, saved):
+            p.grad = g
+    dtype = dtype or (params[0].dtype if params else torch.float32)
+    scratch = torch.zeros(4, dtype=dtype, device=device, requires_grad=True)
+    scratch.grad = torch.ones_like(scratch)
+    torch.optim.Adam([scratch]).step()
+    return time.perf_counter() - start
 
 
 def train(model, train_loader, test_loader, *, epochs, lr, device, progress=True):
@@ -68,10 +105,16 @@ def train(model, train_loader, test_loader, *, epochs, lr, device, progress=True
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     history = {"loss": [], "accuracy": []}
+    if progress:
+        print("warm-up step (a first run compiles Numba's kernels, cached after) ... ",
+              end="", flush=True)
+    seconds = warm_up(model, test_loader, device)
+    if progress:
+        print(f"{seconds:.1f} s")
     for epoch in range(1, epochs + 1):
         running, seen, start = 0.0, 0, time.perf_counter()
-        bar = _progress(train_loader, len(train_loader), f"epoch {epoch}/{epochs}", progress)
-        for x, y in bar:
+        bar = _progress_bar(len(train_loader), f"epoch {epoch}/{epochs}", progress)
+        for x, y in train_loader:
             x, y = x.to(device), y.to(device)
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
@@ -79,9 +122,13 @@ def train(model, train_loader, test_loader, *, epochs, lr, device, progress=True
             optimizer.step()
             running += loss.item() * y.shape[0]
             seen += y.shape[0]
-            if progress and hasattr(bar, "set_postfix"):
+            if bar is not None:   # the count and the readout both include this batch
                 rate = seen / max(time.perf_counter() - start, 1e-9)
-                bar.set_postfix(loss=f"{running / seen:.4f}", samples_per_s=f"{rate:.0f}")
+                bar.set_postfix(loss=f"{running / seen:.4f}", samples_per_s=f"{rate:.0f}",
+                                refresh=False)
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         history["loss"].append(running / max(seen, 1))
         history["accuracy"].append(evaluate(model, test_loader, device))
         if progress:
@@ -105,21 +152,51 @@ def _plot(history, path: str) -> None:
     plt.close(fig)
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` shows each option's default, except where there is none to show."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+_PLOT_BESIDE_CHECKPOINT = "beside the checkpoint"
+
+
 def _parse(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mnist", metavar="DIR", help="train on MNIST IDX files from DIR")
-    p.add_argument("--epochs", type=int, default=None, help="default 15 (digits), 3 (MNIST)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-2)
+    p = argparse.ArgumentParser(prog="minitorch-train", description=__doc__.splitlines()[0],
+                                formatter_class=_HelpFormatter)
+    p.add_argument("--mnist", metavar="DIR", help="train on MNIST IDX files from DIR "
+                   "(default: scikit-learn's 8x8 digits)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs (default: 15 on digits, 3 on MNIST)")
+    p.add_argument("--batch-size", type=int, default=64, help="training batch size")
+    p.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint", default=os.path.join("checkpoints", "digits_cnn.pt"))
-    p.add_argument("--plot", metavar="PNG", help="save a loss/accuracy chart")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the shuffle")
+    p.add_argument("--checkpoint", default=os.path.join("checkpoints", "digits_cnn.pt"),
+                   help="where to save the trained weights ('' to skip)")
+    p.add_argument("--plot", metavar="PNG", nargs="?", const=_PLOT_BESIDE_CHECKPOINT,
+                   help="save a loss/accuracy chart to PNG; without PNG, beside the "
+                        "checkpoint (checkpoints/digits_cnn_curves.png by default)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.plot == _PLOT_BESIDE_CHECKPOINT:
+        stem = os.path.splitext(args.checkpoint)[0] if args.checkpoint else \
+            os.path.join("checkpoints", "digits_cnn")
+        args.plot = stem + "_curves.png"
+    return args
 
 
-def main(argv=None) -> float:
+def main(argv=None) -> int:
+    """The `minitorch-train` command: train, report, return the exit status (0)."""
+    run(argv)
+    return 0
+
+
+def run(argv=None) -> float:
+    """Train as the command line `argv` says; return the final test accuracy."""
     args = _parse(argv)
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
@@ -147,6 +224,7 @@ def main(argv=None) -> float:
         torch.save(model.state_dict(), args.checkpoint)
         print(f"checkpoint saved to {args.checkpoint}")
     if args.plot:
+        os.makedirs(os.path.dirname(os.path.abspath(args.plot)), exist_ok=True)
         _plot(history, args.plot)
         print(f"plot saved to {args.plot}")
     print(f"final test accuracy: {accuracy:.4f}")
@@ -154,4 +232,4 @@ def main(argv=None) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

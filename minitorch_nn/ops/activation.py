@@ -64,17 +64,24 @@ def _erf(xp, a):
 
 
 def _sigmoid(xp, a):
-    return 0.5 * (xp.tanh(0.5 * a) + 1.0)   # stable for large |a|, no overflow warnings
+    """1 / (1 + exp(-a)), PyTorch's formula (exp(-a) = inf for a << 0 gives 0, silently)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + xp.exp(-a))
 
 
 def _elementwise(name: str, np_fn, arrays, *params):
-    """Run the Numba kernel `name`, or `np_fn(xp, *arrays, *params)` computed in float."""
+    """Run the Numba kernel `name`, or `np_fn(xp, *arrays, *params)` computed in float:
+    float16/bfloat16 in float32 with float32 parameters, rounded once (PyTorch's kernels)."""
     out = _run_kernel(name, arrays, *params)
     if out is not None:
         return out
     dtype = arrays[0].dtype
     xp = xp_of(arrays[0])
-    result = np_fn(xp, *(compute_array(a) for a in arrays), *params)
+    computed = [compute_array(a) for a in arrays]
+    kind = computed[0].dtype.type
+    params = tuple(p if isinstance(p, bool) else kind(p) for p in params)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = np_fn(xp, *computed, *params)
     return result.astype(dtype, copy=False)
 
 
@@ -98,7 +105,7 @@ def _gelu_grad_np(xp, x, g, tanh_approx):
 
 
 def _silu_np(xp, x):
-    return x * _sigmoid(xp, x)
+    return x / (1.0 + xp.exp(-x))   # PyTorch's formula
 
 
 def _silu_grad_np(xp, x, g):
@@ -121,7 +128,8 @@ def _softplus_np(xp, x, beta, threshold):
 
 def _softplus_grad_np(xp, x, g, beta, threshold):
     bx = x * beta
-    return xp.where(bx > threshold, g, g * _sigmoid(xp, bx))
+    z = xp.exp(xp.minimum(bx, threshold))   # PyTorch's z / (z + 1)
+    return xp.where(bx > threshold, g, g * z / (z + 1.0))
 
 
 def _leaky_relu_np(xp, x, slope):
@@ -232,19 +240,22 @@ class Hardtanh(ArrayFunction):
 # ------------------------------------------------------------------ softmax family
 def _as_rows(a, dim: int):
     """`a` as a C-contiguous 2-D array whose rows run along `dim`, if that needs no copy."""
-    if dim == a.ndim - 1 and a.flags.c_contiguous and a.shape[-1] > 0:
+    if a.ndim and dim == a.ndim - 1 and a.flags.c_contiguous and a.shape[-1] > 0:
         return a.reshape(-1, a.shape[-1])
     return None
 
 
 def _softmax_np(xp, a, dim, log):
+    """The kernels' formula: the row max subtracted as is, so a row holding +inf or NaN, or
+    only -inf, gives NaN everywhere, as PyTorch's softmax and log_softmax do."""
     a = compute_array(a)
     m = a.max(axis=dim, keepdims=True) if a.size else a.sum(axis=dim, keepdims=True)
-    shifted = a - xp.where(xp.isfinite(m), m, 0)
-    if log:
-        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-    e = xp.exp(shifted)
-    return e / e.sum(axis=dim, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        shifted = a - m
+        if log:
+            return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        e = xp.exp(shifted)
+        return e / e.sum(axis=dim, keepdims=True)
 
 
 class Softmax(ArrayFunction):
@@ -265,6 +276,8 @@ class Softmax(ArrayFunction):
         (y,) = ctx.saved_tensors
         dim, in_dtype = ctx.meta
         y = y._data
+        if y.ndim == 0:   # a 0-d input is one row of one element (PyTorch's)
+            return _as_one_row_backward(Softmax, g, y, in_dtype)
         rows = _as_rows(y, dim)
         kernel = kernel_for(y, "activation", "softmax_bwd") if rows is not None else None
         if kernel is not None and g.dtype == y.dtype:
@@ -273,7 +286,8 @@ class Softmax(ArrayFunction):
             kernel(xp.ascontiguousarray(g).reshape(rows.shape), rows, out.reshape(rows.shape))
         else:
             yc, gc = compute_array(y), compute_array(g)
-            out = yc * (gc - (gc * yc).sum(axis=dim, keepdims=True))
+            with np.errstate(invalid="ignore", over="ignore"):
+                out = yc * (gc - (gc * yc).sum(axis=dim, keepdims=True))
         return out.astype(in_dtype, copy=False), None, None
 
 
@@ -293,6 +307,8 @@ class LogSoftmax(ArrayFunction):
         (y,) = ctx.saved_tensors
         dim, in_dtype = ctx.meta
         y = y._data
+        if y.ndim == 0:   # a 0-d input is one row of one element (PyTorch's)
+            return _as_one_row_backward(LogSoftmax, g, y, in_dtype)
         rows = _as_rows(y, dim)
         kernel = kernel_for(y, "activation", "log_softmax_bwd") if rows is not None else None
         if kernel is not None and g.dtype == y.dtype:
@@ -302,8 +318,17 @@ class LogSoftmax(ArrayFunction):
         else:
             xp = xp_of(y)
             yc, gc = compute_array(y), compute_array(g)
-            out = gc - xp.exp(yc) * gc.sum(axis=dim, keepdims=True)
+            with np.errstate(invalid="ignore", over="ignore"):
+                out = gc - xp.exp(yc) * gc.sum(axis=dim, keepdims=True)
         return out.astype(in_dtype, copy=False), None, None
+
+
+def _as_one_row_backward(fn, g, y, in_dtype):
+    """The backward of softmax/log_softmax of a 0-d tensor, through its 1-element row."""
+    ctx = type("_Ctx", (), {})()
+    ctx.meta, ctx.saved_tensors = (0, in_dtype), (_wrap(y.reshape(1)),)
+    grad = fn.backward(ctx, g.reshape(1))[0]
+    return grad.reshape(()), None, None
 
 
 def _softmax_input(x: Tensor, dim: int, dtype, name: str):
@@ -319,9 +344,8 @@ def _softmax_input(x: Tensor, dim: int, dtype, name: str):
 
 def _softmax_forward(arr, dim: int, log: bool):
     """softmax/log_softmax of `arr` along `dim` (already a non-negative int)."""
-    if arr.ndim == 0:
-        xp = xp_of(arr)
-        return (xp.zeros_like(arr) if log else xp.ones_like(arr))
+    if arr.ndim == 0:   # one row of one element: 1 (0 for log), NaN for inf or NaN
+        return _softmax_forward(arr.reshape(1), 0, log).reshape(())
     rows = _as_rows(arr, dim)
     kernel = None
     if rows is not None:

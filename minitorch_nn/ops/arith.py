@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
 from .elementwise import _input_grad
 from .inplace import apply_inplace
@@ -66,6 +67,44 @@ def _power(x, y, res, operands):
         raise shape_mismatch(err, *operands) from None
 
 
+def _is_half(a) -> bool:
+    return a.dtype.itemsize == 2 and (a.dtype.kind == "f" or a.dtype.name == "bfloat16")
+
+
+def _half_power(x, e):
+    """`x ** e` for a float16/bfloat16 array and a real Python number, as PyTorch's CPU pow
+    computes it (checked over every value): in float32, the exponent first rounded to x's
+    dtype, the result rounded once; except bfloat16 `x ** 3` and `x ** -2`, which PyTorch
+    evaluates as `x * x * x` and `1 / (x * x)`, rounding after each operation."""
+    if x.dtype.name == "bfloat16" and e in (3, -2):
+        return x * x * x if e == 3 else 1 / (x * x)
+    c = x.astype(np.float32)
+    if e == 0.5:
+        r = np.sqrt(c)
+    elif e == -0.5 and x.dtype.name == "bfloat16":   # float16 uses powf: (-0) ** -0.5 = inf
+        r = 1 / np.sqrt(c)
+    elif e == -1:
+        r = 1 / c
+    elif e == 2:
+        r = c * c
+    else:   # PyTorch's pow converts the exponent to the tensor's dtype first
+        r = c ** np.float32(x.dtype.type(e))
+    return r.astype(x.dtype)
+
+
+def _half_scaled(a, k):
+    """`a * k` for a Python number `k`: float16/bfloat16 arrays in float32, rounded once
+    (PyTorch's; numpy would round `k` to the half type first)."""
+    c = compute_array(a)
+    if c is a:
+        return a * k
+    return (c * np.float32(k)).astype(a.dtype)
+
+
+def _real_number(e) -> bool:
+    return isinstance(e, (int, float)) and not isinstance(e, bool)
+
+
 class Pow(ArrayFunction):
     """tensor ** number (PowBackward0)."""
 
@@ -76,6 +115,10 @@ class Pow(ArrayFunction):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(base)
         ctx.exponent = exponent
+        if _real_number(exponent) and not np.isscalar(x) and _is_half(x) \
+                and x.dtype == base._data.dtype and isinstance(x, np.ndarray):
+            with np.errstate(all="ignore"):
+                return _wrap(_half_power(x, exponent))
         return _wrap(_power(x, y, res, (base,)))
 
     @staticmethod
@@ -84,8 +127,13 @@ class Pow(ArrayFunction):
         e = ctx.exponent
         if e == 0:
             return xp_of(g).zeros_like(g), None
+        b = base._data
         with np.errstate(all="ignore"):
-            grad = g * (e * xp_of(g).power(base._data, e - 1))
+            if _real_number(e) and _is_half(b) and isinstance(b, np.ndarray):
+                # PyTorch: grad * (exponent * self.pow(exponent - 1)), each op rounded
+                grad = g * _half_scaled(_half_power(b, e - 1), e)
+            else:
+                grad = g * (e * xp_of(g).power(b, e - 1))
         return grad_cast(grad, base._data), None
 
 
@@ -137,8 +185,8 @@ class PowScalarBase(ArrayFunction):
         exponent, out = ctx.saved_tensors
         b = ctx.base
         log_b = math.log(b) if b > 0 else (-math.inf if b == 0 else math.nan)
-        with np.errstate(invalid="ignore"):
-            grad = g * (out._data * log_b)
+        with np.errstate(invalid="ignore", over="ignore"):
+            grad = g * _half_scaled(out._data, log_b)   # PyTorch: grad * (result * log(b))
         if b == 0:   # 0 ** e: zero gradient where e >= 0 (not 0 * -inf = nan)
             grad = xp_of(g).where(exponent._data >= 0, 0, grad).astype(g.dtype, copy=False)
         return None, grad_cast(grad, exponent._data)

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, kernel_for, type_name
+from ._nn_util import broadcast_shape, compute_array, kernel_for, type_name
 from ._util import sum_to_shape, xp_of
+from ._quiet import quiet_functions
 from .registry import op
 
 
@@ -48,9 +49,10 @@ class ScaledDotProductAttention(ArrayFunction):
     def forward(ctx, q, k, v, mask, dropout_p, scale, gqa_repeat):
         xp = xp_of(q._data)
         qa, ka, va = (compute_array(t._data) for t in (q, k, v))
-        if gqa_repeat > 1:
-            ka = xp.repeat(ka, gqa_repeat, axis=-3)
-            va = xp.repeat(va, gqa_repeat, axis=-3)
+        if gqa_repeat[0] > 1:
+            ka = xp.repeat(ka, gqa_repeat[0], axis=-3)
+        if gqa_repeat[1] > 1:
+            va = xp.repeat(va, gqa_repeat[1], axis=-3)
         s = xp.matmul(qa, xp.swapaxes(ka, -1, -2)) * scale
         if mask is not None:
             m = mask._data
@@ -81,9 +83,10 @@ class ScaledDotProductAttention(ArrayFunction):
         p, drop, scale, rep, mask_shape, float_mask = ctx.state
         xp = xp_of(p)
         qa, ka, va = (compute_array(t._data) for t in (q, k, v))
-        if rep > 1:
-            ka = xp.repeat(ka, rep, axis=-3)
-            va = xp.repeat(va, rep, axis=-3)
+        if rep[0] > 1:
+            ka = xp.repeat(ka, rep[0], axis=-3)
+        if rep[1] > 1:
+            va = xp.repeat(va, rep[1], axis=-3)
         g = compute_array(g)
         pd = p if drop is None else p * drop
         gv = xp.matmul(xp.swapaxes(pd, -1, -2), g)
@@ -94,9 +97,10 @@ class ScaledDotProductAttention(ArrayFunction):
         gs = gs * scale
         gq = xp.matmul(gs, ka)
         gk = xp.matmul(xp.swapaxes(gs, -1, -2), qa)
-        if rep > 1:
-            gk = _fold_heads(gk, rep)
-            gv = _fold_heads(gv, rep)
+        if rep[0] > 1:
+            gk = _fold_heads(gk, rep[0])
+        if rep[1] > 1:
+            gv = _fold_heads(gv, rep[1])
         return (_to(gq, q), _to(gk, k), _to(gv, v),
                 None if gmask is None else gmask, None, None, None)
 
@@ -145,12 +149,14 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{_batch(query)}, {key.shape[-2]}] but got: [{_batch(value)}, "
                            f"{value.shape[-2]}].")
-    rep = 1
-    if enable_gqa and query.ndim >= 3 and query.shape[-3] != key.shape[-3]:
-        if query.shape[-3] % key.shape[-3]:
+    rep = (1, 1)   # key and value head repeats (enable_gqa), each as PyTorch
+    if enable_gqa and query.ndim >= 3 and key.ndim >= 3 and value.ndim >= 3 and \
+            (query.shape[-3] != key.shape[-3] or query.shape[-3] != value.shape[-3]):
+        if query.shape[-3] % key.shape[-3] or query.shape[-3] % value.shape[-3]:
             raise RuntimeError("Number of heads in key and value must divide the number of "
                                "heads in query")
-        rep = query.shape[-3] // key.shape[-3]
+        rep = (query.shape[-3] // key.shape[-3], query.shape[-3] // value.shape[-3])
+    _check_broadcast(query, key, value, attn_mask, rep)
     s_scale = 1.0 / math.sqrt(e) if scale is None else float(scale)
     if is_causal:
         from ..creation import ones
@@ -158,6 +164,19 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         attn_mask = ones(length, keys, dtype=_bool(), device=query.device).tril()
     return ScaledDotProductAttention.apply(query, key, value, attn_mask, float(dropout_p),
                                            s_scale, rep)
+
+
+def _check_broadcast(query, key, value, attn_mask, rep) -> None:
+    """PyTorch's RuntimeError when the batch dims (heads included) of q @ k^T, the mask and
+    @ v do not broadcast (checked on shapes only, before any array work)."""
+    def heads(t, r):
+        shape = tuple(t.shape[:-2])
+        return shape[:-1] + (shape[-1] * r,) if r > 1 else shape
+    batch = broadcast_shape(tuple(query.shape[:-2]), heads(key, rep[0]))
+    if attn_mask is not None:
+        scores = batch + (query.shape[-2], key.shape[-2])
+        batch = broadcast_shape(scores, tuple(attn_mask.shape))[:-2]
+    broadcast_shape(batch, heads(value, rep[1]))
 
 
 def _bool():
@@ -174,3 +193,6 @@ def _c_name(t: Tensor) -> str:
     return {"float32": "float", "float64": "double", "float16": "c10::Half",
             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
             "bool": "bool"}.get(t.dtype.name, type_name(t))
+
+
+quiet_functions(ScaledDotProductAttention)

@@ -274,6 +274,68 @@ _xor_op = method_of("bitwise_xor", "__xor__")(_bitwise_operator(bitwise_xor))
 _rxor_op = method_of("bitwise_xor", "__rxor__")(_bitwise_operator(bitwise_xor, True))
 
 
+def _shift(name: str, kernel: str, left: bool):
+    """`torch.<name>(input, other)`: shifts of integer tensors with PyTorch's rules: a left
+    shift by a negative amount or by >= the bit width gives 0; a right shift by such an amount
+    fills with the sign bit (signed) or gives 0 (unsigned)."""
+
+    def shift(input, other) -> Tensor:
+        if not isinstance(input, Tensor):
+            check_tensor(other, "other", name, 2)
+            _require_operand(input, name, "input", 1)
+        else:
+            _require_operand(other, name)
+        res = _dt.result_type(input, other)
+        if res.kind != 1:   # bool, floating and complex: no shift kernel in PyTorch
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for '
+                                      f"'{_legacy_name(res)}'")
+        x, y, _ = binary_operands(input, other)
+        tensor = input if isinstance(input, Tensor) else other
+        xp = xp_of(tensor._data)
+        npd = np.dtype(res.np)
+        bits = npd.itemsize * 8 - (0 if left or npd.kind == "u" else 1)
+        y = xp.asarray(y)
+        wide = y.astype(np.dtype(f"u{npd.itemsize}"), copy=False) >= bits   # negative: huge
+        y = xp.where(wide, 0 if left else bits, y).astype(npd, copy=False)
+        try:
+            out = (xp.left_shift if left else xp.right_shift)(x, y)
+        except ValueError as err:
+            raise shape_mismatch(err, input, other) from None
+        if left:
+            out = xp.where(wide, npd.type(0), out)
+        return _wrap(xp.asarray(out, dtype=npd))
+
+    shift.__name__ = shift.__qualname__ = name
+    shift.__doc__ = f"Elementwise {name} of integer tensors (promoted as PyTorch does)."
+    return shift
+
+
+bitwise_left_shift = op("bitwise_left_shift", methods=("bitwise_left_shift",))(
+    _shift("bitwise_left_shift", "lshift", True))
+bitwise_right_shift = op("bitwise_right_shift", methods=("bitwise_right_shift",))(
+    _shift("bitwise_right_shift", "rshift", False))
+
+
+def _shift_operator(fn, symbol: str, reflected: bool = False):
+    def op(self, other):
+        if not isinstance(other, (Tensor,) + _Number):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+
+    op.__name__ = op.__qualname__ = f"__{'r' if reflected else ''}{symbol}__"
+    return op
+
+
+_lshift_op = method_of("bitwise_left_shift", "__lshift__")(
+    _shift_operator(bitwise_left_shift, "lshift"))
+_rlshift_op = method_of("bitwise_left_shift", "__rlshift__")(
+    _shift_operator(bitwise_left_shift, "lshift", True))
+_rshift_op = method_of("bitwise_right_shift", "__rshift__")(
+    _shift_operator(bitwise_right_shift, "rshift"))
+_rrshift_op = method_of("bitwise_right_shift", "__rrshift__")(
+    _shift_operator(bitwise_right_shift, "rshift", True))
+
+
 # ------------------------------------------------------------------ maximum / minimum
 class Maximum(ArrayFunction):
     @staticmethod
@@ -357,3 +419,23 @@ bitwise_not_ = method_of("bitwise_not", "bitwise_not_")(_inplace(bitwise_not))
 bitwise_and_ = method_of("bitwise_and", "bitwise_and_", "__iand__")(_inplace(bitwise_and))
 bitwise_or_ = method_of("bitwise_or", "bitwise_or_", "__ior__")(_inplace(bitwise_or))
 bitwise_xor_ = method_of("bitwise_xor", "bitwise_xor_", "__ixor__")(_inplace(bitwise_xor))
+
+
+def _shift_inplace(fn):
+    def op_(self: Tensor, other) -> Tensor:
+        if isinstance(other, (Tensor,) + _Number):   # PyTorch checks the cast first
+            res = _dt.result_type(self, other)
+            if not _dt.can_cast(res, self.dtype):
+                raise RuntimeError(f"result type {_legacy_name(res)} can't be cast to the "
+                                   f"desired output type {_legacy_name(self.dtype)}")
+        return apply_inplace(self, fn, other)
+
+    op_.__name__ = op_.__qualname__ = fn.__name__ + "_"
+    op_.__doc__ = f"In-place {fn.__name__}: the result is written into self."
+    return op_
+
+
+bitwise_left_shift_ = method_of("bitwise_left_shift", "bitwise_left_shift_", "__ilshift__")(
+    _shift_inplace(bitwise_left_shift))
+bitwise_right_shift_ = method_of("bitwise_right_shift", "bitwise_right_shift_", "__irshift__")(
+    _shift_inplace(bitwise_right_shift))

@@ -12,6 +12,7 @@ from ..backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor
+from ._quiet import quiet_functions, quiet_numpy
 from .inplace import _writable, apply_inplace, check_inplace, bump, write_result
 from .registry import method_of, op
 
@@ -222,9 +223,15 @@ def copy_(self, src, non_blocking=False):
     arr = backend_of(self._data).xp.broadcast_to(arr, self._data.shape)
     if not _writable(self._data):
         write_result(self, arr, self.dtype)
-    self._data[...] = arr.astype(self._data.dtype, copy=False)
+    _assign_cast(self._data, arr)
     bump(self)
     return self
+
+
+@quiet_numpy
+def _assign_cast(dst, arr) -> None:
+    """dst[...] = arr cast to dst's dtype (inf/nan/overflow cast silently, as PyTorch)."""
+    dst[...] = arr.astype(dst.dtype, copy=False)
 
 
 def _check_broadcast(dst: tuple, src: tuple) -> None:
@@ -318,3 +325,6 @@ def _fill(self, value, fn):
     self._data[...] = value
     bump(self)
     return self
+
+
+quiet_functions(ToCopy, CopyInto)

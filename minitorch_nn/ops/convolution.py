@@ -141,9 +141,17 @@ class _Stride1:
         kernel_for(cols, "conv", "im2col_s1")(self.planes(x), cols, self.kh, self.kw,
                                               self.dil[0], self.dil[1], self.wp, self.oh,
                                               self.c)
+        self._drop(cols)
         return cols
 
+    def _drop(self, cols):
+        """Zero the dropped columns (ow >= OW): they hold input values that no output reads,
+        and an inf or NaN there would turn the weight gradient's 0 * x into NaN."""
+        if self.wp > self.ow:
+            cols.reshape(cols.shape[0], self.n * self.oh, self.wp)[:, :, self.ow:] = 0
+
     def col2im(self, cols):
+        self._drop(cols)   # W^T @ 0 is NaN where W holds an inf: no output reads these
         p = np.zeros((self.n * self.c, self.size), cols.dtype)
         kernel_for(cols, "conv", "col2im_s1")(cols, p, self.kh, self.kw, self.dil[0],
                                               self.dil[1], self.wp, self.oh, self.c)
@@ -171,6 +179,11 @@ def _stride1(x, stride, kh, kw, pad, dil, out_hw):
 def _grouped(a, b, groups: int, trans_a: bool = False, trans_b: bool = False):
     """Block-diagonal product: group g multiplies a's g-th row block (or column block when
     trans_a) with b's g-th block; one BLAS call when groups == 1."""
+    with np.errstate(invalid="ignore", over="ignore"):   # inf * 0: NaN, silently (PyTorch)
+        return _grouped_products(a, b, groups, trans_a, trans_b)
+
+
+def _grouped_products(a, b, groups: int, trans_a: bool, trans_b: bool):
     xp = xp_of(b)
     op_a = (lambda m: m.T) if trans_a else (lambda m: m)
     op_b = (lambda m: m.T) if trans_b else (lambda m: m)
@@ -304,6 +317,9 @@ def _check_common(x: Tensor, weight: Tensor, bias, stride, padding, dilation, gr
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     w_shape = _shape_str(weight.shape)
+    if weight.shape[0] < groups:   # 0 output channels (or fewer than groups), as PyTorch
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {w_shape} instead")
     if not transposed and weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size [{w_shape}] instead")
@@ -355,6 +371,15 @@ def _same_padding(kernel, dilation, stride) -> tuple:
     return tuple(t // 2 for t in totals), totals
 
 
+def _check_empty_input(x: Tensor, spatial: int) -> None:
+    """PyTorch's backends take an empty input only through a zero batch or zero channels;
+    a zero spatial size with both non-zero is refused (sizes as the 2-D kernel sees them)."""
+    if x.shape[0] and x.shape[1] and 0 in x.shape[2:]:
+        shape = list(x.shape[:2]) + ([1] if spatial == 1 else []) + list(x.shape[2:])
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {shape}")
+
+
 def _conv_nd(input, weight, bias, stride, padding, dilation, groups, spatial, name):
     """conv1d/conv2d: validate, lift 1-D to 2-D, apply Convolution, drop added dims."""
     x, unbatched = _batched(input, spatial, name)
@@ -382,6 +407,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, spatial, na
         ks = " x ".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
         raise RuntimeError(f"Calculated padded input size per channel: ({padded}). Kernel "
                            f"size: ({ks}). Kernel size can't be greater than actual input size")
+    _check_empty_input(x, spatial)
     if spatial == 1:
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, pads, dilation, out = (1,) + stride, (0,) + pads, (1,) + dilation, [1] + out
@@ -410,15 +436,28 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
                            f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
                            f"dilation: {dilation[0]}")
+    if weight.numel() == 0:   # no output channels: PyTorch's transposed-conv weight check
+        w4 = [weight.shape[0], weight.shape[1], 1, weight.shape[2]] if spatial == 1 else \
+            list(weight.shape)
+        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {w4}")
     kernel = tuple(weight.shape[2:])
     out = []
     for size, k, s, p, o_pad, d in zip(x.shape[2:], kernel, stride, padding, output_padding,
                                        dilation):
         out.append((size - 1) * s - 2 * p + d * (k - 1) + o_pad + 1)
-    if any(o < 0 for o in out):
-        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}"
-                           f"). Calculated output size per channel: "
-                           f"({' x '.join(map(str, out))}). Output size is too small")
+    _check_empty_input(x, spatial)
+    lift = [1] if spatial == 1 else []
+    if x.numel() == 0:   # zero batch or channels: only a negative size is refused
+        shape = [x.shape[0], weight.shape[1] * groups] + lift + out
+        for index, size in enumerate(shape):
+            if size < 0:
+                raise RuntimeError(f"invalid shape dimension {size} at index {index} of "
+                                   f"shape {shape}")
+    elif any(o <= 0 for o in out):   # PyTorch: sizes as the 2-D kernel sees them (1-D: 1 x n)
+        raise RuntimeError(f"Given input size per channel: "
+                           f"({' x '.join(map(str, lift + list(x.shape[2:])))}). Calculated "
+                           f"output size per channel: ({' x '.join(map(str, lift + out))}). "
+                           f"Output size is too small")
     if spatial == 1:
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, \

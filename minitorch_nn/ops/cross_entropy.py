@@ -18,7 +18,7 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, reduction_of, require_float, \
     type_name
 from ._util import xp_of
-from .loss import _no_grad_arg, _same_dtype
+from .loss import _no_grad_arg, _quiet, _same_dtype
 from .registry import op
 
 
@@ -139,7 +139,8 @@ class NllLoss(ArrayFunction):
         if reduction == "none":
             scale = g.reshape(-1)
         else:
-            s = g / ctx.total if reduction == "mean" else g
+            with np.errstate(divide="ignore", invalid="ignore"):   # 'mean' over no rows: inf
+                s = g / ctx.total if reduction == "mean" else g
             scale = xp.broadcast_to(xp.asarray(s, dtype=rows.dtype), (m,))
         kernel = kernel_for(rows, "loss", "cross_entropy_bwd") if from_logits else None
         if kernel is not None and m and rows.dtype == input._data.dtype:
@@ -153,52 +154,66 @@ class NllLoss(ArrayFunction):
 
 
 def _logsumexp_rows(xp, rows):
+    """Per-row log-sum-exp as log_softmax uses it (the kernels' formula): NaN for a row that
+    holds +inf or NaN or is all -inf, as PyTorch's log_softmax gives NaN for such rows."""
     if rows.shape[1] == 0:
         return xp.full(rows.shape[0], -np.inf, rows.dtype)
     m = rows.max(axis=1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    return (m + xp.log(xp.exp(rows - m).sum(axis=1, keepdims=True)))[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return (m + xp.log(xp.exp(rows - m).sum(axis=1, keepdims=True)))[:, 0]
 
 
 def _nll_rows(xp, rows, lse, tgt, w, ignore_index, eps):
-    """Per-row losses and target weights (0 for ignored rows) of log-probs or logits."""
+    """Per-row losses and target weights (0 for ignored rows) of log-probs or logits.
+
+    An ignored row's loss is exactly 0 whatever its values (inf or NaN logits included)."""
     valid = tgt != ignore_index
     safe = xp.where(valid, tgt, 0)
     picked = xp.take_along_axis(rows, safe[:, None], axis=1)[:, 0]
     wt = xp.where(valid, w[safe], 0).astype(rows.dtype)
-    logp_y = picked - lse if lse is not None else picked
-    loss = -(1.0 - eps) * wt * logp_y
-    if eps > 0.0:
-        logp = rows - lse[:, None] if lse is not None else rows
-        smooth = -(logp * w).sum(axis=1)
-        loss = loss + xp.where(valid, eps / rows.shape[1] * smooth, 0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        logp_y = picked - lse if lse is not None else picked
+        loss = -(1.0 - eps) * wt * logp_y
+        if eps > 0.0:
+            logp = rows - lse[:, None] if lse is not None else rows
+            smooth = -(logp * w).sum(axis=1)
+            loss = loss + eps / rows.shape[1] * smooth
+    loss = xp.where(valid, loss, 0)
     return loss.astype(rows.dtype, copy=False), wt
 
 
 def _nll_rows_grad(xp, rows, lse, tgt, w, ignore_index, eps, scale):
-    """d(loss_i)/d(rows) scaled per row; the softmax term appears only with from_logits."""
+    """d(loss_i)/d(rows) scaled per row; the softmax term appears only with from_logits.
+
+    Ignored rows get 0 (PyTorch's), also when `scale` is inf (a 'mean' over no rows); with
+    logits, 0 times the row's softmax: NaN where log_softmax is NaN (a row with +inf or NaN),
+    as PyTorch's log_softmax backward gives."""
     m, c = rows.shape
     valid = tgt != ignore_index
     safe = xp.where(valid, tgt, 0)
     wt = xp.where(valid, w[safe], 0).astype(rows.dtype)
-    s = (scale * valid).astype(rows.dtype)[:, None]
+    s = xp.where(valid, scale, 0).astype(rows.dtype)[:, None]
     grad = xp.zeros(rows.shape, rows.dtype)
     hard = ((1.0 - eps) * wt)[:, None]
-    if lse is not None:
-        p = xp.exp(rows - lse[:, None])
-        grad += hard * p
-        if eps > 0.0:
-            grad += eps / c * (w.sum() * p - w[None, :])
-    elif eps > 0.0:
-        grad -= eps / c * w[None, :]
-    grad[xp.arange(m), safe] -= hard[:, 0]
-    return grad * s
+    with np.errstate(invalid="ignore", over="ignore"):
+        if lse is not None:
+            p = xp.exp(rows - lse[:, None])
+            grad += hard * p
+            if eps > 0.0:
+                grad += eps / c * (w.sum() * p - w[None, :])
+            else:
+                grad += 0 * p   # NaN stays in an ignored row whose softmax is NaN
+        elif eps > 0.0:
+            grad -= eps / c * w[None, :]
+        grad[xp.arange(m), safe] -= hard[:, 0]
+        return grad * s
 
 
 class SoftCrossEntropy(ArrayFunction):
     """Cross-entropy against class probabilities: -sum_c w_c p_c log_softmax(x)_c per row."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, input, target, weight, reduction, label_smoothing):
         arr = input._data
         xp = xp_of(arr)
@@ -222,6 +237,7 @@ class SoftCrossEntropy(ArrayFunction):
         return _wrap(xp.asarray(out).astype(arr.dtype, copy=False))
 
     @staticmethod
+    @_quiet
     def backward(ctx, g):
         input, target, weight = ctx.saved_tensors
         logp, p, w, reduction, eps = ctx.state

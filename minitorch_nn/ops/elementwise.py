@@ -42,9 +42,23 @@ class Add(ArrayFunction):
         return _input_grad(g, a), _input_grad(gb, b), None
 
 
+def _sub_check(a, b) -> None:
+    """PyTorch's sub_check: no subtraction with a bool operand (a Python bool counts)."""
+    ba = a.dtype.kind == 0 if isinstance(a, Tensor) else isinstance(a, bool)
+    bb = b.dtype.kind == 0 if isinstance(b, Tensor) else isinstance(b, bool)
+    if ba and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if ba or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+
+
 class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
+        _sub_check(a, b)
         x, y, _ = binary_operands(a, b)
         ctx.inputs = (a, b)
         ctx.alpha = alpha
@@ -65,8 +79,10 @@ class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         x, y, _ = binary_operands(a, b)
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                              b if isinstance(b, Tensor) else None)
+        needs = ctx.needs_input_grad
+        if needs:   # as PyTorch: each operand is saved only for the other's gradient
+            ctx.save_for_backward(a if needs[1] and isinstance(a, Tensor) else None,
+                                  b if needs[0] and isinstance(b, Tensor) else None)
         ctx.scalars = (a, b)
         try:
             return _wrap(x * y)
@@ -79,8 +95,8 @@ class Mul(ArrayFunction):
         sa, sb = ctx.scalars
         va = a._data if a is not None else sa
         vb = b._data if b is not None else sb
-        ga = _input_grad(g * vb, a) if ctx.needs_input_grad[0] else None
-        gb = _input_grad(g * va, b) if ctx.needs_input_grad[1] else None
+        ga = _input_grad(g * vb, sa) if ctx.needs_input_grad[0] else None
+        gb = _input_grad(g * va, sb) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -94,8 +110,10 @@ class Div(ArrayFunction):
                 npd = dtypes.get_default_dtype().np
                 x = x.astype(npd) if hasattr(x, "astype") else npd.type(x)
                 y = y.astype(npd) if hasattr(y, "astype") else npd.type(y)
-            ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                                  b if isinstance(b, Tensor) else None)
+            needs = ctx.needs_input_grad
+            if needs:   # as PyTorch: the numerator only for the denominator's gradient
+                ctx.save_for_backward(a if needs[1] and isinstance(a, Tensor) else None,
+                                      b if isinstance(b, Tensor) else None)
             ctx.scalars = (a, b)
             try:
                 return _wrap(x / y)
@@ -114,8 +132,8 @@ class Div(ArrayFunction):
         sa, sb = ctx.scalars
         va = a._data if a is not None else sa
         vb = b._data if b is not None else sb
-        ga = _input_grad(g / vb, a) if ctx.needs_input_grad[0] else None
-        gb = _input_grad(-g * va / (vb * vb), b) if ctx.needs_input_grad[1] else None
+        ga = _input_grad(g / vb, sa) if ctx.needs_input_grad[0] else None
+        gb = _input_grad(-g * va / (vb * vb), sb) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
 
@@ -252,6 +270,7 @@ def add_(self, other, *, alpha=1):
 
 @method_of("sub", "sub_", "subtract_", "__isub__")
 def sub_(self, other, *, alpha=1):
+    _sub_check(self, other)
     return _inplace_binary(self, other, _sub, lambda s, o: Sub.apply(s, o, alpha), alpha)
 
 
@@ -291,3 +310,5 @@ def _mul(x, y):
 
 def _div(x, y):
     return x / y
+
+

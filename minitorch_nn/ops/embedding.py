@@ -27,16 +27,27 @@ class Embedding(ArrayFunction):
         w = weight._data
         idx = indices._data
         xp = xp_of(w)
-        if idx.size and bool(((idx < 0) | (idx >= w.shape[0])).any()):
-            raise IndexError("index out of range in self")
-        ctx.meta = (idx, w.shape, padding_idx, scale_grad_by_freq)
+        if idx.size:
+            bad = (idx < 0) | (idx >= w.shape[0])
+            if bool(bad.any()):
+                if w.shape[1] == 0:   # PyTorch's message for an empty row (its take path)
+                    first = int(idx.reshape(-1)[int(bad.reshape(-1).argmax())])
+                    raise RuntimeError(f"INDICES element is out of DATA bounds, id={first} "
+                                       f"axis_dim={w.shape[0]}")
+                raise IndexError("index out of range in self")
+        # The indices are saved as a tensor (version-checked, as PyTorch does): an in-place
+        # edit of them before backward raises PyTorch's error instead of scattering into
+        # rows that were never checked.
+        ctx.save_for_backward(indices)
+        ctx.meta = (w.shape, padding_idx, scale_grad_by_freq)
         return _wrap(xp.take(w, idx, axis=0))
 
     @staticmethod
     def backward(ctx, g):
-        idx, shape, padding_idx, by_freq = ctx.meta
+        idx = ctx.saved_tensors[0]._data
+        shape, padding_idx, by_freq = ctx.meta
         flat = idx.reshape(-1).astype(np.int64, copy=False)
-        rows = g.reshape(-1, shape[1])
+        rows = g.reshape(flat.size, shape[1])   # (M, D), also when D == 0
         xp = xp_of(g)
         if by_freq:
             counts = xp.bincount(flat, minlength=shape[0])

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction, _device_mismatch
+from ..autograd.grad_mode import _state
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
@@ -365,7 +366,19 @@ def _check_value(self: Tensor, value) -> None:
 
 
 def _write(self: Tensor, key: tuple, value, accumulate: bool) -> Tensor:
-    """Write in place: the fast path without a graph, else IndexPut through apply_inplace."""
+    """Write in place: the fast path without a graph, else IndexPut through apply_inplace.
+
+    As in PyTorch, a key with a basic part writes into the view `self[basic]`, so `self`
+    continues from a CopySlices node (`z[0] = v`); without one (`z[[0]] = v`, a mask) the
+    write is an IndexPut on `self` itself. A view `self` is written as it is: its base gets
+    the CopySlices node and `self` its AsStridedBackward0.
+    """
+    basic, adv = key
+    if basic is not None and self._base is None and _state.enabled and (
+            self._requires_grad or getattr(value, "_requires_grad", False)):
+        view = Alias.apply(self, view_index(basic))
+        apply_inplace(view, lambda s, v: IndexPut.apply(s, (None, adv), v, accumulate), value)
+        return self
     if check_inplace(self, value):
         return apply_inplace(self, lambda s, v: IndexPut.apply(s, key, v, accumulate), value)
     if not _writable(self._data):

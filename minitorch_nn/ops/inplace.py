@@ -105,28 +105,49 @@ def apply_inplace(self: Tensor, fn, *args) -> Tensor:
         self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
         self._requires_grad = out._requires_grad
     else:
-        _rebase_view(self, out)
+        _rebase_view(self, out, _edge(old))
     return self
 
 
 class CopySlices(Node):
-    """The base of a view written in place: the view's region came from `out`'s node."""
+    """The base of a view written in place (PyTorch's node of that name).
+
+    `fn` is the node of the op applied to the view's old values, when that op took them as
+    its first input (as every in-place op does): CopySlices then runs `fn` on the gradient of
+    the view's region, writes fn's gradient for the old values back into that region of the
+    base's gradient and passes fn's other gradients on, so its edges are the base's history
+    followed by fn's other inputs (PyTorch's `next_functions`). Without such an `fn` (a
+    composite op), the region's gradient goes whole to the node that made the new values.
+    """
 
     _qualified_name = "torch::autograd::CopySlices"
 
-    def __init__(self, view_fn, view_dtype, order=None):
+    def __init__(self, view_fn, view_dtype, order=None, fn=None):
         super().__init__()
         self._view_fn = view_fn
         self._view_dtype = view_dtype
         self._order = order   # the base's memory layout: view_fn may need it (a reshape view)
+        self._fn = fn
 
     def apply(self, grads):
         g = grads[0]
         g_base = _relaid(g, self._order)
         region = self._view_fn(g_base)
         g_view = region.astype(self._view_dtype, copy=True)
-        region[...] = 0
-        return (g_base, g_view)
+        fn = self._fn
+        if fn is None:
+            region[...] = 0
+            return (g_base, g_view)
+        res = fn.apply((g_view,))
+        if res[0] is None:
+            region[...] = 0
+        else:
+            region[...] = res[0]
+        return (g_base,) + tuple(res[1:])
+
+    def _release(self) -> None:
+        if self._fn is not None:
+            self._fn._release()
 
 
 class AsStridedBackward0(Node):
@@ -166,11 +187,18 @@ def _relaid(array, order):
     return array.transpose(order).copy().transpose(inverse)
 
 
-def _rebase_view(view: Tensor, out: Tensor) -> None:
+def _rebase_view(view: Tensor, out: Tensor, old_edge) -> None:
+    """`view` now holds `out`'s values: its base continues from a CopySlices node."""
     base = view._base
     order = _stride_order(base._data)
-    copy = CopySlices(view._view_fn, out._data.dtype, order)
-    copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
+    fn = out.grad_fn
+    if fn is not None and fn._n_outputs == 1 and fn._output_meta is None \
+            and fn._edges and fn._edges[0] == old_edge:
+        copy = CopySlices(view._view_fn, out._data.dtype, order, fn)
+        copy._edges = (_edge(base),) + tuple(fn._edges[1:])
+    else:
+        copy = CopySlices(view._view_fn, out._data.dtype, order)
+        copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
     base.grad_fn, base._output_nr, base._requires_grad = copy, 0, True
     node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype, order)
     node._edges = ((copy, 0),)

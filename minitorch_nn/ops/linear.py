@@ -9,10 +9,13 @@ ops/registry.py); linear is F-only.
 """
 from __future__ import annotations
 
+from math import prod
+
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
+from ._quiet import quiet_functions
 from .linalg import _compute_dtype
 from .registry import op
 
@@ -24,7 +27,7 @@ class Addmm(ArrayFunction):
     def forward(ctx, x, weight, bias):
         a = x._data
         w = weight._data
-        rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
+        rows = _rows(a)
         wide = _compute_dtype(rows)
         if wide is not None:          # float16/bfloat16 on numpy: multiplied in float32
             rows, w = rows.astype(wide), w.astype(wide)
@@ -44,11 +47,12 @@ class Addmm(ArrayFunction):
         x, weight = ctx.saved_tensors
         a, w = x._data, weight._data
         wide = _compute_dtype(a)
-        if wide is not None:          # as forward; the engine casts the gradients back
+        half = g.dtype
+        if wide is not None:          # as forward; the gradients are rounded back below
             a, w, g = a.astype(wide), w.astype(wide), g.astype(wide)
         needs = ctx.needs_input_grad
-        rows = a.reshape(-1, a.shape[-1]) if a.ndim != 2 else a
-        g2 = g.reshape(rows.shape[0], -1) if g.ndim != 2 else g
+        rows = _rows(a)
+        g2 = g.reshape(rows.shape[0], w.shape[0] if w.ndim == 2 else 1) if g.ndim != 2 else g
         gx = gw = gb = None
         if needs[0]:
             gx = g2 @ w if w.ndim == 2 else g2 * w
@@ -62,7 +66,16 @@ class Addmm(ArrayFunction):
                 gb = g2.sum(axis=0)
             else:
                 gb = sum_to_shape(g, bias_shape)
+        if wide is not None:          # float16/bfloat16 gradients, as PyTorch's
+            gx = None if gx is None else gx.astype(x._data.dtype)
+            gw = None if gw is None else gw.astype(weight._data.dtype)
+            gb = None if gb is None else gb.astype(half)
         return gx, gw, gb
+
+
+def _rows(a):
+    """a (..., in) as a matrix (rows, in); explicit sizes, so 0-size dims reshape too."""
+    return a if a.ndim == 2 else a.reshape(prod(a.shape[:-1]), a.shape[-1])
 
 
 class Mm(Addmm):
@@ -150,3 +163,6 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
                            f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
     return Bilinear.apply(input1, input2, weight, bias)
+
+
+quiet_functions(Addmm, Bilinear)

@@ -18,11 +18,15 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, reduce_loss, reduction_of, require_float, \
     type_name
+from ._quiet import quiet_numpy
 from ._util import binary_operands, sum_to_shape, xp_of
 from .registry import op
 
 
 # ------------------------------------------------------------------ shared helpers
+_quiet = quiet_numpy   # inf and NaN flow through a loss silently, as in PyTorch
+
+
 def _scale_for(g, shape, reduction: str, count):
     """The upstream gradient `g` spread over an elementwise loss of `shape`."""
     xp = xp_of(g)
@@ -74,6 +78,7 @@ def _same_dtype(input: Tensor, other: Tensor | None, found_first: bool = False) 
 
 
 # ------------------------------------------------------------------ pointwise regression losses
+@_quiet
 def _pointwise_forward(ctx, input, target, reduction, kind, param):
     """Shared forward of mse/l1/smooth_l1/huber: loss(d) with d = input - target."""
     require_float(input, {"mse": "mse_cpu", "l1": "abs_cpu", "smooth_l1": "smooth_l1_cpu",
@@ -87,6 +92,7 @@ def _pointwise_forward(ctx, input, target, reduction, kind, param):
     return _wrap(_reduce(loss, reduction).astype(res.np, copy=False))
 
 
+@_quiet
 def _pointwise_backward(ctx, g):
     input, target = ctx.saved_tensors
     reduction, kind, param, shape = ctx.meta
@@ -248,6 +254,7 @@ class BinaryCrossEntropy(ArrayFunction):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as in PyTorch."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, input, target, weight, reduction):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -268,6 +275,7 @@ class BinaryCrossEntropy(ArrayFunction):
         return _wrap(_reduce(loss, reduction).astype(input._data.dtype, copy=False))
 
     @staticmethod
+    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         w, reduction, log_x, log_1mx = ctx.state
@@ -289,6 +297,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
     """(1 - t) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) t: stable for any x."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, input, target, weight, pos_weight, reduction):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -309,6 +318,7 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         return _wrap(_reduce(loss, reduction).astype(input._data.dtype, copy=False))
 
     @staticmethod
+    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         w, lw, sp, reduction, pos_weight = ctx.state
@@ -356,6 +366,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     require_float(input, "binary_cross_entropy_with_logits")
+    _float_target_with_logits(input, target)
     for name, t in (("weight", weight), ("pos_weight", pos_weight)):
         if t is not None:
             broadcast_shape(tuple(input.shape), tuple(t.shape))
@@ -363,11 +374,24 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction)
 
 
+def _float_target_with_logits(input: Tensor, target: Tensor) -> None:
+    """PyTorch computes the loss into `1 - target`: an integer target cannot hold it and a
+    bool target cannot be subtracted from (its errors, word for word)."""
+    if target.is_floating_point() or target.is_complex():
+        return
+    if target.dtype.name == "bool":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError(f"result type {type_name(input)} can't be cast to the desired output "
+                       f"type {type_name(target)}")
+
+
 # ------------------------------------------------------------------ KL divergence
 class KlDiv(ArrayFunction):
     """Pointwise KL: t (log t - x), or exp(t) (t - x) with log_target; 0 where t == 0."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, input, target, reduction, log_target):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -387,6 +411,7 @@ class KlDiv(ArrayFunction):
         return _wrap(xp.asarray(out).astype(input._data.dtype, copy=False))
 
     @staticmethod
+    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         reduction, log_target, shape = ctx.meta

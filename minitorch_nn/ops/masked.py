@@ -11,7 +11,9 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._nn_util import broadcast_shape
 from ._util import check_tensor, sum_to_shape, xp_of
+from ._quiet import quiet_functions
 from .indexing import _on_device_of
 from .inplace import apply_inplace
 from .registry import method_of, op
@@ -72,6 +74,8 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """
     m = _mask_array(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got "
                                          "mask with dtype {dtype}")
+    if m.shape != input._data.shape:
+        broadcast_shape(m.shape, input._data.shape)   # PyTorch's RuntimeError (mask is "a")
     return MaskedFill.apply(input, _on_device_of(m, input._data), _fill_value(value))
 
 
@@ -80,6 +84,8 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     m = _on_device_of(_mask_array(mask, "masked_fill_", "masked_fill_ only supports boolean "
                                                         "masks, but got mask with dtype "
                                                         "{dtype}"), self._data)
+    if m.shape != self._data.shape:
+        broadcast_shape(self._data.shape, m.shape)    # PyTorch's RuntimeError (self is "a")
     value = _fill_value(value)
     return apply_inplace(self, lambda s, v: MaskedFill.apply(s, m, v), value)
 
@@ -105,11 +111,8 @@ class MaskedSelect(ArrayFunction):
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of `input` where `mask` (bool, broadcast together) is True, as 1-D."""
     m = _mask_array(mask, "masked_select", "masked_select: expected BoolTensor for mask")
-    try:
-        np.broadcast_shapes(input._data.shape, m.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({input.shape[-1]}) must match the size of "
-                           f"tensor b ({mask.shape[-1]}) at non-singleton dimension") from None
+    if m.shape != input._data.shape:
+        broadcast_shape(m.shape, input._data.shape)   # PyTorch's RuntimeError (mask is "a")
     return MaskedSelect.apply(input, _on_device_of(m, input._data))
 
 
@@ -131,3 +134,6 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
 @op("argwhere", methods=("argwhere",))
 def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
+
+
+quiet_functions(MaskedFill)

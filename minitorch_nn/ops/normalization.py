@@ -19,6 +19,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, type_name
 from ._util import xp_of
+from ._quiet import quiet_functions
 from .inplace import bump
 from .registry import op
 
@@ -30,7 +31,11 @@ def _row_forward(rows, w, b, eps):
     """(y, mean, rstd) of rows (M, D) normalized per row; w, b: (D,) arrays or None."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = kernel_for(rows, "norm", "row_norm_fwd") if rows.size else None
+    if rows.size == 0:   # no rows or empty rows (a 0-size dim): empty result, no warnings
+        acc = acc_dtype(rows.dtype)
+        return xp.empty(rows.shape, rows.dtype), xp.zeros(rows.shape[0], acc), \
+            xp.zeros(rows.shape[0], acc)
+    kernel = kernel_for(rows, "norm", "row_norm_fwd")
     if kernel is not None and (w is None or w.dtype == rows.dtype):
         rows = xp.ascontiguousarray(rows)
         out = xp.empty(rows.shape, rows.dtype)
@@ -55,8 +60,10 @@ def _row_backward(rows, g, mean, rstd, w):
     """(gx, gw, gb) of the row normalization (gw/gb as if w = 1, b = 0 when w is None)."""
     xp = xp_of(rows)
     d = rows.shape[1]
-    kernel = kernel_for(rows, "norm", "row_norm_bwd") if rows.size else None
     acc = acc_dtype(rows.dtype)
+    if rows.size == 0:   # a 0-size dim: empty gx, zero gw/gb (as PyTorch)
+        return xp.empty(rows.shape, rows.dtype), xp.zeros(d, acc), xp.zeros(d, acc)
+    kernel = kernel_for(rows, "norm", "row_norm_bwd")
     if kernel is not None and g.dtype == rows.dtype and mean.dtype == acc and \
             (w is None or w.dtype == rows.dtype):
         rows = xp.ascontiguousarray(rows)
@@ -88,7 +95,7 @@ class NativeLayerNorm(ArrayFunction):
     def forward(ctx, x, weight, bias, n_norm, eps):
         arr = x._data
         d = int(np.prod(arr.shape[arr.ndim - n_norm:], dtype=np.int64))
-        rows = arr.reshape(-1, d)
+        rows = arr.reshape(int(np.prod(arr.shape[:arr.ndim - n_norm], dtype=np.int64)), d)
         w = None if weight is None else weight._data.reshape(-1)
         b = None if bias is None else bias._data.reshape(-1)
         out, mean, rstd = _row_forward(rows, w, b, eps)
@@ -102,7 +109,7 @@ class NativeLayerNorm(ArrayFunction):
         mean, rstd, d, bias = ctx.stats
         arr = x._data
         w = None if weight is None else weight._data.reshape(-1)
-        gx, gw, gb = _row_backward(arr.reshape(-1, d), g, mean, rstd, w)
+        gx, gw, gb = _row_backward(arr.reshape(mean.shape[0], d), g, mean, rstd, w)
         gx = gx.reshape(arr.shape).astype(arr.dtype, copy=False)
         if weight is not None:
             gw = gw.reshape(weight.shape).astype(weight._data.dtype, copy=False)
@@ -118,10 +125,10 @@ class NativeGroupNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps):
         arr = x._data
-        n, c = arr.shape[0], arr.shape[1]
-        rows = arr.reshape(n * groups, -1)
+        n, c, l = arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:], dtype=np.int64))
+        rows = arr.reshape(n * groups, c // groups * l)   # explicit sizes: 0-size dims too
         xhat, mean, rstd = _row_forward(rows, None, None, eps)
-        out = xhat.reshape(n, c, -1)
+        out = xhat.reshape(n, c, l)
         if weight is not None:
             out = out * compute_array(weight._data).reshape(1, c, 1)
         if bias is not None:
@@ -135,17 +142,19 @@ class NativeGroupNorm(ArrayFunction):
         x, weight = ctx.saved_tensors
         mean, rstd, groups, has_bias = ctx.stats
         arr = x._data
-        n, c = arr.shape[0], arr.shape[1]
-        g3 = compute_array(g).reshape(n, c, -1)
-        rows = arr.reshape(n * groups, -1)
+        n, c, l = arr.shape[0], arr.shape[1], int(np.prod(arr.shape[2:], dtype=np.int64))
+        rows = arr.reshape(n * groups, c // groups * l)
+        g3 = compute_array(g).reshape(n, c, l)
         gw = gb = None
         if weight is not None:
-            xhat = ((compute_array(rows) - mean[:, None]) * rstd[:, None]).reshape(n, c, -1)
+            xhat = ((compute_array(rows) - mean[:, None]) * rstd[:, None]).reshape(n, c, l)
             gw = (g3 * xhat).sum(axis=(0, 2)).astype(weight._data.dtype)
+            if l == 0 and n:   # empty groups: PyTorch's rstd is nan (0/0 variance), so is gw
+                gw[...] = np.nan
             g3 = g3 * compute_array(weight._data).reshape(1, c, 1)
         if has_bias:
             gb = g3.sum(axis=(0, 2)) if weight is None else \
-                compute_array(g).reshape(n, c, -1).sum(axis=(0, 2))
+                compute_array(g).reshape(n, c, l).sum(axis=(0, 2))
             gb = gb.astype(arr.dtype, copy=False)
         grows = g3.reshape(rows.shape).astype(rows.dtype, copy=False)
         gx, _, _ = _row_backward(rows, grows, mean, rstd, None)
@@ -165,6 +174,11 @@ class NativeBatchNorm(ArrayFunction):
         w = None if weight is None else weight._data
         b = None if bias is None else bias._data
         xp = xp_of(arr)
+        if arr.size == 0:   # as PyTorch: an empty result, running stats untouched, zero grads
+            acc = acc_dtype(arr.dtype)
+            ctx.save_for_backward(x, weight)
+            ctx.stats = (xp.zeros(c, acc), xp.zeros(c, acc), use_batch, bias is not None)
+            return _wrap(xp.empty(arr.shape, arr.dtype))
         kernel = kernel_for(arr, "norm", "channel_norm_fwd") if arr.size else None
         same = all(t is None or t.dtype == arr.dtype for t in (w, b))
         if kernel is not None and same:
@@ -209,7 +223,10 @@ class NativeBatchNorm(ArrayFunction):
         w = None if weight is None else weight._data
         xp = xp_of(arr)
         kernel = kernel_for(arr, "norm", "channel_norm_bwd") if arr.size else None
-        if kernel is not None and g.dtype == arr.dtype and mean.dtype == acc_dtype(arr.dtype) \
+        if arr.size == 0:
+            gx, gw, gb = xp.empty(x3.shape, arr.dtype), xp.zeros(c, arr.dtype), \
+                xp.zeros(c, arr.dtype)
+        elif kernel is not None and g.dtype == arr.dtype and mean.dtype == acc_dtype(arr.dtype) \
                 and (w is None or w.dtype == arr.dtype):
             x3 = xp.ascontiguousarray(x3)
             gx = xp.empty(x3.shape, arr.dtype)
@@ -386,3 +403,6 @@ def group_norm_f(input: Tensor, num_groups: int, weight: Tensor | None = None,
                  bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each group of channels of (N, C, *) input, then a per-channel affine."""
     return group_norm(input, num_groups, weight, bias, eps)
+
+
+quiet_functions(NativeLayerNorm, NativeGroupNorm, NativeBatchNorm)

@@ -1,4 +1,4 @@
-"""F.pad: constant (any number of dims, negative pads crop), reflect, replicate, circular.
+"""F.pad: constant, reflect, replicate, circular (any mode: negative pads crop, as PyTorch).
 
 `pad` lists (before, after) pairs starting from the last dim, as in PyTorch. Constant padding
 copies the input into a filled array (backward slices the gradient back out). The other modes
@@ -62,9 +62,16 @@ class ConstantPadNd(ArrayFunction):
 
 
 def _index_map(size: int, before: int, after: int, mode: str):
-    return np.pad(np.arange(size), (before, after), mode={"reflect": "reflect",
-                                                          "replicate": "edge",
-                                                          "circular": "wrap"}[mode])
+    """Source index of each output position along one dim; negative pads crop, as PyTorch:
+    reflect/replicate index the input as if the positive pads were added, then crop;
+    circular crops first and wraps the cropped content (PyTorch's _pad_circular)."""
+    grow = (max(before, 0), max(after, 0))
+    lo, hi = max(-before, 0), size - max(-after, 0)
+    if mode == "circular":
+        kept = np.arange(size)[lo:hi]
+        return np.pad(kept, grow, mode="wrap") if size + before + after > 0 else kept[:0]
+    full = np.pad(np.arange(size), grow, mode="reflect" if mode == "reflect" else "edge")
+    return full[lo:len(full) - max(-after, 0)]
 
 
 class IndexPad(ArrayFunction):
@@ -119,8 +126,39 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             raise RuntimeError(f"Argument #{4 * k}: Padding size should be less than the "
                                f"corresponding input dimension, but got: padding ({before}, "
                                f"{after}) at dimension {dim} of input {list(input.shape)}")
-        if mode == "circular" and (before > size or after > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        if min(before, after) < 0:
-            raise RuntimeError(f"negative padding is not supported in {mode} mode")
+        if mode == "circular":
+            new = size + before + after
+            if before > size or after > size:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            if new < 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+            # wrapping reads the cropped content: a pad longer than it would wrap it again
+            if new and max(before, after) > size - max(-before, 0) - max(-after, 0):
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+    if mode != "circular":
+        _check_cropped_size(input, pairs, mode)
     return IndexPad.apply(input, pairs, mode)
+
+
+def _check_cropped_size(input: Tensor, pairs, mode: str) -> None:
+    """PyTorch's reflect/replicate output-size checks for negative (cropping) pads: an error
+    when every padded dim comes out empty, or when one comes out negative."""
+    dims = [dim for dim, _, _ in reversed(pairs)]                  # D, H, W order
+    outs = [input.shape[dim] + b + a for dim, b, a in reversed(pairs)]
+    if all(o < 1 for o in outs):
+        ins = [input.shape[dim] for dim in dims]
+        names = "DHW"[3 - len(dims):]
+        if len(dims) == 1:
+            given = f"W: {ins[0]}"
+        elif len(dims) == 2:
+            given = f"H: {ins[0]}, W: {ins[1]}" + (" " if mode == "replicate" else "")
+        else:
+            given = f"D: {ins[0]} H: {ins[1]}, W: {ins[2]}"
+        calc = " ".join(f"{n}: {o}" for n, o in zip(names, outs))
+        raise RuntimeError(f"input ({given}) is too small. Calculated output {calc}")
+    for dim, o in zip(dims, outs):
+        if o < 0:
+            shape = list(input.shape)
+            for d, b, a in pairs:
+                shape[d] += b + a
+            raise RuntimeError(f"Trying to create tensor with negative dimension {o}: {shape}")

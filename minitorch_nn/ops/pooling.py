@@ -45,25 +45,47 @@ def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
     return out
 
 
-def _geometry(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode, fn: str):
-    """(kernel, stride, pad, dilation, (OH, OW)) for 2-D pooling of (N, C, H, W) x."""
+def _half(v: int) -> int:
+    """v / 2 rounded toward zero (C++ integer division, as PyTorch's checks compute it)."""
+    return -((-v) // 2) if v < 0 else v // 2
+
+
+def _geometry(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode, fn: str,
+              shape=None):
+    """(kernel, stride, pad, dilation, (OH, OW)) for 2-D pooling of (N, C, H, W) x.
+
+    PyTorch's checks in PyTorch's order (pooling_output_shape per axis, then
+    pool2d_shape_check), so every geometry a kernel sees has pad <= kernel/2 and windows
+    that start inside the padded input. `shape` is the input's shape as the caller gave it
+    (for the messages)."""
     k = _pair(kernel_size, "kernel_size", fn)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
         else _pair(stride, "stride", fn)
     p = _pair(padding, "padding", fn)
     d = _pair(dilation, "dilation", fn)
-    if any(v <= 0 for v in k):
-        raise RuntimeError(f"{fn}: kernel_size must be greater than zero, but got kH: {k[0]} "
-                           f"kW: {k[1]}")
-    if any(v <= 0 for v in s):
-        raise RuntimeError("stride should not be zero")
-    if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
-                           f"dilationW: {d[1]}")
-    for pi, ki, di in zip(p, k, d):
-        if pi < 0 or pi > ((ki - 1) * di + 1) // 2:
+    for ki, si, pi, di in zip(k, s, p, d):
+        if si == 0:
+            raise RuntimeError("stride should not be zero")
+        if pi < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {pi}")
+        if pi > _half((ki - 1) * di + 1):
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={pi}, kernel_size={ki} and dilation={di}")
+    if k[0] <= 0 or k[1] <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} "
+                           f"kW: {k[1]}")
+    if s[0] <= 0 or s[1] <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} "
+                           f"dW: {s[1]}")
+    if d[0] <= 0 or d[1] <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[1]}")
+    if any(v == 0 for v in x.shape[1:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{list(x.shape if shape is None else shape)}")
+    if p[1] > _half(k[1]) or p[0] > _half(k[0]):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but "
+                           f"got padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
     shape = x.shape
     out = (_out_size(shape[2], k[0], s[0], p[0], d[0], ceil_mode),
            _out_size(shape[3], k[1], s[1], p[1], d[1], ceil_mode))
@@ -81,7 +103,10 @@ def _as_4d(input: Tensor, fn: str):
     """(input as (N, C, H, W), whether a batch dim was added) for 2-D pooling."""
     if input.ndim == 3:
         return input.unsqueeze(0), True
-    if input.ndim != 4 or any(v == 0 for v in input.shape[1:]):
+    if input.ndim != 4:
+        if fn == "avg_pool2d" and input.ndim < 3:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(input.ndim, 1)}, {max(input.ndim, 1) - 1}], but got -3)")
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     return input, False
 
@@ -133,11 +158,15 @@ def _max_pool_np(x, k, s, p, d, out):
 
 
 def _max_pool_bwd_np(g, idx, shape):
+    """The gradient at the recorded positions; an index outside its plane (a window wholly in
+    the padding) gets nowhere, as in the kernels."""
     xp = xp_of(g)
     n, c, h, w = shape
+    inside = (idx >= 0) & (idx < h * w)
     planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-    flat = (idx + planes).reshape(-1)
-    gx = xp.bincount(flat, weights=g.reshape(-1).astype(np.float64), minlength=n * c * h * w)
+    flat = xp.where(inside, idx + planes, 0).reshape(-1)
+    weights = xp.where(inside, g.astype(np.float64), 0.0).reshape(-1)
+    gx = xp.bincount(flat, weights=weights, minlength=n * c * h * w)
     return gx.reshape(shape).astype(g.dtype)
 
 
@@ -190,6 +219,18 @@ def _adaptive_matrix(xp, in_size: int, out_size: int, dtype):
 
 
 # ------------------------------------------------------------------ Functions
+def _kernel_in_float(arr, name: str):
+    """(kernel `pool.name` for arr, the array to give it): float16/bfloat16 on the CPU, which
+    the Numba kernels lack, run the float32 kernel on a float32 copy (rounded once after);
+    (None, arr) where no kernel applies (the `xp` fallbacks)."""
+    kernel = kernel_for(arr, "pool", name)
+    if kernel is None:
+        wide = compute_array(arr)
+        if wide is not arr:
+            return kernel_for(wide, "pool", name), wide
+    return kernel, arr
+
+
 def _is_2x2_stride_2(geom, shape) -> bool:
     """Whether every window is a whole 2x2 block at stride 2 (no padding, no dilation, no
     partial ceil_mode window): the case of the specialised kernels max_pool2d_2x2_*."""
@@ -202,7 +243,9 @@ class MaxPool2DWithIndices(ArrayFunction):
     @staticmethod
     def forward(ctx, x, geom):
         k, s, p, d, out = geom
-        arr = x._data
+        # float16/bfloat16 on the CPU: the float32 kernel gives the same values (a max is
+        # one of the inputs, or -inf) and PyTorch's indices (NaN and -inf rules).
+        arr = _kernel_in_float(x._data, "max_pool2d_fwd")[1]
         fast = _is_2x2_stride_2(geom, arr.shape)
         kernel = kernel_for(arr, "pool", "max_pool2d_2x2_fwd") if fast else None
         fast = kernel is not None   # the GPU has only the general kernel
@@ -217,23 +260,23 @@ class MaxPool2DWithIndices(ArrayFunction):
                 kernel(xp.ascontiguousarray(arr), values, idx, k[0], k[1], s[0], s[1], p[0],
                        p[1], d[0], d[1])
         else:
-            values, idx = _max_pool_np(compute_array(arr), k, s, p, d, out)
-            values = values.astype(arr.dtype, copy=False)
+            values, idx = _max_pool_np(arr, k, s, p, d, out)
         ctx.idx, ctx.shape, ctx.fast = idx, arr.shape, fast
         indices = _wrap(idx)
         ctx.mark_non_differentiable(indices)
-        return _wrap(values), indices
+        return _wrap(values.astype(x._data.dtype, copy=False)), indices
 
     @staticmethod
     def backward(ctx, g, _g_idx):
-        kernel = kernel_for(g, "pool", "max_pool2d_2x2_bwd" if ctx.fast else "max_pool2d_bwd")
+        kernel, gc = _kernel_in_float(g, "max_pool2d_2x2_bwd" if ctx.fast else
+                                      "max_pool2d_bwd")
         if kernel is not None:
-            xp = xp_of(g)
-            gx = xp.zeros(ctx.shape, g.dtype)
-            kernel(xp.ascontiguousarray(g), ctx.idx, gx)
+            xp = xp_of(gc)
+            gx = xp.zeros(ctx.shape, gc.dtype)
+            kernel(xp.ascontiguousarray(gc), ctx.idx, gx)
         else:
-            gx = _max_pool_bwd_np(g, ctx.idx, ctx.shape)
-        return gx, None
+            gx = _max_pool_bwd_np(gc, ctx.idx, ctx.shape)
+        return gx.astype(g.dtype, copy=False), None
 
 
 class AvgPool2D(ArrayFunction):
@@ -242,13 +285,13 @@ class AvgPool2D(ArrayFunction):
         k, s, p, _, out = geom
         arr = x._data
         ctx.meta = (arr.shape, k, s, p, out, bool(count_include_pad), divisor_override or 0)
-        kernel = kernel_for(arr, "pool", "avg_pool2d_fwd")
+        kernel, a = _kernel_in_float(arr, "avg_pool2d_fwd")
         if kernel is not None:
-            xp = xp_of(arr)
-            values = xp.empty(arr.shape[:2] + out, arr.dtype)
-            kernel(xp.ascontiguousarray(arr), values, k[0], k[1], s[0], s[1], p[0], p[1],
+            xp = xp_of(a)
+            values = xp.empty(a.shape[:2] + out, a.dtype)
+            kernel(xp.ascontiguousarray(a), values, k[0], k[1], s[0], s[1], p[0], p[1],
                    bool(count_include_pad), int(divisor_override or 0))
-            return _wrap(values)
+            return _wrap(values.astype(arr.dtype, copy=False))
         values = _avg_pool_np(compute_array(arr), k, s, p, out, count_include_pad,
                               divisor_override)
         return _wrap(values.astype(arr.dtype, copy=False))
@@ -256,12 +299,13 @@ class AvgPool2D(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         shape, k, s, p, out, include_pad, override = ctx.meta
-        kernel = kernel_for(g, "pool", "avg_pool2d_bwd")
+        kernel, gc = _kernel_in_float(g, "avg_pool2d_bwd")
         if kernel is not None:
-            xp = xp_of(g)
-            gx = xp.zeros(shape, g.dtype)
-            kernel(xp.ascontiguousarray(g), gx, k[0], k[1], s[0], s[1], p[0], p[1],
+            xp = xp_of(gc)
+            gx = xp.zeros(shape, gc.dtype)
+            kernel(xp.ascontiguousarray(gc), gx, k[0], k[1], s[0], s[1], p[0], p[1],
                    include_pad, override)
+            gx = gx.astype(g.dtype, copy=False)
         else:
             gx = _avg_pool_bwd_np(compute_array(g), shape, k, s, p, out, include_pad,
                                   override).astype(g.dtype, copy=False)
@@ -270,15 +314,15 @@ class AvgPool2D(ArrayFunction):
 
 class AdaptiveAvgPool2D(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, out):
+    def forward(ctx, x, out, unbatched=False):
         arr = x._data
-        ctx.shape = arr.shape
-        kernel = kernel_for(arr, "pool", "adaptive_avg_pool2d_fwd")
+        ctx.shape, ctx.unbatched = arr.shape, unbatched
+        kernel, a = _kernel_in_float(arr, "adaptive_avg_pool2d_fwd")
         xp = xp_of(arr)
         if kernel is not None:
-            values = xp.empty(arr.shape[:2] + out, arr.dtype)
-            kernel(xp.ascontiguousarray(arr), values)
-            return _wrap(values)
+            values = xp.empty(a.shape[:2] + out, a.dtype)
+            kernel(xp.ascontiguousarray(a), values)
+            return _wrap(values.astype(arr.dtype, copy=False))
         a = compute_array(arr)
         mh = _adaptive_matrix(xp, arr.shape[2], out[0], a.dtype)
         mw = _adaptive_matrix(xp, arr.shape[3], out[1], a.dtype)
@@ -287,16 +331,23 @@ class AdaptiveAvgPool2D(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         shape = ctx.shape
-        kernel = kernel_for(g, "pool", "adaptive_avg_pool2d_bwd")
+        seen = g.shape[1:] if ctx.unbatched else g.shape   # grad_output as PyTorch sees it
+        for dim in range(1, len(seen)):
+            if seen[dim] == 0:
+                raise RuntimeError(f"adaptive_avg_pool2d_backward(): Expected grad_output to "
+                                   f"have non-zero size for non-batch dimensions, but "
+                                   f"grad_output has sizes {list(seen)} with dimension {dim} "
+                                   f"being empty")
+        kernel, gk = _kernel_in_float(g, "adaptive_avg_pool2d_bwd")
         xp = xp_of(g)
         if kernel is not None:
-            gx = xp.zeros(shape, g.dtype)
-            kernel(xp.ascontiguousarray(g), gx)
-            return gx, None
+            gx = xp.zeros(shape, gk.dtype)
+            kernel(xp.ascontiguousarray(gk), gx)
+            return gx.astype(g.dtype, copy=False), None, None
         gc = compute_array(g)
         mh = _adaptive_matrix(xp, shape[2], g.shape[2], gc.dtype)
         mw = _adaptive_matrix(xp, shape[3], g.shape[3], gc.dtype)
-        return (mh.T @ gc @ mw).astype(g.dtype, copy=False), None
+        return (mh.T @ gc @ mw).astype(g.dtype, copy=False), None, None
 
 
 # ------------------------------------------------------------------ declarations
@@ -316,7 +367,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     (flat positions h*W + w in each input plane, as PyTorch gives them)."""
     x, unbatched = _as_4d(input, "max_pool2d")
     _check_float(x, "max_pool2d")
-    geom = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    geom = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d",
+                     input.shape)
     _too_small(x, geom[4])
     values, indices = MaxPool2DWithIndices.apply(x, geom)
     if unbatched:
@@ -334,23 +386,46 @@ def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 @op("max_pool1d", kernels=_MAX_POOL)
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
-    """Max over windows of length k of (N, C, L) or (C, L) input."""
-    x, unbatched = _as_3d(input, "max_pool1d")
-    _check_float(x, "max_pool1d")
+    """Max over windows of length k of (N, C, L) or (C, L) input.
+
+    Without indices PyTorch checks the arguments itself (check_max_pool1d: padding at most
+    half of the kernel, its messages); with indices it is max_pool2d of a height-1 image."""
     k = _single(kernel_size, "kernel_size", "max_pool1d")
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
         else _single(stride, "stride", "max_pool1d")
-    x4 = x.unsqueeze(2)
-    geom = _geometry(x4, (1, k), (1, s), (0, _single(padding, "padding", "max_pool1d")),
-                     (1, _single(dilation, "dilation", "max_pool1d")), ceil_mode,
-                     "max_pool1d")
-    if geom[4][1] < 1:
-        raise RuntimeError(f"max_pool1d() Invalid computed output size: {geom[4][1]}")
-    values, indices = MaxPool2DWithIndices.apply(x4, geom)
-    values, indices = values.squeeze(2), indices.squeeze(2)
-    if unbatched:
-        values, indices = values.squeeze(0), indices.squeeze(0)
-    return (values, indices) if return_indices else values
+    p = _single(padding, "padding", "max_pool1d")
+    d = _single(dilation, "dilation", "max_pool1d")
+    if return_indices:
+        if input.ndim not in (2, 3):
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional "
+                               f"tensor for argument #1 'self' (while checking arguments for "
+                               f"max_pool1d)")
+        values, indices = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d),
+                                     ceil_mode, True)
+        return values.squeeze(-2), indices.squeeze(-2)
+    x, unbatched = _as_3d(input, "max_pool1d")
+    if any(v == 0 for v in input.shape[input.ndim - 2:]):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{list(input.shape)}")
+    _check_float(x, "max_pool1d_impl")
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if s <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but "
+                           f"got padding={p} and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    ow = _out_size(x.shape[2], k, s, p, d, ceil_mode)
+    if ow < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {ow}")
+    geom = ((1, k), (1, s), (0, p), (1, d), (1, ow))
+    values, _ = MaxPool2DWithIndices.apply(x.unsqueeze(2), geom)
+    values = values.squeeze(2)
+    return values.squeeze(0) if unbatched else values
 
 
 @op("max_pool1d_with_indices", namespace="nn.functional", autocast=False)
@@ -378,7 +453,8 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     _check_float(x, "avg_pool2d")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    geom = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    geom = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d",
+                     input.shape)
     _too_small(x, geom[4])
     out = AvgPool2D.apply(x, geom, count_include_pad, divisor_override)
     return out.squeeze(0) if unbatched else out
@@ -417,18 +493,22 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{list(input.shape)}")
-    for dim in range(1, input.ndim):
+    _check_float(input, "adaptive_avg_pool2d")
+    out = _adaptive_sizes(output_size, input)
+    if out == (1, 1):
+        # PyTorch's composite: a 1x1 output is the mean over H and W (NaN for an empty
+        # plane, no size check; its node is MeanBackward1).
+        return input.mean((-1, -2), keepdim=True)
+    for dim in (input.ndim - 2, input.ndim - 1):   # only H and W must be non-empty
         if input.shape[dim] == 0:
             raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size "
                                f"for non-batch dimensions, but input has sizes "
                                f"{list(input.shape)} with dimension {dim} being empty")
-    _check_float(input, "adaptive_avg_pool2d")
-    out = _adaptive_sizes(output_size, input)
     if any(o < 0 for o in out):
         raise RuntimeError(f"adaptive_avg_pool2d: elements of output_size must be greater "
                            f"than or equal to 0 but received {{{out[0]}, {out[1]}}}")
     x, unbatched = _as_4d(input, "adaptive_avg_pool2d")
-    result = AdaptiveAvgPool2D.apply(x, out)
+    result = AdaptiveAvgPool2D.apply(x, out, unbatched)
     return result.squeeze(0) if unbatched else result
 
 

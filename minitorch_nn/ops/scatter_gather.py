@@ -5,6 +5,10 @@ The gradient of a pick is a scatter-add of the gradient into zeros (repeated ind
 up); the gradient of a write is the gradient with the written places zeroed (for the input)
 and the gradient at those places (for the source). With `reduce=` scatter has no gradient,
 as in PyTorch.
+
+Each Function also receives the index *tensor* and saves it (`ctx.save_for_backward`), so an
+in-place edit of the index between forward and backward raises PyTorch's "modified by an
+inplace operation" error instead of scattering the gradient at indices never checked.
 """
 from __future__ import annotations
 
@@ -35,6 +39,12 @@ def _multiply_at(target, index: tuple, values) -> None:
         values = backend.to_host(values)
     np.multiply.at(host, tuple(on_host), values)
     target[...] = backend.from_host(host, None)
+
+
+def _kept(index: Tensor, like: Tensor):
+    """The index tensor to save for backward (its version is checked there), or None when
+    it lives on another device than `like` (its array was copied over: nothing to check)."""
+    return index if type(index._data) is type(like._data) else None
 
 
 # ------------------------------------------------------------------ gather / scatter
@@ -94,19 +104,21 @@ def _as_1d(x: Tensor):
 
 class Gather(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, index_tensor):
         arr = _as_1d(x)
         flat = index.reshape(1) if index.ndim == 0 else index
         idx = _along(flat, dim)
+        ctx.save_for_backward(index_tensor)
         ctx.meta = (x._data.shape, arr.shape, flat.shape, idx)
         return _wrap(arr[idx].reshape(index.shape))
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         shape, shape1d, flat_shape, idx = ctx.meta
         z = xp_of(g).zeros(shape1d, g.dtype)
         _add_at(z, idx, g.reshape(flat_shape))
-        return z.reshape(shape), None, None
+        return z.reshape(shape), None, None, None
 
 
 @op("gather", methods=("gather",))
@@ -124,7 +136,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
         _check_index_shape("gather", x_shape, d, idx.reshape(-1))
     else:
         _check_index_shape("gather", x_shape, d, idx)
-    return Gather.apply(input, d, _on_device_of(idx, input._data))
+    return Gather.apply(input, d, _on_device_of(idx, input._data), _kept(index, input))
 
 
 class Scatter(ArrayFunction):
@@ -135,7 +147,8 @@ class Scatter(ArrayFunction):
     """
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, reduce):
+    def forward(ctx, x, dim, index, src, reduce, index_tensor):
+        ctx.save_for_backward(index_tensor)
         out = x._data.copy()
         idx = _along(index, dim)
         part = tuple(slice(0, n) for n in index.shape)
@@ -157,18 +170,20 @@ class Scatter(ArrayFunction):
         idx, part, src_meta, reduce = ctx.meta
         if reduce is not None:   # as in PyTorch: use scatter_add / scatter_reduce instead
             raise RuntimeError("derivative for aten::scatter is not implemented")
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         gx = g.copy()
         gx[idx] = 0
         gsrc = None
         if src_meta is not None:
             gsrc = xp_of(g).zeros(src_meta[0], src_meta[1])
             gsrc[part] = g[idx]
-        return gx, None, None, gsrc, None
+        return gx, None, None, gsrc, None, None
 
 
 class ScatterAdd(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, dim, index, src):
+    def forward(ctx, x, dim, index, src, index_tensor):
+        ctx.save_for_backward(index_tensor)
         out = x._data.copy()
         idx = _along(index, dim)
         part = tuple(slice(0, n) for n in index.shape)
@@ -178,10 +193,11 @@ class ScatterAdd(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         idx, part, shape, dtype = ctx.meta
         gsrc = xp_of(g).zeros(shape, dtype)
         gsrc[part] = g[idx]
-        return g, None, None, gsrc
+        return g, None, None, gsrc, None
 
 
 def _scatter_args(fn: str, input: Tensor, dim, index, src, value):
@@ -215,7 +231,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
     """
     _check_reduce(reduce)
     d, idx, src = _scatter_args("scatter", input, dim, index, src, value)
-    return Scatter.apply(input, d, idx, src, reduce)
+    return Scatter.apply(input, d, idx, src, reduce, _kept(index, input))
 
 
 @method_of("scatter", "scatter_")
@@ -223,7 +239,8 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, *, value=None,
              reduce=None) -> Tensor:
     _check_reduce(reduce)
     d, idx, src = _scatter_args("scatter_", self, dim, index, src, value)
-    return apply_inplace(self, lambda s, v: Scatter.apply(s, d, idx, v, reduce), src)
+    return apply_inplace(self, lambda s, v: Scatter.apply(s, d, idx, v, reduce, _kept(index, s)),
+                         src)
 
 
 @op("scatter_add", methods=("scatter_add",))
@@ -231,14 +248,14 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of `input` with `src` added at `index` along `dim` (repeats add up)."""
     check_tensor(src, "src", "scatter_add", 3)
     d, idx, src = _scatter_args("scatter_add", input, dim, index, src, None)
-    return ScatterAdd.apply(input, d, idx, src)
+    return ScatterAdd.apply(input, d, idx, src, _kept(index, input))
 
 
 @method_of("scatter_add", "scatter_add_")
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     check_tensor(src, "src", "scatter_add_", 3)
     d, idx, src = _scatter_args("scatter_add_", self, dim, index, src, None)
-    return apply_inplace(self, lambda s, v: ScatterAdd.apply(s, d, idx, v), src)
+    return apply_inplace(self, lambda s, v: ScatterAdd.apply(s, d, idx, v, _kept(index, s)), src)
 
 
 # ------------------------------------------------------------------ index_select / index_add
@@ -254,18 +271,20 @@ def _vector_index(index, fn: str, size: int, pos: int = 2, dtype_error=None):
 
 class IndexSelect(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, index_tensor):
         arr = _as_1d(x)
+        ctx.save_for_backward(index_tensor)
         ctx.meta = (x._data.shape, arr.shape, dim, index)
         out = xp_of(arr).take(arr, index, axis=dim)
         return _wrap(out.reshape(()) if x._data.ndim == 0 else out)
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         shape, shape1d, dim, index = ctx.meta
         z = xp_of(g).zeros(shape1d, g.dtype)
         _add_at(z, (slice(None),) * dim + (index,), g.reshape(-1) if len(shape) == 0 else g)
-        return z.reshape(shape), None, None
+        return z.reshape(shape), None, None, None
 
 
 @op("index_select", methods=("index_select",))
@@ -279,12 +298,14 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim)
     idx = _vector_index(index, "index_select", _as_1d(input).shape[d],
                         dtype_error="{fn}(): Expected dtype int32 or int64 for index")
-    return IndexSelect.apply(input, d, _on_device_of(idx, input._data))
+    return IndexSelect.apply(input, d, _on_device_of(idx, input._data),
+                             _kept(index, input))
 
 
 class IndexAdd(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, dim, index, source, alpha):
+    def forward(ctx, x, dim, index, source, alpha, index_tensor):
+        ctx.save_for_backward(index_tensor)
         out = x._data.copy()
         where = (slice(None),) * dim + (index,)
         src = source._data if alpha == 1 else source._data * alpha
@@ -294,11 +315,12 @@ class IndexAdd(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         dim, index, alpha, dtype = ctx.meta
         gsrc = xp_of(g).take(g, index, axis=dim)
         if alpha != 1:
             gsrc = gsrc * alpha
-        return g, None, None, gsrc.astype(dtype, copy=False), None
+        return g, None, None, gsrc.astype(dtype, copy=False), None, None
 
 
 def _index_add_args(fn: str, x: Tensor, dim, index, source):
@@ -327,28 +349,31 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
               alpha=1) -> Tensor:
     """A copy of `input` with `alpha * source` slices added at positions `index` along `dim`."""
     d, idx = _index_add_args("index_add_", input, dim, index, source)
-    return IndexAdd.apply(input, d, idx, source, alpha)
+    return IndexAdd.apply(input, d, idx, source, alpha, _kept(index, input))
 
 
 @method_of("index_add", "index_add_")
 def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     d, idx = _index_add_args("index_add_", self, dim, index, source)
-    return apply_inplace(self, lambda s, v: IndexAdd.apply(s, d, idx, v, alpha), source)
+    return apply_inplace(self, lambda s, v: IndexAdd.apply(s, d, idx, v, alpha, _kept(index, s)),
+                         source)
 
 
 # ------------------------------------------------------------------ take
 class Take(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, index):
+    def forward(ctx, x, index, index_tensor):
+        ctx.save_for_backward(index_tensor)
         ctx.meta = (x._data.shape, index)
         return _wrap(x._data.reshape(-1)[index])
 
     @staticmethod
     def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index was edited in place
         shape, index = ctx.meta
         z = xp_of(g).zeros(int(np.prod(shape)), g.dtype)
         _add_at(z, index, g)
-        return z.reshape(shape), None
+        return z.reshape(shape), None, None
 
 
 @op("take", methods=("take",))
@@ -363,4 +388,4 @@ def take(input: Tensor, index: Tensor) -> Tensor:
             bad = hi if hi >= n else lo
             raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                              "elements.")
-    return Take.apply(input, _on_device_of(idx, input._data))
+    return Take.apply(input, _on_device_of(idx, input._data), _kept(index, input))

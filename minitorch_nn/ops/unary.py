@@ -19,7 +19,9 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array
 from ._util import check_tensor, xp_of
+from .arith import _half_scaled
 from .elementwise import _float_array
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
@@ -44,7 +46,7 @@ def _not_implemented(kernel: str, t) -> NotImplementedError:
 class Reciprocal(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             out = _wrap(1 / _float_array(x))
         ctx.save_for_backward(out)
         return out
@@ -54,7 +56,7 @@ class Reciprocal(ArrayFunction):
         (out,) = ctx.saved_tensors
         o = out._data
         with np.errstate(over="ignore", invalid="ignore"):
-            return -g * (o * o)
+            return -g * _cube_or_square(o, 2)   # PyTorch: -grad * result.pow(2)
 
 
 class Log(ArrayFunction):
@@ -67,7 +69,7 @@ class Log(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / x._data
 
 
@@ -81,8 +83,8 @@ class Log2(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x._data * math.log(2.0))
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return g / _half_scaled(x._data, math.log(2.0))   # PyTorch: grad / (self * ln)
 
 
 class Log10(ArrayFunction):
@@ -95,8 +97,8 @@ class Log10(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x._data * math.log(10.0))
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return g / _half_scaled(x._data, math.log(10.0))   # PyTorch: grad / (self * ln)
 
 
 class Log1P(ArrayFunction):   # PyTorch's node: Log1PBackward0
@@ -109,7 +111,7 @@ class Log1P(ArrayFunction):   # PyTorch's node: Log1PBackward0
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / (1 + x._data)
 
 
@@ -124,7 +126,8 @@ class Expm1(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out._data + 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return g * (out._data + 1)
 
 
 class Sqrt(ArrayFunction):
@@ -145,9 +148,10 @@ class Sqrt(ArrayFunction):
 class Rsqrt(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        xp = xp_of(x._data)
+        a = _float_array(x)
+        c = compute_array(a)   # half types: computed in float32, rounded once
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = _wrap(1 / xp.sqrt(_float_array(x)))
+            out = _wrap((1 / xp_of(a).sqrt(c)).astype(a.dtype, copy=False))
         ctx.save_for_backward(out)
         return out
 
@@ -156,7 +160,7 @@ class Rsqrt(ArrayFunction):
         (out,) = ctx.saved_tensors
         o = out._data
         with np.errstate(invalid="ignore", over="ignore"):
-            return -0.5 * g * (o * o * o)
+            return (-0.5 * g) * _cube_or_square(o, 3)   # PyTorch: -0.5 * grad * result.pow(3)
 
 
 class Sin(ArrayFunction):
@@ -186,7 +190,8 @@ class Cos(ArrayFunction):
 class Tan(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        out = _wrap(xp_of(x._data).tan(_float_array(x)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = _wrap(xp_of(x._data).tan(_float_array(x)))
         ctx.save_for_backward(out)
         return out
 
@@ -194,7 +199,8 @@ class Tan(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         o = out._data
-        return g * (1 + o * o)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return g * (1 + o * o)
 
 
 class Tanh(ArrayFunction):
@@ -213,9 +219,10 @@ class Tanh(ArrayFunction):
 class Sigmoid(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        xp = xp_of(x._data)
+        a = _float_array(x)
+        c = compute_array(a)   # half types: computed in float32, rounded once (PyTorch's)
         with np.errstate(over="ignore"):   # exp(-x) overflows to inf for x << 0: 1/inf = 0
-            out = _wrap(1 / (1 + xp.exp(-_float_array(x))))
+            out = _wrap((1 / (1 + xp_of(a).exp(-c))).astype(a.dtype, copy=False))
         ctx.save_for_backward(out)
         return out
 
@@ -232,7 +239,8 @@ def _fused_backward(name: str, g, out):
     """`g * out * (1 - out)` (sigmoid) or `g * (1 - out * out)` (tanh).
 
     One Numba pass (kernels/cpu/elementwise.py) replaces numpy's three passes and their
-    temporaries on large contiguous float32/float64 CPU arrays; everything else uses numpy.
+    temporaries on large contiguous float32/float64 CPU arrays; everything else uses numpy,
+    float16/bfloat16 computed in float32 and rounded once (PyTorch's fused backward kernels).
     """
     if (g.size >= _FUSED_MIN_SIZE and isinstance(g, np.ndarray) and g.dtype == out.dtype
             and g.dtype.name in ("float32", "float64") and g.shape == out.shape
@@ -242,9 +250,26 @@ def _fused_backward(name: str, g, out):
         result = np.empty_like(g)
         kernel(g.reshape(-1), out.reshape(-1), result.reshape(-1))
         return result
-    if name == "sigmoid_backward":
-        return g * (out * (1 - out))
-    return g * (1 - out * out)
+    dtype = g.dtype
+    if name == "sigmoid_backward" and dtype == np.float16 and out.dtype == dtype:
+        with np.errstate(over="ignore", invalid="ignore"):   # PyTorch's CPU float16 kernel
+            return g * (1 - out) * out                      # rounds after each operation
+    g, out = compute_array(g), compute_array(out)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if name == "sigmoid_backward":
+            grad = g * (1 - out) * out   # PyTorch's order of operations
+        else:
+            grad = g * (1 - out * out)
+    return grad.astype(dtype, copy=False)
+
+
+def _cube_or_square(o, n: int):
+    """o ** n (n = 2 or 3) as PyTorch's CPU pow computes it: float16 in float32 rounded once,
+    bfloat16 as o * o * o rounded after each product (checked over all values)."""
+    if o.dtype == np.float16:
+        c = o.astype(np.float32)
+        return (c * c if n == 2 else c * c * c).astype(o.dtype)
+    return o * o if n == 2 else o * o * o
 
 
 # ------------------------------------------------------------------ dtype-keeping functions

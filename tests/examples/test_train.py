@@ -11,7 +11,7 @@ from minitorch_nn.examples.datasets import load_digits, read_idx
 
 def test_short_run_learns_and_checkpoint_reloads(tmp_path, capsys):
     ckpt, plot = tmp_path / "cnn.pt", tmp_path / "curves.png"
-    acc = train_job.main(["--epochs", "2", "--no-progress", "--checkpoint", str(ckpt),
+    acc = train_job.run(["--epochs", "2", "--no-progress", "--checkpoint", str(ckpt),
                           "--plot", str(plot)])
     assert acc > 0.5                      # 10 classes: chance is 0.1
     assert plot.stat().st_size > 1000
@@ -47,14 +47,14 @@ def test_read_idx_parses_and_rejects(tmp_path):
 
 @pytest.mark.slow
 def test_default_run_reaches_97_percent(tmp_path):
-    assert train_job.main(["--no-progress", "--checkpoint", str(tmp_path / "c.pt")]) >= 0.97
+    assert train_job.run(["--no-progress", "--checkpoint", str(tmp_path / "c.pt")]) >= 0.97
 
 
 @pytest.mark.cuda
 def test_main_job_trains_on_the_gpu(tmp_path, capsys):
     """`--device cuda`: one epoch learns, and the checkpoint loads back on the CPU."""
     ckpt = tmp_path / "gpu.pt"
-    acc = train_job.main(["--device", "cuda", "--epochs", "1", "--no-progress",
+    acc = train_job.run(["--device", "cuda", "--epochs", "1", "--no-progress",
                           "--checkpoint", str(ckpt)])
     assert acc > 0.3                      # 10 classes: chance is 0.1
     state = mt.load(ckpt, map_location="cpu")
