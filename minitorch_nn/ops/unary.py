@@ -251,6 +251,9 @@ def _fused_backward(name: str, g, out):
         kernel(g.reshape(-1), out.reshape(-1), result.reshape(-1))
         return result
     dtype = g.dtype
+    if dtype.itemsize >= 4 and dtype == out.dtype:   # float32/float64: the formula as it is
+        # (inf/nan warnings are filtered for the package: ops/_quiet.py)
+        return g * (1 - out) * out if name == "sigmoid_backward" else g * (1 - out * out)
     if name == "sigmoid_backward" and dtype == np.float16 and out.dtype == dtype:
         with np.errstate(over="ignore", invalid="ignore"):   # PyTorch's CPU float16 kernel
             return g * (1 - out) * out                      # rounds after each operation
