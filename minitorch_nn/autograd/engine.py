@@ -17,6 +17,7 @@ from numpy import ndarray as _np_ndarray
 from ..backends import backend_of
 from ..tensor import Tensor, _wrap
 from . import grad_mode
+from .function import numpy_quiet, numpy_restore
 from .graph import AccumulateGrad
 
 __all__ = ["run_backward"]
@@ -164,13 +165,16 @@ def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = Tru
 
     `capture` maps (node, output_nr) → index: the gradient arriving there is stored in the
     returned list instead of (for leaves) being accumulated into `.grad`. The pass records
-    no graph (grad mode off, as PyTorch without create_graph), hooks included.
+    no graph (grad mode off, as PyTorch without create_graph), hooks included, and runs with
+    numpy's floating-point warnings off, as the ops' forwards do (PyTorch prints none).
     """
     previous = _state.enabled
     _state.enabled = False
+    token = numpy_quiet()
     try:
         return _propagate(roots, retain_graph, capture, accumulate)
     finally:
+        numpy_restore(token)
         _state.enabled = previous
 
 

@@ -25,7 +25,27 @@ from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 
-__all__ = ["Function", "ArrayFunction", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "ArrayFunction", "FunctionCtx", "once_differentiable", "numpy_quiet",
+           "numpy_restore"]
+
+# Built-in ops run with numpy's floating-point warnings off ("overflow encountered in
+# multiply", ...): PyTorch lets inf and nan flow silently. numpy >= 2 keeps its error state in
+# a context variable; setting it for the duration of an op costs two C calls (an
+# `np.errstate` block would cost ~1 us). The user's own numpy settings are untouched.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+    _QUIET = _make_extobj(all="ignore")
+    numpy_restore = _extobj_contextvar.reset
+
+    def numpy_quiet():
+        """numpy's floating-point warnings off; returns the token for numpy_restore."""
+        return _extobj_contextvar.set(_QUIET)
+except (ImportError, TypeError):   # numpy < 2: warnings are not silenced
+    def numpy_quiet():
+        return None
+
+    def numpy_restore(token) -> None:
+        pass
 
 _state = grad_mode._state
 
@@ -204,7 +224,8 @@ class ArrayFunction(Function):
 
     `apply` first checks that the tensor arguments live on one device (PyTorch's error), so
     an op never hands numpy and CuPy arrays to the same array routine. Until a second backend
-    exists (the first `cuda` tensor) every array is numpy and the check is skipped.
+    exists (the first `cuda` tensor) every array is numpy and the check is skipped. The
+    forward runs with numpy's floating-point warnings off (the backward pass too: engine.py).
     """
 
     _array_backward = True
@@ -213,11 +234,15 @@ class ArrayFunction(Function):
     def apply(cls, *args, **kwargs):
         if len(_BY_ARRAY_TYPE) > 1:
             _check_one_device(args, kwargs)
-        if _state.enabled:
-            for a in args:
-                if getattr(a, "_requires_grad", False):
-                    return _record(cls, args, kwargs)
-        return cls.forward(FunctionCtx(), *args, **kwargs)
+        token = numpy_quiet()
+        try:
+            if _state.enabled:
+                for a in args:
+                    if getattr(a, "_requires_grad", False):
+                        return _record(cls, args, kwargs)
+            return cls.forward(FunctionCtx(), *args, **kwargs)
+        finally:
+            numpy_restore(token)
 
 
 def _check_one_device(args, kwargs) -> None:

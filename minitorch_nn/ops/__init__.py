@@ -10,7 +10,6 @@ import importlib
 
 from ..tensor import Tensor
 from . import registry
-from ._quiet import ignore_numpy_warnings_from
 
 __all__ = ["FAMILIES", "MODULES", "registry"]
 
@@ -58,10 +57,6 @@ FAMILIES = [
 ]
 
 MODULES = [importlib.import_module(name) for name in FAMILIES]
-
-# PyTorch prints no "overflow encountered in multiply": numpy's floating-point warnings from
-# our own code are filtered (no cost per op; ops/_quiet.py).
-ignore_numpy_warnings_from("minitorch_nn")
 
 
 registry.bind_methods(Tensor)

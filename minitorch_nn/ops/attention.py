@@ -20,7 +20,6 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, kernel_for, type_name
 from ._util import sum_to_shape, xp_of
-from ._quiet import quiet_functions
 from .registry import op
 
 
@@ -193,6 +192,3 @@ def _c_name(t: Tensor) -> str:
     return {"float32": "float", "float64": "double", "float16": "c10::Half",
             "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
             "bool": "bool"}.get(t.dtype.name, type_name(t))
-
-
-quiet_functions(ScaledDotProductAttention)

@@ -12,7 +12,7 @@ from ..backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor
-from ._quiet import quiet_functions, quiet_numpy
+from ._quiet import quiet_numpy
 from .inplace import _writable, apply_inplace, check_inplace, bump, write_result
 from .registry import method_of, op
 
@@ -325,6 +325,3 @@ def _fill(self, value, fn):
     self._data[...] = value
     bump(self)
     return self
-
-
-quiet_functions(ToCopy, CopyInto)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._quiet import quiet_numpy
 from ._util import binary_operands, grad_cast, shape_mismatch, sum_to_shape, xp_of
 from .inplace import apply_inplace, bump, check_inplace, write_result
 from .registry import method_of, op
@@ -245,6 +246,7 @@ def _rdiv_op(self, other):
 
 
 # ------------------------------------------------------------------ in-place forms
+@quiet_numpy
 def _fast_inplace(self, other, ufunc, alpha=1):
     """`self op= other` straight into self's storage when no graph is recorded."""
     if check_inplace(self, other):

@@ -15,7 +15,6 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
-from ._quiet import quiet_functions
 from .linalg import _compute_dtype
 from .registry import op
 
@@ -163,6 +162,3 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
         raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
                            f"{list(input1.shape[:-1])} and {list(input2.shape[:-1])}")
     return Bilinear.apply(input1, input2, weight, bias)
-
-
-quiet_functions(Addmm, Bilinear)

@@ -13,7 +13,6 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape
 from ._util import check_tensor, sum_to_shape, xp_of
-from ._quiet import quiet_functions
 from .indexing import _on_device_of
 from .inplace import apply_inplace
 from .registry import method_of, op
@@ -134,6 +133,3 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
 @op("argwhere", methods=("argwhere",))
 def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
-
-
-quiet_functions(MaskedFill)

@@ -19,7 +19,6 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, type_name
 from ._util import xp_of
-from ._quiet import quiet_functions
 from .inplace import bump
 from .registry import op
 
@@ -403,6 +402,3 @@ def group_norm_f(input: Tensor, num_groups: int, weight: Tensor | None = None,
                  bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each group of channels of (N, C, *) input, then a per-channel affine."""
     return group_norm(input, num_groups, weight, bias, eps)
-
-
-quiet_functions(NativeLayerNorm, NativeGroupNorm, NativeBatchNorm)

@@ -20,7 +20,6 @@ from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, grad_cast, sum_to_shape, xp_of
-from ._quiet import quiet_functions
 from .inplace import apply_inplace
 from .linalg import (_adjoint, _conj, _conj_scalar, _grad_right, _is_transposed, _matmul,
                      _product_grads, _same_device, _scalar_name, _tensordot)
@@ -555,6 +554,3 @@ def _rmatmul_method(self: Tensor, other) -> Tensor:
     if not isinstance(other, Tensor):
         return NotImplemented
     return matmul(other, self)
-
-
-quiet_functions(Dot, Vdot, Mv, Mm, Bmm, Matmul, Addmm, Baddbmm, Outer)

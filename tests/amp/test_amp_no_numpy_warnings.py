@@ -18,7 +18,7 @@ def test_amp_doc_examples_print_no_numpy_warning(capsys):
     code = "\n".join(re.findall(r"```python\n(.*?)```",
                                 (ROOT / "docs" / "amp.md").read_text(encoding="utf-8"), re.S))
     with warnings.catch_warnings():
-        warnings.filterwarnings("error", category=RuntimeWarning, append=True)  # after ours
+        warnings.simplefilter("error", RuntimeWarning)
         exec(compile(code, "docs/amp.md", "exec"), {"__name__": "__doc_example__"})
 
 
@@ -31,7 +31,7 @@ def test_grad_scaler_loop_with_overflows_prints_no_numpy_warning():
     targets = [torch.tensor([0, 1, 2, 1]), torch.tensor([-100] * 4)]   # all ignored: NaN loss
     scales = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("error", category=RuntimeWarning, append=True)  # after ours
+        warnings.simplefilter("error", RuntimeWarning)
         for step in range(4):
             opt.zero_grad()
             with torch.autocast("cpu", dtype=torch.float16):
