@@ -18,7 +18,7 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, reduction_of, require_float, \
     type_name
 from ._util import xp_of
-from .loss import _no_grad_arg, _quiet, _same_dtype
+from .loss import _no_grad_arg, _same_dtype
 from .registry import op
 
 
@@ -213,7 +213,6 @@ class SoftCrossEntropy(ArrayFunction):
     """Cross-entropy against class probabilities: -sum_c w_c p_c log_softmax(x)_c per row."""
 
     @staticmethod
-    @_quiet
     def forward(ctx, input, target, weight, reduction, label_smoothing):
         arr = input._data
         xp = xp_of(arr)
@@ -237,7 +236,6 @@ class SoftCrossEntropy(ArrayFunction):
         return _wrap(xp.asarray(out).astype(arr.dtype, copy=False))
 
     @staticmethod
-    @_quiet
     def backward(ctx, g):
         input, target, weight = ctx.saved_tensors
         logp, p, w, reduction, eps = ctx.state

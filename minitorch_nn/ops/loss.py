@@ -18,15 +18,11 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, reduce_loss, reduction_of, require_float, \
     type_name
-from ._quiet import quiet_numpy
 from ._util import binary_operands, sum_to_shape, xp_of
 from .registry import op
 
 
 # ------------------------------------------------------------------ shared helpers
-_quiet = quiet_numpy   # inf and NaN flow through a loss silently, as in PyTorch
-
-
 def _scale_for(g, shape, reduction: str, count):
     """The upstream gradient `g` spread over an elementwise loss of `shape`."""
     xp = xp_of(g)
@@ -78,7 +74,6 @@ def _same_dtype(input: Tensor, other: Tensor | None, found_first: bool = False) 
 
 
 # ------------------------------------------------------------------ pointwise regression losses
-@_quiet
 def _pointwise_forward(ctx, input, target, reduction, kind, param):
     """Shared forward of mse/l1/smooth_l1/huber: loss(d) with d = input - target."""
     require_float(input, {"mse": "mse_cpu", "l1": "abs_cpu", "smooth_l1": "smooth_l1_cpu",
@@ -92,7 +87,6 @@ def _pointwise_forward(ctx, input, target, reduction, kind, param):
     return _wrap(_reduce(loss, reduction).astype(res.np, copy=False))
 
 
-@_quiet
 def _pointwise_backward(ctx, g):
     input, target = ctx.saved_tensors
     reduction, kind, param, shape = ctx.meta
@@ -254,7 +248,6 @@ class BinaryCrossEntropy(ArrayFunction):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as in PyTorch."""
 
     @staticmethod
-    @_quiet
     def forward(ctx, input, target, weight, reduction):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -275,7 +268,6 @@ class BinaryCrossEntropy(ArrayFunction):
         return _wrap(_reduce(loss, reduction).astype(input._data.dtype, copy=False))
 
     @staticmethod
-    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         w, reduction, log_x, log_1mx = ctx.state
@@ -297,7 +289,6 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
     """(1 - t) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) t: stable for any x."""
 
     @staticmethod
-    @_quiet
     def forward(ctx, input, target, weight, pos_weight, reduction):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -318,7 +309,6 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         return _wrap(_reduce(loss, reduction).astype(input._data.dtype, copy=False))
 
     @staticmethod
-    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         w, lw, sp, reduction, pos_weight = ctx.state
@@ -391,7 +381,6 @@ class KlDiv(ArrayFunction):
     """Pointwise KL: t (log t - x), or exp(t) (t - x) with log_target; 0 where t == 0."""
 
     @staticmethod
-    @_quiet
     def forward(ctx, input, target, reduction, log_target):
         xp = xp_of(input._data)
         x, t = compute_array(input._data), compute_array(target._data)
@@ -411,7 +400,6 @@ class KlDiv(ArrayFunction):
         return _wrap(xp.asarray(out).astype(input._data.dtype, copy=False))
 
     @staticmethod
-    @_quiet
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         reduction, log_target, shape = ctx.meta
