@@ -5,12 +5,12 @@
     (x ** 2 + x ** 3).sum().backward()
     x.grad   # tensor([5., 5., 5., 5., 5.])
 
-Layers (each imports only those below it): kernels ← backends ← tensor/autograd ← ops ←
+Layers (each imports only those below it): kernels ← array_backends ← tensor/autograd ← ops ←
 nn, optim, func, data. See docs/ for a tour of each.
 """
 from __future__ import annotations
 
-from . import autograd, backends, cuda, dtypes, ops
+from . import autograd, array_backends, cuda, dtypes, ops
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
@@ -25,6 +25,7 @@ from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 from . import optim, utils  # noqa: E402  (optimizers, data loading)
 from . import func  # noqa: E402  (functional_call over nn Modules)
+from . import fft, linalg, special  # noqa: E402  (op namespaces: torch.linalg.inv, ...)
 from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
                                 autocast_increment_nesting, clear_autocast_cache,

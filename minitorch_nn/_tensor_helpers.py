@@ -1,7 +1,7 @@
 """Tiny array helpers used by autograd nodes that do not belong to one op family."""
 from __future__ import annotations
 
-from .backends import backend_of
+from .array_backends import backend_of
 
 __all__ = ["zeros_like_array"]
 

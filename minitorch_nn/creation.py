@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import dtypes as _dt
-from .backends import backend_for_device
+from .array_backends import backend_for_device
 from .device import to_device
 from .ops._util import check_tensor
 from .ops.registry import method_of, op

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from .amp import cuda_amp as amp
-from .backends import cuda as _cuda
+from .array_backends import cuda as _cuda
 from .device import device as _parse_device
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",

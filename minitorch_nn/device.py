@@ -110,8 +110,8 @@ def _accelerator() -> str:
 
 
 # ---------------------------------------------------------------------- the GPU probe
-# Here rather than in backends/cuda.py, which builds devices: `device(0)` must know whether
-# a GPU exists, and backends.cuda asks the same question through these two functions.
+# Here rather than in array_backends/cuda.py, which builds devices: `device(0)` must know whether
+# a GPU exists, and array_backends.cuda asks the same question through these two functions.
 def cupy_module():
     """The cupy module, or None without CuPy. Imported on first call, not with the
     package: importing CuPy takes about a second and needs no GPU work until one is used."""

@@ -43,7 +43,7 @@ def from_dlpack(ext_tensor) -> Tensor:
     if int(device_type) == _CPU:
         return _wrap(np.from_dlpack(ext_tensor))
     if int(device_type) == _CUDA:
-        from .backends import cuda
+        from .array_backends import cuda
         return _wrap(cuda.get_backend()._cupy.from_dlpack(ext_tensor))
     raise RuntimeError(f"from_dlpack(): unsupported device type {device_type} (expected CPU or "
                        "CUDA memory)")

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from . import dtypes as _dt
-from .backends import backend_for_device, backend_of
+from .array_backends import backend_for_device, backend_of
 from .autograd.function import ArrayFunction
 from .device import to_device
 from .ops.registry import method_of, op

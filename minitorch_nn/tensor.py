@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from ._tensor_str import tensor_repr
-from .backends import backend_for_device, backend_of
+from .array_backends import backend_for_device, backend_of
 from .device import CPU, to_device
 
 __all__ = ["Tensor", "Size"]

@@ -1,7 +1,7 @@
 """Numba CPU kernels, one module per family (`kernels/cpu/<family>.py`).
 
 Ops and optimizers reach them through the backends' `kernel_for(array, family, name)`
-(minitorch_nn/backends/base.py), which imports the family module on first use, so
+(minitorch_nn/array_backends/base.py), which imports the family module on first use, so
 `import minitorch_nn` does not import Numba; every kernel uses `cache=True`. Kernels take
 float32/float64 arrays (Numba has no float16/bfloat16); ops fall back to numpy for other
 dtypes.

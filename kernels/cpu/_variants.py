@@ -4,7 +4,7 @@ A Numba parallel region costs a few microseconds to start and waits for every wo
 which on a busy machine can take far longer than the work itself. So each parallel kernel of
 the nn families also exists as `<name>_serial`, compiled from the same Python function
 (a `prange` loop runs as a plain loop without parallel=True); callers pick the serial one
-below a size threshold (PARALLEL_MIN in minitorch_nn/backends/base.py: kernel_for).
+below a size threshold (PARALLEL_MIN in minitorch_nn/array_backends/base.py: kernel_for).
 
 The twin is a copy of the function under another qualified name, so that Numba's on-disk
 cache (keyed by module and qualified name) keeps the two compilations apart.

@@ -129,7 +129,7 @@ class Family:
 
     def takes(self, dtype) -> bool:
         """Whether this family is instantiated for arrays of numpy `dtype` (the backends'
-        dtype gate: minitorch_nn/backends/base.py)."""
+        dtype gate: minitorch_nn/array_backends/base.py)."""
         return CTYPE_OF_DTYPE.get(np.dtype(dtype).name) in self.dtypes
 
     def element_types(self, kernel: str) -> tuple[str, ...]:

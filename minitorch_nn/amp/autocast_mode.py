@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import is_grad_enabled
-from ..backends import cuda as _cuda
+from ..array_backends import cuda as _cuda
 from ..device import _parse as _parse_device
 from ..tensor import Tensor
 from . import op_lists

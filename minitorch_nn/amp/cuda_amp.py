@@ -5,7 +5,7 @@ registers it as sys.modules["minitorch_nn.cuda.amp"].
 """
 from __future__ import annotations
 
-from ..backends import cuda as _cuda
+from ..array_backends import cuda as _cuda
 from ._deprecated import CudaAutocast as autocast
 from ._deprecated import CudaGradScaler as GradScaler
 from ._deprecated import cuda_custom_bwd as custom_bwd

@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
-from ..backends import backend_for_device, cuda as _cuda
+from ..array_backends import backend_for_device, cuda as _cuda
 from ..device import to_device
 from ..tensor import Tensor, _wrap
 

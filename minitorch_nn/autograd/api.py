@@ -1,7 +1,7 @@
 """`backward` and `grad`: the two entry points into the engine, with PyTorch's checks."""
 from __future__ import annotations
 
-from ..backends import backend_of
+from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .engine import run_backward
 from .function import _edge

@@ -14,7 +14,7 @@ import numpy as np
 from numpy import asarray as _np_asarray, empty as _np_empty, generic as _np_generic
 from numpy import ndarray as _np_ndarray
 
-from ..backends import backend_of
+from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .function import numpy_quiet, numpy_restore

@@ -20,7 +20,7 @@ tensor argument requires grad; otherwise `apply` is just the forward.
 """
 from __future__ import annotations
 
-from ..backends import _BY_ARRAY_TYPE
+from ..array_backends import _BY_ARRAY_TYPE
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor

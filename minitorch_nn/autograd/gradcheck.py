@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..backends import backend_of
+from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .api import grad
 from .grad_mode import no_grad

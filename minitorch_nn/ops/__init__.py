@@ -38,6 +38,23 @@ FAMILIES = [
     "minitorch_nn.ops.products",
     "minitorch_nn.ops.einsum",
     "minitorch_nn.ops.linalg_extra",
+    # issue 11 (Tensor API breadth)
+    "minitorch_nn.ops.sorting",
+    "minitorch_nn.ops.unique",
+    "minitorch_nn.ops.binning",
+    "minitorch_nn.ops.trigonometric",
+    "minitorch_nn.ops.pointwise_math",
+    "minitorch_nn.ops.special_functions",
+    "minitorch_nn.ops.quantile",
+    "minitorch_nn.ops.covariance",
+    "minitorch_nn.ops.diagonal",
+    "minitorch_nn.ops.grids",
+    "minitorch_nn.ops.index_update",
+    "minitorch_nn.ops.decompositions",
+    "minitorch_nn.ops.linalg_functions",
+    "minitorch_nn.ops.matrix_norms",
+    "minitorch_nn.ops.complex",
+    "minitorch_nn.ops.fft",
     # nn ops: declared in namespace "nn.functional", and in "torch" where PyTorch has the
     # name at top level too (torch.conv2d, torch.softmax)
     "minitorch_nn.ops.activation",

@@ -1,7 +1,7 @@
 """Helpers shared by the nn op families (activation, convolution, pooling, norms, losses).
 
 - `kernel_for(array, family, name)`: the kernel for `array`'s device when it can take one,
-  else None so the caller's `xp` code runs; the backends' lookup (backends/base.py),
+  else None so the caller's `xp` code runs; the backends' lookup (array_backends/base.py),
   re-exported here for the op files.
 - `compute_array(array)`: float16/bfloat16 widened to float32 for the arithmetic (PyTorch's
   CPU kernels also accumulate half types in float); the result is cast back with `astype`.
@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ..backends import kernel_for
+from ..array_backends import kernel_for
 from ..tensor import Tensor
 from .inplace import _legacy_name
 

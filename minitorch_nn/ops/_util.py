@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import _device_mismatch
-from ..backends import backend_of, xp_of
+from ..array_backends import backend_of, xp_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
 
 __all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", "grad_cast",

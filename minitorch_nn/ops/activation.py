@@ -364,7 +364,7 @@ class NativeDropout(ArrayFunction):
     @staticmethod
     def forward(ctx, x, p):
         from ..random import default_generator
-        from ..backends import backend_of
+        from ..array_backends import backend_of
         arr = x._data
         ctx.p, ctx.scale = p, 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
         kernel = kernel_for(arr, "dropout", "dropout_fwd")

@@ -63,7 +63,7 @@ class ScaledDotProductAttention(ArrayFunction):
         drop = None
         if dropout_p > 0.0:
             from ..random import default_generator
-            from ..backends import backend_of
+            from ..array_backends import backend_of
             keep = default_generator._rng.random(p.shape) >= dropout_p
             drop = backend_of(p).from_host(keep, q.device) * (1.0 / (1.0 - dropout_p)) \
                 if dropout_p < 1.0 else xp.zeros(p.shape, p.dtype)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
-from ..backends import backend_for_device, backend_of
+from ..array_backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor

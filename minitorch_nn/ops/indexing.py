@@ -19,7 +19,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction, _device_mismatch
 from ..autograd.grad_mode import _state
-from ..backends import backend_of
+from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
 from .inplace import _legacy_name, _writable, apply_inplace, bump, check_inplace

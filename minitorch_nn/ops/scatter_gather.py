@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
-from ..backends import backend_of
+from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
 from .indexing import _add_at, _on_device_of

@@ -245,7 +245,7 @@ def _fused_backward(name: str, g, out):
     if (g.size >= _FUSED_MIN_SIZE and isinstance(g, np.ndarray) and g.dtype == out.dtype
             and g.dtype.name in ("float32", "float64") and g.shape == out.shape
             and g.flags.c_contiguous and out.flags.c_contiguous):
-        from ..backends import backend_of
+        from ..array_backends import backend_of
         kernel = backend_of(g).kernel("elementwise", name)
         result = np.empty_like(g)
         kernel(g.reshape(-1), out.reshape(-1), result.reshape(-1))
@@ -329,7 +329,7 @@ class Relu(ArrayFunction):
         if (g.size >= _THRESHOLD_MIN_SIZE and isinstance(g, np.ndarray) and g.dtype == o.dtype
                 and g.dtype.char in "fd" and g.shape == o.shape and g.flags.c_contiguous
                 and o.flags.c_contiguous):
-            from ..backends import backend_of
+            from ..array_backends import backend_of
             result = np.empty_like(g)
             backend_of(g).kernel("elementwise", "threshold_backward")(
                 g.reshape(-1), o.reshape(-1), result.reshape(-1))

@@ -25,7 +25,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
-from ..backends import backend_of, kernel_for, xp_of
+from ..array_backends import backend_of, kernel_for, xp_of
 from ..tensor import Tensor, _wrap
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",

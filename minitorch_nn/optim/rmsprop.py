@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..backends import xp_of
+from ..array_backends import xp_of
 from ..tensor import Tensor, _wrap
 from .adam import _lerp
 from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,

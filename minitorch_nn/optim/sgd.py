@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..backends import xp_of
+from ..array_backends import xp_of
 from ..tensor import Tensor, _wrap
 from .optimizer import (FusedKernel, Optimizer, _as_float, _check_flags, _compute_dtype,
                         _params_with_grad, _step_impl, _no_array)

@@ -190,7 +190,7 @@ def _to_saved(t: Tensor, saved: str = "cpu") -> Tensor:
     """`t` on the device it was saved from, with PyTorch's error when that is a missing GPU."""
     if saved == "cpu":
         return t
-    from ..backends.cuda import is_available
+    from ..array_backends.cuda import is_available
     if _device(saved).type == "cuda" and not is_available():
         raise RuntimeError("Attempting to deserialize object on a CUDA device but "
                            "torch.cuda.is_available() is False. If you are running on a "

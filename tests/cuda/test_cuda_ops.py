@@ -63,8 +63,8 @@ def test_mixing_devices_raises():
 
 # ------------------------------------------------------------------ kernels vs Numba
 def _kernels(family, name):
-    from minitorch_nn.backends import cpu
-    from minitorch_nn.backends.cuda import get_backend
+    from minitorch_nn.array_backends import cpu
+    from minitorch_nn.array_backends.cuda import get_backend
     return get_backend().kernel(family, name), cpu.BACKEND.kernel(family, name)
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import minitorch_nn as mt
 import minitorch_nn.nn.functional as mt_F
-from minitorch_nn.backends import base as backend_base
+from minitorch_nn.array_backends import base as backend_base
 from op_harness import assert_close, torch
 
 __all__ = ["F", "no_kernels", "compare_paths", "compare_torch", "contiguous",

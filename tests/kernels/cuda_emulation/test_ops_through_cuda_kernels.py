@@ -17,7 +17,7 @@ import pytest
 
 import minitorch_nn as mt
 from minitorch_nn.nn import functional as F
-from minitorch_nn.backends import route_kernels
+from minitorch_nn.array_backends import route_kernels
 
 CUDA_KERNELS = "minitorch_nn.kernels.cuda"
 DTYPES = [np.float32, np.float64]

@@ -1,4 +1,4 @@
-"""minitorch_nn.backends._malloc: when the glibc heap thresholds are set, and when not."""
+"""minitorch_nn.array_backends._malloc: when the glibc heap thresholds are set, and when not."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from minitorch_nn.backends import _malloc, cpu
+from minitorch_nn.array_backends import _malloc, cpu
 
 
 def test_tuned_at_import_on_glibc_unless_told_otherwise():
