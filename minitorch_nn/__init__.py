@@ -8,12 +8,15 @@
 Layers (each imports only those below it): kernels ← array_backends ← tensor/autograd ← ops ←
 nn, optim, func, data. See docs/ for a tour of each.
 """
-from __future__ import annotations
-
 from . import autograd, array_backends, cuda, dtypes, ops
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .device import device
+from .device import device, get_default_device, set_default_device
+from .settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                       get_num_interop_threads, get_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled,
+                       set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                       use_deterministic_algorithms)
 from .dtypes import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype,
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, is_complex, is_floating_point, long, promote_types,
@@ -26,6 +29,12 @@ from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on
 from . import optim, utils  # noqa: E402  (optimizers, data loading)
 from . import func  # noqa: E402  (functional_call over nn Modules)
 from . import fft, linalg, special  # noqa: E402  (op namespaces: torch.linalg.inv, ...)
+from . import return_types  # noqa: E402  (the named tuples: torch.return_types.max, ...)
+from . import backends  # noqa: E402  (torch.backends.cudnn.benchmark and the other switches)
+from . import testing  # noqa: E402  (torch.testing.assert_close)
+from . import compiler, jit  # noqa: E402  (torch.compile, torch.jit.script: run eagerly)
+from .compiler import compile  # noqa: E402,A004
+from . import onnx  # noqa: E402  (importable; export raises until it is written)
 from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
                                 autocast_increment_nesting, clear_autocast_cache,

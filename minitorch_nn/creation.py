@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 
+from ._user_warning import warn_user
 from . import dtypes as _dt
 from .array_backends import backend_for_device
 from .device import to_device
@@ -83,8 +83,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         torch.int64
     """
     if isinstance(data, Tensor):   # PyTorch warns: the copy leaves the graph
-        warnings.warn(_COPY_CONSTRUCT.format("torch.tensor(sourceTensor)"), UserWarning,
-                      stacklevel=2)
+        warn_user(_COPY_CONSTRUCT.format("torch.tensor(sourceTensor)"), UserWarning)
     return _copied(data, dtype, device, requires_grad)
 
 
@@ -121,10 +120,9 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
         t = _copied(obj, dtype, device, False) if copy else as_tensor(obj, dtype, device)
         return t.requires_grad_(True) if requires_grad else t
     if requires_grad is None and obj.requires_grad:
-        warnings.warn("torch.asarray: unspecified requires_grad now defaults to "
+        warn_user("torch.asarray: unspecified requires_grad now defaults to "
                       "obj.requires_grad instead of False. Pass requires_grad=False explicitly "
-                      "to get the old behavior and silence this warning.", UserWarning,
-                      stacklevel=2)
+                      "to get the old behavior and silence this warning.", UserWarning)
     t = obj.detach() if requires_grad is False else obj
     converted = t.to(device=device, dtype=None if dtype is None else _dt.to_dtype(dtype))
     if copy and converted is t:
@@ -457,8 +455,7 @@ def _new_kwargs(self, dtype, device):
 @method_of("tensor", "new_tensor")
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     if isinstance(data, Tensor):
-        warnings.warn(_COPY_CONSTRUCT.format("tensor.new_tensor(sourceTensor)"), UserWarning,
-                      stacklevel=2)
+        warn_user(_COPY_CONSTRUCT.format("tensor.new_tensor(sourceTensor)"), UserWarning)
     kwargs = _new_kwargs(self, dtype, device)
     return _copied(data, kwargs["dtype"], kwargs["device"], requires_grad)
 

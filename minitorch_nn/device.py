@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins as _builtins
 import re
 
-__all__ = ["device"]
+__all__ = ["device", "set_default_device", "get_default_device"]
 
 builtins_type = _builtins.type   # the class below has a parameter named `type`
 
@@ -93,10 +93,29 @@ class device:
 CPU = device("cpu")
 
 
+# Where factories (zeros, randn, tensor, ...) put a tensor when no `device=` is given:
+# `set_default_device` changes it for the whole process, as torch.set_default_device does.
+_DEFAULT = {"device": CPU}
+
+
+def set_default_device(device) -> None:
+    """Make `device` the default of every factory's `device=` (None: back to cpu)."""
+    _DEFAULT["device"] = CPU if device is None else to_device(device)
+
+
+def get_default_device() -> device:
+    """The device factories use when given none (`cuda` reads as `cuda:<current>`)."""
+    dev = _DEFAULT["device"]
+    if dev.type == "cuda" and dev.index is None:
+        return device("cuda", cupy_module().cuda.Device().id)   # CuPy's current device
+    return dev
+
+
 def to_device(spec) -> device:
-    """Parse anything PyTorch accepts as a device (None means cpu)."""
+    """Parse anything PyTorch accepts as a device (None means the default device, cpu
+    unless `set_default_device` changed it)."""
     if spec is None:
-        return CPU
+        return _DEFAULT["device"]
     if type(spec) is device:
         return spec
     return device(spec)

@@ -3,7 +3,6 @@
 Each function is an op declared with `@op(..., namespace="fft")` in minitorch_nn/ops/fft.py;
 this module only gathers them, as nn/functional.py does.
 """
-from __future__ import annotations
 
 from .ops.registry import public_ops as _public_ops
 

@@ -1,13 +1,32 @@
-"""Random numbers: a seeded default generator, random factories and in-place samplers.
+"""Random numbers: PyTorch's CPU generator, bit for bit.
 
-The default generator wraps numpy's PCG64, so `manual_seed(0)` makes a run reproducible.
-The numbers differ from PyTorch's (a different algorithm); the distributions are the same.
-GPU tensors draw on the host generator and are then moved, so a seed gives the same numbers on
-every device.
+The default generator and `Generator` reproduce PyTorch's CPUGeneratorImpl: the mt19937
+engine seeded as PyTorch seeds it, the cached second Box-Muller normal, and the state tensor
+layout (5056 bytes, CPUGeneratorImplState), so `manual_seed(s)` gives the numbers
+`torch.manual_seed(s)` gives and a state saved by either library restores in the other.
+The samplers apply PyTorch 2.13's CPU transformations on top of the stream (Numba kernels
+in kernels/cpu/random.py): rand/uniform_, randn/normal_ (the 16-element Box-Muller blocks
+of normal_fill for >= 16 contiguous elements, one-at-a-time sampling otherwise), randint/
+random_, randperm, bernoulli, exponential_, geometric_, log_normal_, cauchy_, multinomial.
+
+Known differences (see tests/test_random_streams.py):
+  * float16/bfloat16 normal_ on >= 16 contiguous elements: equal except the last 16 values
+    of a size that is not a multiple of 16 (PyTorch redraws that tail differently there).
+  * PyTorch builds with MKL may draw exponential_ and bernoulli_(float p) through MKL's own
+    streams on Intel CPUs; torch 2.13 on the reference (AMD, AVX512) machine uses the
+    mt19937 paths reproduced here.
+  * float32 normal_fill follows PyTorch's AVX2 kernel (avx_mathfun polynomials), which x86
+    CPUs with AVX2 run; on other CPUs PyTorch uses libm's logf/cosf/sinf (also here, chosen
+    from the host CPU's features).
+  * GPU tensors draw on this host stream and are then moved: their numbers are the CPU
+    stream's, not PyTorch's CUDA (Philox) numbers; GPU dropout draws its own mask.
+  * poisson uses the mt19937 stream but not PyTorch's sampler, so its values differ.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
+import os
 
 import numpy as np
 
@@ -15,52 +34,215 @@ from . import dtypes as _dt
 from .array_backends import backend_for_device, backend_of
 from .autograd.function import ArrayFunction
 from .device import to_device
-from .ops.registry import method_of, op
+from .ops.registry import op
 from .tensor import Tensor, _wrap
 
 # The generator and its seeding are public names but not ops (the samplers are declared
 # with @op / @method_of below).
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state"]
+           "get_rng_state", "set_rng_state", "fork_rng"]
+
+_DEFAULT_SEED = 67280421310721   # PyTorch's default_rng_seed_val (new Generators)
+_N = 624
+_STATE_SIZE = 5056               # sizeof(CPUGeneratorImplState)
+_LEGACY_SIZE = 5048              # sizeof(CPUGeneratorImplStateLegacy)
+_U64 = (1 << 64) - 1
+_K = None
+
+
+def _kernels():
+    """kernels/cpu/random.py, imported on the first draw (so importing minitorch_nn does not
+    import Numba)."""
+    global _K
+    if _K is None:
+        from .kernels.cpu import random as k
+        _K = k
+    return _K
+
+
+def _init_genrand(seed: int) -> np.ndarray:
+    """at::mt19937's init_with_uint32: the state words from the low 32 bits of `seed`."""
+    mt = np.empty(_N, np.uint32)
+    s = seed & 0xFFFFFFFF
+    mt[0] = s
+    for j in range(1, _N):
+        s = (1812433253 * (s ^ (s >> 30)) + j) & 0xFFFFFFFF
+        mt[j] = s
+    return mt
+
+
+def _nondeterministic_seed() -> int:
+    return int.from_bytes(os.urandom(8), "little")
+
+
+_AVX2 = None
+
+
+def _has_avx2() -> bool:
+    """Whether PyTorch would run its AVX2 normal_fill here (x86 with AVX2 and FMA)."""
+    global _AVX2
+    if _AVX2 is None:
+        try:
+            import llvmlite.binding as llvm
+            feats = llvm.get_host_cpu_features()
+            _AVX2 = bool(feats.get("avx2", False) and feats.get("fma", False))
+        except Exception:   # pragma: no cover - llvmlite always has it on x86
+            _AVX2 = True
+    return _AVX2
 
 
 class Generator:
-    """A source of random numbers with its own seed and state (like torch.Generator)."""
+    """A source of random numbers with its own seed and state (like torch.Generator):
+    PyTorch's CPU generator (mt19937), so the same seed gives the same numbers."""
 
     def __init__(self, device="cpu"):
         self.device = to_device(device)
-        self._seed = 67280421310721   # PyTorch's default seed
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self._mt = np.empty(_N, np.uint32)
+        self._ctl = np.zeros(2, np.int64)      # [left_, next_]
+        self._normal = np.zeros(2)             # [valid, next_double_normal_sample]
+        self._float_normal = None              # next_float_normal_sample (state only)
+        self._set_seed(_DEFAULT_SEED)
 
-    def manual_seed(self, seed: int) -> "Generator":
-        """Restart the sequence from `seed` (any value int() accepts, as in PyTorch)."""
-        self._seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+    def _set_seed(self, seed: int) -> None:
+        self._seed = seed
+        self._mt[:] = _init_genrand(seed)
+        self._ctl[:] = (1, 0)
+        self._normal[:] = 0.0
+        self._float_normal = None
+
+    def manual_seed(self, seed) -> "Generator":
+        """Restart the sequence from `seed` (an int in [-2**63, 2**64), as PyTorch)."""
+        if isinstance(seed, float) or not isinstance(seed, numbers.Integral):
+            if isinstance(seed, Tensor):
+                seed = int(seed.item())
+            else:
+                raise RuntimeError(f"manual_seed expected a long, but got "
+                                   f"{type(seed).__name__}")
+        seed = int(seed)
+        if not -(1 << 63) <= seed <= _U64:
+            raise ValueError("Overflow when unpacking long long")
+        self._set_seed(seed & _U64)
         return self
 
     def seed(self) -> int:
-        new = int(np.random.SeedSequence().entropy) & 0xFFFF_FFFF_FFFF_FFFF
-        self.manual_seed(new)
+        """Seed from the operating system's entropy; returns the seed."""
+        new = _nondeterministic_seed()
+        self._set_seed(new)
         return new
 
     def initial_seed(self) -> int:
         return self._seed
 
     def get_state(self) -> Tensor:
-        state = repr(self._rng.bit_generator.state).encode()
-        return _wrap(np.frombuffer(state, dtype=np.uint8).copy())
+        """PyTorch's CPUGeneratorImplState as a uint8 tensor of 5056 bytes."""
+        buf = bytearray(_STATE_SIZE)
+        mv = memoryview(buf)
+        np.frombuffer(mv[0:8], np.uint64)[0] = self._seed
+        np.frombuffer(mv[8:16], np.int32)[:] = (self._ctl[0], 1)     # left_, seeded_
+        np.frombuffer(mv[16:24], np.uint64)[0] = self._ctl[1]         # next_
+        np.frombuffer(mv[24:24 + 8 * _N], np.uint64)[:] = self._mt
+        if self._normal[0]:
+            np.frombuffer(mv[5024:5032], np.float64)[0] = self._normal[1]   # normal_y
+            np.frombuffer(mv[5040:5044], np.int32)[0] = 1                  # normal_is_valid
+        if self._float_normal is not None:
+            np.frombuffer(mv[5048:5052], np.float32)[0] = self._float_normal
+            buf[5052] = 1
+        return _wrap(np.frombuffer(bytes(buf), np.uint8).copy())
 
-    def set_state(self, state: Tensor) -> "Generator":
-        import ast
-        self._rng.bit_generator.state = ast.literal_eval(bytes(state._data).decode())
+    def set_state(self, new_state) -> "Generator":
+        """Restore a state from get_state() here or in PyTorch (also the legacy 5048-byte
+        layout), with PyTorch's checks."""
+        arr = new_state._host_array() if isinstance(new_state, Tensor) else None
+        if arr is None or arr.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        raw = np.ascontiguousarray(arr).reshape(-1).tobytes()
+        if len(raw) not in (_STATE_SIZE, _LEGACY_SIZE):
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_SIZE} "
+                               f"but found the input RNG state size to be {len(raw)}")
+        seed = int(np.frombuffer(raw[0:8], np.uint64)[0])
+        left, seeded = (int(v) for v in np.frombuffer(raw[8:16], np.int32))
+        nxt = int(np.frombuffer(raw[16:24], np.uint64)[0]) & 0xFFFFFFFF
+        if not (seeded and 0 < left <= _N and nxt <= _N):
+            raise RuntimeError("Invalid mt19937 state")
+        words = np.frombuffer(raw[24:24 + 8 * _N], np.uint64).astype(np.uint32)
+        normal_valid = int(np.frombuffer(raw[5040:5044], np.int32)[0])
+        if normal_valid and len(raw) == _LEGACY_SIZE:
+            # the legacy layout keeps Box-Muller's (x, rho): the cached sample is rho sin(2 pi x)
+            x, rho = np.frombuffer(raw[5016:5024], np.float64)[0], \
+                np.frombuffer(raw[5032:5040], np.float64)[0]
+            cached = float(rho * np.sin(2.0 * np.pi * x))
+        else:
+            cached = float(np.frombuffer(raw[5024:5032], np.float64)[0])
+        float_normal = None
+        if len(raw) == _STATE_SIZE and raw[5052]:
+            float_normal = float(np.frombuffer(raw[5048:5052], np.float32)[0])
+        self._seed = seed
+        self._mt[:] = words
+        self._ctl[:] = (left, nxt)
+        self._normal[:] = (1.0, cached) if normal_valid else (0.0, 0.0)
+        self._float_normal = float_normal
         return self
+
+    # ------------------------------------------------------------------ raw draws
+    def _random(self, n: int) -> np.ndarray:
+        """n draws of CPUGeneratorImpl::random() (uint32)."""
+        out = np.empty(n, np.uint32)
+        _kernels().fill_u32(self._mt, self._ctl, out)
+        return out
+
+    def _random64(self, n: int) -> np.ndarray:
+        """n draws of CPUGeneratorImpl::random64() (uint64)."""
+        out = np.empty(n, np.uint64)
+        _kernels().fill_u64(self._mt, self._ctl, out)
+        return out
+
+    @property
+    def _rng(self) -> "_StreamRNG":
+        """A numpy-Generator-like view (random, integers) drawing from this stream, for
+        callers written against numpy's API."""
+        return _StreamRNG(self)
+
+    def __repr__(self) -> str:
+        return f"<minitorch_nn.Generator object at {hex(id(self))}>"
+
+
+class _StreamRNG:
+    """The part of numpy.random.Generator's API older callers use, on the mt19937 stream:
+    random() are float64 uniforms as torch.rand(dtype=float64) draws them."""
+
+    def __init__(self, gen: Generator):
+        self._gen = gen
+
+    def random(self, size=None):
+        shape = () if size is None else (tuple(size) if isinstance(size, (tuple, list))
+                                         else (int(size),))
+        out = np.empty(int(np.prod(shape, dtype=np.int64)), np.float64)
+        _kernels().uniform_f64(self._gen._mt, self._gen._ctl, out, 0.0, 1.0)
+        return out.reshape(shape) if size is not None else float(out[0])
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if high is None:
+            low, high = 0, low
+        high = int(high) + (1 if endpoint else 0)
+        shape = () if size is None else (tuple(size) if isinstance(size, (tuple, list))
+                                         else (int(size),))
+        n = int(np.prod(shape, dtype=np.int64))
+        rng = high - int(low)
+        out = np.empty(n, np.int64)
+        _kernels().random_from_to(self._gen._mt, self._gen._ctl, out, np.uint64(rng),
+                                  np.int64(low), rng >= 1 << 32)
+        out = out.astype(dtype, copy=False)
+        return out.reshape(shape) if size is not None else out[0]
 
 
 default_generator = Generator()
+default_generator._set_seed(_nondeterministic_seed())   # PyTorch seeds it from the OS
 
 
-def manual_seed(seed: int) -> Generator:
+def manual_seed(seed) -> Generator:
     """Seed the default generator (and CUDA's, which is the same one here)."""
+    if isinstance(seed, numbers.Real) and not isinstance(seed, numbers.Integral):
+        seed = int(seed)   # torch.manual_seed(3.7) seeds 3
     return default_generator.manual_seed(seed)
 
 
@@ -80,8 +262,26 @@ def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type="cuda"):
+    """Restore the default generator's state on exit (torch.random.fork_rng)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
+
+
+def _gen(generator) -> Generator:
+    return generator or default_generator
+
+
 def _rng(generator):
-    return (generator or default_generator)._rng
+    return _gen(generator)._rng
 
 
 def _shape(size, fn: str):
@@ -126,42 +326,92 @@ def _float(dtype, kernel: str = "check_uniform_bounds"):
     return d
 
 
-def _uniform(rng, shape, d, low=0.0, high=1.0) -> np.ndarray:
-    """Uniform samples in [low, high) for real dtype `d` (complex: real and imaginary parts)."""
-    if d.kind == 3:
-        real = d.to_real()
-        return _uniform(rng, shape, real, low, high) + 1j * _uniform(rng, shape, real, low, high)
-    digits = _DIGITS[d.name]
-    u = rng.integers(0, 2 ** digits, size=shape, dtype=np.int64) * 2.0 ** -digits
-    return low + u * (high - low)   # u < 1, so rand() never returns 1.0 even in bfloat16
+def _round_to(host: np.ndarray, d) -> np.ndarray:
+    """Cast float32/float64 samples to `d` as C++'s static_cast does (a double reaches half
+    and bfloat16 through float, as c10::Half(float) / c10::BFloat16(float))."""
+    if d.name in ("float16", "bfloat16") and host.dtype == np.float64:
+        host = host.astype(np.float32)
+    return host.astype(d.np, copy=False)
 
 
-def _normal(rng, shape, d, mean=0.0, std=1.0) -> np.ndarray:
-    """Normal samples; a complex normal has variance 1/2 in each part (PyTorch's convention)."""
+def _uniform(g: Generator, n: int, d, low=0.0, high=1.0) -> np.ndarray:
+    """n uniform samples in [low, high) of dtype `d`, flat, in PyTorch's order (complex:
+    view_as_real, real and imaginary parts interleaved)."""
     if d.kind == 3:
-        z = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * np.sqrt(0.5)
-        return mean + std * z
-    return mean + std * rng.standard_normal(shape)
+        return _uniform(g, 2 * n, d.to_real(), low, high).view(d.np)
+    k = _kernels()
+    if d.name == "float64":
+        out = np.empty(n, np.float64)
+        k.uniform_f64(g._mt, g._ctl, out, float(low), float(high))
+        return out
+    if d.name == "float32":
+        out = np.empty(n, np.float32)
+        k.uniform_f32(g._mt, g._ctl, out, float(low), float(high))
+        return out
+    # half / bfloat16: torch 2.13 draws float32 samples and rounds them; one that rounds up
+    # to `to` becomes `from`, so the range stays [from, to)
+    out = np.empty(n, np.float32)
+    k.uniform_f32(g._mt, g._ctl, out, float(low), float(high))
+    out = out.astype(d.np)
+    lo, hi = np.asarray([low, high], np.float32).astype(d.np)
+    out[out == hi] = lo
+    return out
+
+
+def _normal(g: Generator, n: int, d, mean=0.0, std=1.0, contiguous=True) -> np.ndarray:
+    """n normal samples of dtype `d`, flat, as normal_kernel draws them: normal_fill on
+    >= 16 contiguous elements, normal_distribution<double> one by one otherwise (complex:
+    view_as_real with std / sqrt(2))."""
+    if d.kind == 3:
+        return _normal(g, 2 * n, d.to_real(), mean, std / np.sqrt(2.0), contiguous).view(d.np)
+    k = _kernels()
+    mean, std = float(mean), float(std)
+    if n >= 16 and contiguous:
+        if d.name == "float64":
+            out = np.empty(n, np.float64)
+            k.normal_fill_f64(g._mt, g._ctl, out, mean, std)
+            return out
+        out = np.empty(n, np.float32)
+        k.normal_fill_f32(g._mt, g._ctl, out, mean, std, _has_avx2() or d.name != "float32")
+        return out.astype(d.np, copy=False)
+    out = np.empty(n, np.float64)
+    k.normal_scalar(g._mt, g._ctl, g._normal, out, mean, std)
+    return _round_to(out, d)
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
 
 
 @op("rand")
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False) -> Tensor:
-    """Uniform samples in [0, 1).
+    """Uniform samples in [0, 1) (PyTorch's numbers for the same seed).
 
-        >>> manual_seed(0); rand(2, 3).shape
-        torch.Size([2, 3])
+        >>> manual_seed(0); rand(3)
+        tensor([0.4963, 0.7682, 0.0885])
     """
     d = _float(dtype)
-    return _place(_uniform(_rng(generator), _shape(size, "rand"), d), d, device, requires_grad)
+    shape = _shape(size, "rand")
+    host = _uniform(_gen(generator), _numel(shape), d).reshape(shape)
+    return _place(host, d, device, requires_grad)
 
 
 @op("randn")
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples (PyTorch's numbers for the same seed).
+
+        >>> manual_seed(0); randn(3)
+        tensor([ 1.5410, -0.2934, -2.1788])
+    """
     d = _float(dtype, "normal_kernel_cpu")
-    return _place(_normal(_rng(generator), _shape(size, "randn"), d), d, device, requires_grad)
+    shape = _shape(size, "randn")
+    host = _normal(_gen(generator), _numel(shape), d).reshape(shape)
+    return _place(host, d, device, requires_grad)
 
 
 def _int_bounds(low: int, high: int, d) -> None:
@@ -177,8 +427,36 @@ def _int_bounds(low: int, high: int, d) -> None:
             raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES[d.name]}")
 
 
-def _integers(rng, low: int, high_inclusive: int, shape) -> np.ndarray:
-    return rng.integers(low, high_inclusive, size=shape, endpoint=True, dtype=np.int64)
+def _cast_int(v: int, d) -> int:
+    """static_cast<int64_t>(static_cast<scalar_t>(v)) for a floating dtype `d`."""
+    return int(np.asarray(float(v), np.float64).astype(d.np).astype(np.float64))
+
+
+def _update_from(frm: int, d) -> int:
+    """PyTorch's update_from: move `from` up to a value the floating dtype holds."""
+    plus1 = _cast_int(frm + 1, d)
+    if plus1 < frm:
+        n = max(abs(frm + 1).bit_length() - 1, 0)
+        frm = plus1 + (1 << (n - _DIGITS[d.name] + 1))
+    return frm
+
+
+def _update_to(to: int, d) -> int:
+    """PyTorch's update_to: move `to` down to a value the floating dtype holds."""
+    minus1 = _cast_int(to - 1, d)
+    if minus1 >= to:
+        n = max(abs(to - 1).bit_length() - 1, 0)
+        to = minus1 - (1 << (n - _DIGITS[d.name] + 1))
+    return to
+
+
+def _from_to(g: Generator, n: int, frm: int, rng: int, d) -> np.ndarray:
+    """uniform_int_from_to_distribution: (val % range) + from, val random64() for int64 /
+    float / double / bfloat16 with range >= 2**32, random() otherwise."""
+    out = np.empty(n, np.int64)
+    wide = rng >= 1 << 32 and d.name in ("int64", "float32", "float64", "bfloat16")
+    _kernels().random_from_to(g._mt, g._ctl, out, np.uint64(rng & _U64), np.int64(frm), wide)
+    return _round_to(out, d) if d.kind >= 2 else out.astype(d.np)
 
 
 @op("randint")
@@ -198,22 +476,33 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
         if not isinstance(v, numbers.Integral):
             raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
-    _int_bounds(int(low), int(high), d)
-    host = _integers(_rng(generator), int(low), int(high) - 1, _shape((size,), "randint"))
+    low, high = int(low), int(high)
+    _int_bounds(low, high, d)
+    if d.kind >= 2:
+        low, high = _update_from(low, d), _update_to(high, d)
+    shape = _shape((size,), "randint")
+    host = _from_to(_gen(generator), _numel(shape), low, high - low, d).reshape(shape)
     return _place(host, d, device, requires_grad)
 
 
 @op("randperm")
 def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1 (randperm_cpu: swaps with random() % (n - i), or the
+    inside-out shuffle with random64() for n >= 2**32 / 20)."""
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
                         f"{type(n).__name__}")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
-    return _place(_rng(generator).permutation(int(n)), d, device, requires_grad)
+    g = _gen(generator)
+    perm = np.empty(int(n), np.int64)
+    if n < 0xFFFFFFFF // 20:
+        _kernels().randperm_small(g._mt, g._ctl, perm)
+    else:
+        _kernels().randperm_large(g._mt, g._ctl, perm)
+    return _place(perm, d, device, requires_grad)
 
 
 class _RandomSample(ArrayFunction):
@@ -259,8 +548,12 @@ def _check_std(std) -> None:
 @op("normal")
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            layout=None, device=None, requires_grad=False) -> Tensor:
-    """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with `size`."""
-    rng = _rng(generator)
+    """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with `size`.
+
+    As PyTorch: the output is filled with normal_(0, std) then `+ mean` (tensor mean, number
+    std), or normal_(0, 1) then `* std + mean` (tensor std), in the output's dtype.
+    """
+    g = _gen(generator)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not (mean_t or std_t):
         if size is None:
@@ -269,17 +562,25 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
                             "when mean and std are numbers")
         _check_std(std)
         d = _float(dtype, "normal_kernel_cpu")
-        return _place(_normal(rng, _shape((size,), "normal"), d, mean, std), d, device,
-                      requires_grad)
+        shape = _shape((size,), "normal")
+        host = _normal(g, _numel(shape), d, mean, std).reshape(shape)
+        return _place(host, d, device, requires_grad)
     if std_t and bool((std._host_array() < 0).any()):
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not std_t:
         _check_std(std)
     ref = mean if mean_t else std
     shape = _broadcast_shape(mean.shape if mean_t else (), std.shape if std_t else ())
-    m = mean._host_array() if mean_t else mean
-    s = std._host_array() if std_t else std
-    host = _normal(rng, shape, ref.dtype, m, s).astype(ref._data.dtype)
+    d = ref.dtype
+    npd = ref._data.dtype
+    if std_t:
+        z = _normal(g, _numel(shape), d, 0.0, 1.0).reshape(shape)
+        host = (z * std._host_array().astype(npd, copy=False)).astype(npd, copy=False)
+        host = host + (mean._host_array().astype(npd, copy=False) if mean_t else npd.type(mean))
+    else:
+        z = _normal(g, _numel(shape), d, 0.0, std).reshape(shape)
+        host = z + mean._host_array().astype(npd, copy=False)
+    host = np.ascontiguousarray(np.broadcast_to(host, shape)).astype(npd, copy=False)
     sample = backend_of(ref._data).from_host(host, ref.device)
     fn = _NormalTT if mean_t and std_t else (_NormalTF if mean_t else _NormalFT)
     return fn.apply(sample, *(x for x in (mean, std) if isinstance(x, Tensor)))
@@ -299,23 +600,44 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
 
 
 @op("rand_like")
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+              generator=None):
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+                requires_grad=requires_grad, generator=generator)
 
 
 @op("randn_like")
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+               generator=None):
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
+                 requires_grad=requires_grad, generator=generator)
 
 
 @op("randint_like")
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 generator=None):
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device, requires_grad=requires_grad)
+                   device=device or input.device, requires_grad=requires_grad,
+                   generator=generator)
+
+
+def _bernoulli_tensor(g: Generator, probs: np.ndarray) -> np.ndarray:
+    """bernoulli_(Tensor p): u53 < p for float64 p, u24 < float(p) otherwise (flat, uint8)."""
+    flat = np.ascontiguousarray(probs).reshape(-1)
+    out = np.empty(flat.size, np.uint8)
+    if flat.dtype == np.float64:
+        _kernels().bernoulli_tensor_f64(g._mt, g._ctl, out, flat)
+    else:
+        _kernels().bernoulli_tensor_f32(g._mt, g._ctl, out, flat.astype(np.float32))
+    return out
+
+
+def _bernoulli_scalar(g: Generator, n: int, p: float) -> np.ndarray:
+    out = np.empty(n, np.uint8)
+    _kernels().bernoulli_scalar(g._mt, g._ctl, out, float(p))
+    return out
 
 
 @op("bernoulli", methods=("bernoulli",))
@@ -324,14 +646,16 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     if input.dtype.kind < 2:
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                   f"'{_legacy(input.dtype)}'")
+    g = _gen(generator)
     if p is None:
         probs = input._host_array()
         if np.any((probs < 0) | (probs > 1)):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        host = _bernoulli_tensor(g, probs)
     else:
         _check_p(p)
-        probs = p
-    host = (_rng(generator).random(input.shape) < probs).astype(input._data.dtype)
+        host = _bernoulli_scalar(g, _numel(input.shape), p)
+    host = host.reshape(input.shape).astype(input._data.dtype)
     sample = backend_of(input._data).from_host(host, input.device)
     return _Bernoulli.apply(sample, input)
 
@@ -341,13 +665,19 @@ def _check_p(p) -> None:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_c_number(p)}")
 
 
+def _exponential(g: Generator, n: int, lambd: float) -> np.ndarray:
+    out = np.empty(n, np.float64)
+    _kernels().exponential(g._mt, g._ctl, out, float(lambd))
+    return out
+
+
 @op("multinomial", methods=("multinomial",))
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
     """Indices drawn with probabilities proportional to the rows of `input` (1-D or 2-D).
 
-    Without replacement it uses the exponential-race trick PyTorch uses: each category gets
-    key p / E with E ~ Exp(1) and the largest keys win, which is sampling one by one without
-    putting back, and still works when fewer categories than samples have p > 0.
+    As PyTorch: without replacement (or one sample) q = exponential_(1) and the largest
+    p / q win (argmax or topk); with replacement each sample is a binary search of a
+    uniform double in the row's normalised cumulative sum.
     """
     if input.dtype.kind != 2:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
@@ -356,115 +686,39 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    probs = input._host_array().astype(np.float64)
+    probs = input._host_array()
     rows = probs.reshape(-1, probs.shape[-1])
     if not replacement and num_samples > rows.shape[1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if np.any(~np.isfinite(rows)) or np.any(rows < 0):
+    rows64 = rows.astype(np.float64)
+    if np.any(~np.isfinite(rows64)) or np.any(rows64 < 0):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if np.any(rows.sum(1) <= 0):
+    if np.any(rows64.sum(1) <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _rng(generator)
-    if replacement:
-        out = np.stack([rng.choice(rows.shape[1], num_samples, p=r / r.sum()) for r in rows]) \
-            if rows.shape[0] else np.zeros((0, num_samples), np.int64)
+    g = _gen(generator)
+    if not replacement or num_samples == 1:
+        q = _round_to(_exponential(g, rows.size, 1.0), input.dtype).reshape(rows.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = (rows / q).astype(rows.dtype, copy=False)
+        if num_samples == 1:
+            out = np.argmax(keys, axis=1)[:, None]
+        else:
+            out = np.argsort(-keys.astype(np.float64), axis=1, kind="stable")[:, :num_samples]
     else:
-        keys = rows / rng.exponential(size=rows.shape)
-        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    out = out.reshape(probs.shape[:-1] + (num_samples,))
+        work = rows if rows.dtype in (np.float32, np.float64) else rows.astype(np.float32)
+        out = np.empty((rows.shape[0], num_samples), np.int64)
+        _kernels().multinomial_replacement(g._mt, g._ctl, np.ascontiguousarray(work), out)
+    out = out.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,))
     return _place(out, _dt.int64, input.device, False)
 
 
-# ------------------------------------------------------------------ in-place samplers
-def _write_random(self, host: np.ndarray) -> Tensor:
-    from .ops.inplace import bump, check_inplace
-    check_inplace(self)
-    backend = backend_of(self._data)
-    self._data[...] = backend.from_host(host.astype(self._data.dtype), self.device)
-    bump(self)
-    return self
-
-
-@op("uniform_", namespace="Tensor", methods=("uniform_",))
-def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
-    """Fill with uniform samples in [from, to) (`from` is a keyword PyTorch accepts)."""
-    from_ = kwargs.pop("from", from_)
-    d = _float(self.dtype)
-    if from_ > to:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                           f"from={_c_number(from_)} > to={_c_number(to)}")
-    return _write_random(self, _uniform(_rng(generator), self.shape, d, from_, to))
-
-
-@method_of("normal", "normal_")
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with normal samples of mean `mean` and standard deviation `std`."""
-    d = _float(self.dtype, "normal_kernel_cpu")
-    _check_std(std)
-    return _write_random(self, _normal(_rng(generator), self.shape, d, mean, std))
-
-
-def _random_max(d) -> int:
-    """random_()'s inclusive upper bound: every integer up to it is exact in dtype `d`."""
-    if d.kind == 0:
-        return 1
-    if d.kind == 1:
-        return int(np.iinfo(d.np).max)
-    return 2 ** _DIGITS[d.name]
-
-
-@op("random_", namespace="Tensor", methods=("random_",))
-def random_(self, *args, generator=None, **kwargs):
-    """random_() over the dtype's exact integers, random_(to) in [0, to), random_(from, to).
-
-    `from` and `to` may also be keywords; random_(from=f) goes up to the dtype's maximum.
-    """
-    if len(args) > 2:
-        raise TypeError(f"random_() takes at most 2 positional arguments ({len(args)} given)")
-    from_, to = (0, args[0]) if len(args) == 1 else (args + (0, None))[:2]
-    from_, to = kwargs.pop("from", from_), kwargs.pop("to", to)
-    if kwargs:
-        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    rng = _rng(generator)
-    if to is None:
-        host = _integers(rng, int(from_), _random_max(self.dtype), self.shape)
-    else:
-        _int_bounds(int(from_), int(to), self.dtype)
-        host = _integers(rng, int(from_), int(to) - 1, self.shape)
-    return _write_random(self, host)
-
-
-@method_of("bernoulli", "bernoulli_")
-def bernoulli_(self, p=0.5, *, generator=None):
-    """Fill with 1 with probability `p` (a number or a tensor of probabilities), else 0."""
-    if isinstance(p, Tensor):
-        probs = p._host_array()
-        if np.any((probs < 0) | (probs > 1)):
-            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    else:
-        _check_p(p)
-        probs = p
-    return _write_random(self, _rng(generator).random(self.shape) < probs)
-
-
-@op("exponential_", namespace="Tensor", methods=("exponential_",))
-def exponential_(self, lambd=1.0, *, generator=None):
-    """Fill with exponential samples of rate `lambd`."""
-    if self.dtype.kind < 2:
-        raise RuntimeError(f"Exponential distribution is a continuous probability "
-                           f"distribution. dtype must be a floating point but you specified "
-                           f"{_legacy(self.dtype)}")
-    if not lambd > 0:
-        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
-                           f"lambda={_c_number(lambd)}")
-    return _write_random(self, _rng(generator).exponential(1.0 / lambd, self.shape))
-
-
-@op("log_normal_", namespace="Tensor", methods=("log_normal_",))
-def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    _float(self.dtype, "log_normal_cpu")
-    if not std > 0:
-        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_number(std)}")
-    return _write_random(self, _rng(generator).lognormal(mean, std, self.shape))
-
+@op("poisson")
+def poisson(input, generator=None) -> Tensor:
+    """Poisson samples with rates `input` (drawn from this generator's stream; the values
+    are not PyTorch's: its sampler is not reproduced)."""
+    rates = input._host_array().astype(np.float64)
+    g = _gen(generator)
+    seed = int(g._random64(1)[0])
+    host = np.random.Generator(np.random.PCG64(seed)).poisson(rates)
+    return _place(np.asarray(host, dtype=np.float64), input.dtype, input.device, False)

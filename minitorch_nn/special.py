@@ -4,7 +4,6 @@ Each function is an op declared with `@op(..., namespace="special")` where it is
 (minitorch_nn/ops/special_functions.py and the families it reuses); this module only
 gathers them, as nn/functional.py does.
 """
-from __future__ import annotations
 
 from .ops.registry import public_ops as _public_ops
 

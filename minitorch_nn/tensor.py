@@ -1,17 +1,17 @@
 """Tensor: one backend array plus what autograd needs to know about it.
 
 A Tensor holds `_data` (a numpy array on the CPU, a cupy array on the GPU; its dtype and device
-are the tensor's), `_version` (a counter shared by every view of the same storage, bumped by
+are the tensor's), `_version_counter` (shared by every view of the same storage, bumped by
 in-place ops) and its place in the graph (`grad_fn`, `_output_nr`). The ops themselves live in
 `minitorch_nn.ops`, which attaches them as methods (`t.sum()`, `t + u`, ...).
 """
 from __future__ import annotations
 
 import copy as _copy
-import warnings
 
 import numpy as np
 
+from ._user_warning import warn_user
 from . import dtypes as _dt
 from ._tensor_str import tensor_repr
 from .array_backends import backend_for_device, backend_of
@@ -21,10 +21,10 @@ __all__ = ["Tensor", "Size"]
 
 
 class _Version:
-    """The version counter of one storage: shared by views, `detach()`, not by `.data`.
+    """The version counter of one storage: shared by views and `detach()`, not by `.data`.
 
-    `t._version` is this object (so views can share it); it compares equal to its count and
-    converts to int, so `t._version == 1` reads as in PyTorch, where `_version` is an int.
+    Each tensor holds it as `_version_counter` (views share the object); `t._version` reads
+    its count as an int, as PyTorch's `_version` does.
     """
 
     __slots__ = ("value",)
@@ -32,20 +32,8 @@ class _Version:
     def __init__(self):
         self.value = 0
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, _Version):
-            return self is other
-        return self.value == other
-
-    __hash__ = object.__hash__
-
-    def __int__(self) -> int:
-        return self.value
-
-    __index__ = __int__
-
     def __repr__(self) -> str:
-        return str(self.value)
+        return f"_Version({self.value})"
 
 
 class Size(tuple):
@@ -88,7 +76,7 @@ def _wrap(data, requires_grad: bool = False) -> "Tensor":
         data = np.asarray(data)
     t = _new(Tensor)
     t._data = data
-    t._version = _Version()
+    t._version_counter = _Version()
     t._requires_grad = requires_grad
     t.grad_fn = None
     t._output_nr = 0
@@ -104,7 +92,7 @@ def _view_of(base: "Tensor", data, view_fn) -> "Tensor":
     """
     t = _new(Tensor)
     t._data = data
-    t._version = base._version
+    t._version_counter = base._version_counter
     t._requires_grad = False
     t.grad_fn = None
     t._output_nr = 0
@@ -124,7 +112,7 @@ def _leaf_grad_error():
 class Tensor:
     """A multi-dimensional array that can record the ops applied to it for autograd."""
 
-    __slots__ = ("_data", "_version", "_requires_grad", "grad_fn", "_output_nr", "_base",
+    __slots__ = ("_data", "_version_counter", "_requires_grad", "grad_fn", "_output_nr", "_base",
                  "__dict__", "__weakref__")
 
     # Rarely used fields live in the instance __dict__ only once set; these are the defaults.
@@ -146,7 +134,7 @@ class Tensor:
             shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else args
             data = backend.xp.empty(shape if args else (0,), dtype.np)
         self._data = data
-        self._version = _Version()
+        self._version_counter = _Version()
         self._requires_grad = False
         self.grad_fn = None
         self._output_nr = 0
@@ -250,8 +238,9 @@ class Tensor:
         return self._data.base if self._data.base is not None else self._data
 
     @property
-    def _version_value(self) -> int:
-        return self._version.value
+    def _version(self) -> int:
+        """How many times the storage was modified in place (PyTorch's `_version`)."""
+        return self._version_counter.value
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -325,10 +314,10 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self) -> float:
-        if self._requires_grad:
-            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+        if self._requires_grad and _grad_enabled():   # PyTorch: not under no_grad
+            warn_user("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
-                          UserWarning, stacklevel=2)
+                          UserWarning)
         return float(self._scalar_value("double"))
 
     def __int__(self) -> int:
@@ -388,11 +377,11 @@ class Tensor:
     @property
     def grad(self):
         if self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(
+            warn_user(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
                 "Its .grad attribute won't be populated during autograd.backward(). If you "
                 "indeed want the .grad field to be populated for a non-leaf Tensor, use "
-                ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+                ".retain_grad() on the non-leaf Tensor.", UserWarning)
         return self._grad
 
     @grad.setter
@@ -437,7 +426,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same storage and version counter, outside the graph."""
         t = _wrap(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     def detach_(self) -> "Tensor":
@@ -450,7 +439,7 @@ class Tensor:
     def _alias(self) -> "Tensor":
         """A new Tensor object over the same array and counter (no graph)."""
         t = _wrap(self._data)
-        t._version = self._version
+        t._version_counter = self._version_counter
         return t
 
     @property
@@ -481,7 +470,7 @@ class Tensor:
                                "https://github.com/pytorch/pytorch/pull/103001")
         new = _new(type(self))
         new._data = self._data.copy(order="K")   # keeps a transposed layout, as PyTorch
-        new._version = _Version()
+        new._version_counter = _Version()
         new._requires_grad = self._requires_grad
         new.grad_fn = None
         new._output_nr = 0
@@ -512,13 +501,18 @@ def _rebuild(cls, array, requires_grad, device, state):
     backend = backend_for_device(to_device(device))
     t = _new(cls)
     t._data = backend.from_host(array, to_device(device))
-    t._version = _Version()
+    t._version_counter = _Version()
     t._requires_grad = requires_grad
     t.grad_fn = None
     t._output_nr = 0
     t._base = None
     t.__dict__.update(state)
     return t
+
+
+def _grad_enabled() -> bool:
+    from .autograd.grad_mode import is_grad_enabled   # lazy: autograd sits above tensor
+    return is_grad_enabled()
 
 
 def _wrap_dim_of_shape(dim: int, ndim: int) -> int:
@@ -536,7 +530,9 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     if dim < lo or dim > hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
-    return dim + ndim if dim < 0 else (0 if ndim == 0 else dim)
+    if ndim == 0:
+        return 0          # a 0-d tensor acts as 1-d for dims: -1 and 0 both name it
+    return dim + ndim if dim < 0 else dim
 
 
 def as_array(value, dtype: "_dt.dtype | None", backend):
@@ -557,18 +553,21 @@ def as_array(value, dtype: "_dt.dtype | None", backend):
     else:
         host = _python_to_numpy(value)
         if dtype is None:
-            dtype = _inferred_dtype(host)
+            dtype = _scalars_dtype(value) or _inferred_dtype(host)
         elif dtype.kind == 1 and host.dtype.kind in "iu" and host.size:
             _check_int_range(host, dtype)
     if dtype is not None:
-        host = host.astype(dtype.np, copy=False)
+        with np.errstate(over="ignore"):   # 1e300 as float32 is inf, silently (PyTorch)
+            host = host.astype(dtype.np, copy=False)
     return backend.from_host(host, None)
 
 
 def _check_int_range(host: np.ndarray, dtype) -> None:
-    """Python ints that do not fit the requested integer dtype: PyTorch's RuntimeError."""
+    """Python ints that do not fit the requested integer dtype: PyTorch's RuntimeError.
+    uint8 also takes negatives down to -255 and wraps them (PyTorch: -1 -> 255)."""
     info = np.iinfo(dtype.np)
-    if host.min() < info.min or host.max() > info.max:
+    lowest = -int(info.max) if dtype.np == np.uint8 else info.min
+    if host.min() < lowest or host.max() > info.max:
         raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
@@ -608,6 +607,33 @@ def _tensors_to_lists(value):
     if isinstance(value, (list, tuple)):
         return [_tensors_to_lists(v) for v in value]
     return value
+
+
+def _scalars_dtype(value):
+    """PyTorch's dtype for a list holding NumPy scalars: each item counts with its own dtype
+    (np.int32 -> int32, a Python float -> the default float dtype), promoted together. None
+    when the list holds no NumPy scalar (the array's dtype rule then applies)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    items = list(_flat_items(value))
+    if not any(isinstance(v, np.generic) for v in items):
+        return None
+    result = None
+    for v in items:
+        if isinstance(v, np.generic):
+            d = _dt.from_numpy_dtype(v.dtype)
+        elif isinstance(v, bool):
+            d = _dt.bool
+        elif isinstance(v, int):
+            d = _dt.int64
+        elif isinstance(v, float):
+            d = _dt.get_default_dtype()
+        elif isinstance(v, complex):
+            d = _dt.get_default_dtype().to_complex()
+        else:
+            return None
+        result = d if result is None else _dt.promote_types(result, d)
+    return result
 
 
 def _inferred_dtype(host: np.ndarray):

@@ -450,3 +450,39 @@ def test_copy_into_a_view_of_a_non_leaf(T):
     assert b.grad_fn.name() == "torch::autograd::CopySlices"
     b.sum().backward()
     assert a.grad.tolist() == [1.0, 0.0, 0.0] and w.grad.tolist() == [3.0, 3.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype, ok, bad", [("uint8", [-255, -1, 255], [-256, 256]),
+                                            ("int8", [-128, 127], [-129, 128])])
+def test_integer_range_of_python_ints_as_pytorch(dtype, ok, bad):
+    """uint8 takes -255..255 (negatives wrap: -1 -> 255); other types their own range."""
+    d = getattr(mt, dtype)
+    assert mt.tensor(ok, dtype=d).tolist() == np.array(ok).astype(dtype).tolist()
+    for v in bad:
+        with pytest.raises(RuntimeError, match="without overflow"):
+            mt.tensor([v], dtype=d)
+
+
+def test_a_float_too_large_for_the_dtype_is_inf_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mt.tensor([1e300, -1e300], dtype=mt.float32).tolist() == [np.inf, -np.inf]
+
+
+def test_dim_of_a_zero_dim_tensor_wraps_to_zero():
+    from minitorch_nn.tensor import _wrap_dim
+    assert _wrap_dim(-1, 0) == 0 and _wrap_dim(0, 0) == 0 and _wrap_dim(-1, 3) == 2
+
+
+@pytest.mark.parametrize("values", [
+    [np.int32(1), np.int32(2)], [np.float64(1.5)], [np.float32(1.0), 2.0], [np.int16(3), 1],
+    [[np.float64(1)], [2.0]], [np.uint8(3), True], [np.float16(1), np.int64(3)], [1.0, 2.0]])
+def test_lists_of_numpy_scalars_keep_their_dtypes(values):
+    """Each NumPy scalar counts with its own dtype, Python numbers with PyTorch's defaults."""
+    expected = {"[np.int32(1), np.int32(2)]": "int32"}.get(repr(values))
+    got = mt.tensor(values).dtype
+    assert mt.as_tensor(values).dtype is got
+    if expected:
+        assert got is mt.int32
+    if torch is not None:
+        assert str(got) == str(torch.tensor(values).dtype)

@@ -7,7 +7,24 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md", "docs/architecture.md"]
+DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md", "docs/architecture.md",
+        "docs/settings_and_tools.md"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_settings():
+    """docs/settings_and_tools.md flips process-wide switches: put them back after."""
+    import numba
+    from minitorch_nn import settings
+    from minitorch_nn.backends import cudnn
+    state, threads = dict(settings._STATE), numba.get_num_threads()
+    flags = {k: getattr(cudnn, k) for k in ("enabled", "benchmark", "deterministic",
+                                             "allow_tf32")}
+    yield
+    settings._STATE.update(state)
+    numba.set_num_threads(threads)
+    for k, v in flags.items():
+        setattr(cudnn, k, v)
 
 
 def _python_blocks(path: pathlib.Path) -> str:
@@ -27,8 +44,15 @@ def test_autograd_doc_prints_what_it_says(capsys):
     out = capsys.readouterr().out
     for expected in ["tensor(14., grad_fn=<SumBackward0>)", "True False True", "MulBackward0",
                      "['AccumulateGrad', 'AccumulateGrad']", "tensor([2., 4., 6.])",
-                     "tensor([12., 24.]) tensor([36., 72.])", "tensor([2., 4.])"]:
+                     "tensor([12., 24.]) tensor([36., 72.])", "tensor([2., 4.])",
+                     "tensor([2.+4.j, 6.-2.j])"]:
         assert expected in out, f"missing {expected!r} in the printed output"
+
+
+def test_settings_doc_prints_what_it_says(capsys):
+    exec(compile(_python_blocks(ROOT / "docs/settings_and_tools.md"), "settings.md", "exec"), {})
+    assert capsys.readouterr().out.splitlines() == [
+        "high", "['_orig_mod.weight', '_orig_mod.bias']", "torch.Size([3, 1])"]
 
 
 def test_training_doc_prints_what_it_says(capsys):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -536,3 +537,21 @@ def test_version_counter(T):
     x.data.add_(1)
     assert x._version == 4                         # .data does not
     assert int(x._version) == 4
+
+
+def test_float_of_a_grad_tensor_warns_only_with_grad_enabled():
+    x = mt.ones(1, requires_grad=True)
+    with pytest.warns(UserWarning, match="requires_grad=True to a scalar"):
+        float(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with mt.no_grad():
+            assert float(x) == 1.0
+
+
+def test_version_reads_as_an_int():
+    x = mt.zeros(2)
+    v0 = x._version
+    x.add_(1)
+    assert x._version > 0 and x._version >= 1 and x._version - v0 == 1 and 1 + x._version == 2
+    assert int(x._version) == 1 and f"{x._version}" == "1" and [0, 1][x._version] == 1

@@ -113,7 +113,7 @@ def elu_fwd(x, out, alpha):
 def elu_bwd(x, g, out, alpha):
     for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = g[i] if v > 0 else g[i] * alpha * exp_fast(v)
+        out[i] = g[i] * alpha * exp_fast(v) if v <= 0 else g[i]   # NaN: g (PyTorch)
 
 
 @parallel_kernel(globals())

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adamax_update",
+           "nadam_update", "radam_update"]
 
 
 @njit(cache=True)
@@ -131,3 +132,69 @@ def adagrad_update(p, g, state_sum, clr, eps, weight_decay, maximize):
         s = state_sum[i] + d * d
         state_sum[i] = s
         p[i] = p[i] + (-clr) * (d / (np.sqrt(s) + eps))
+
+
+@njit(cache=True)
+def _decayed(p, d, weight_decay, decay_factor, decoupled):
+    """(x, d): the parameter after decoupled decay, or the gradient plus the L2 term."""
+    if weight_decay != 0:
+        if decoupled:
+            return p * decay_factor, d
+        return p, d + weight_decay * p
+    return p, d
+
+
+@njit(cache=True)
+def adamax_update(p, g, exp_avg, exp_inf, beta1, one_minus_beta1, beta2, eps, weight_decay,
+                  neg_clr, maximize):
+    """Adamax: m = lerp(m, d, 1 - beta1); u = max(beta2 * u, |d| + eps) (NaN kept);
+    p += neg_clr * m / u, neg_clr = -lr / (1 - beta1^t)."""
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        if weight_decay != 0:
+            d = d + weight_decay * p[i]
+        m = _lerp(exp_avg[i], d, one_minus_beta1, beta1)
+        exp_avg[i] = m
+        e = exp_inf[i] * beta2
+        a = abs(d) + eps
+        if not (e > a or e != e):
+            e = a
+        exp_inf[i] = e
+        p[i] = p[i] + neg_clr * (m / e)
+
+
+@njit(cache=True)
+def nadam_update(p, g, exp_avg, exp_avg_sq, beta1, one_minus_beta1, beta2, one_minus_beta2,
+                 eps, weight_decay, decay_factor, bias_correction2, coef_grad, coef_avg,
+                 maximize, decoupled):
+    """NAdam: Adam's moments, then two steps along d and m over sqrt(v / bc2) + eps with
+    the momentum-schedule coefficients the caller computed (PyTorch rounds p after each)."""
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        x, d = _decayed(p[i], d, weight_decay, decay_factor, decoupled)
+        m = _lerp(exp_avg[i], d, one_minus_beta1, beta1)
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + one_minus_beta2 * (d * d)
+        exp_avg_sq[i] = v
+        denom = np.sqrt(v / bias_correction2) + eps
+        x = x + coef_grad * (d / denom)
+        p[i] = x + coef_avg * (m / denom)
+
+
+@njit(cache=True)
+def radam_update(p, g, exp_avg, exp_avg_sq, beta1, one_minus_beta1, beta2, one_minus_beta2,
+                 eps, weight_decay, decay_factor, bias_correction1, lr,
+                 bias_correction2_sqrt, rect, rectified, maximize, decoupled):
+    """RAdam: Adam's moments; p -= (m / bc1) * lr * sqrt(bc2) / (sqrt(v) + eps) * rect when
+    the variance is tractable (`rectified`: rho_t > 5), else p -= (m / bc1) * lr."""
+    for i in range(p.shape[0]):
+        d = -g[i] if maximize else g[i]
+        x, d = _decayed(p[i], d, weight_decay, decay_factor, decoupled)
+        m = _lerp(exp_avg[i], d, one_minus_beta1, beta1)
+        exp_avg[i] = m
+        v = exp_avg_sq[i] * beta2 + one_minus_beta2 * (d * d)
+        exp_avg_sq[i] = v
+        step = (m / bias_correction1) * lr
+        if rectified:
+            step = step * (bias_correction2_sqrt / (np.sqrt(v) + eps)) * rect
+        p[i] = x - step

@@ -314,9 +314,11 @@ class CupyRuntime:
 def _compile_error(family: str, group: str, exc: Exception) -> str:
     message = f"CuPy could not compile kernels/cuda/{family}.cu ({group} instances): {exc}"
     if group == "half":
-        message += (" -- float16/bfloat16 kernels need the CUDA toolkit's cuda_fp16.h and "
-                    "cuda_bf16.h: set CUDA_PATH to a toolkit (12.2 or newer), or keep half "
-                    "tensors on the CPU / compute in float32")
+        message += (" -- float16/bfloat16 kernels need the CUDA headers cuda_fp16.h and "
+                    "cuda_bf16.h (12.2 or newer): pip install -e \".[cuda]\" (or pip install "
+                    "nvidia-cuda-runtime-cu12 nvidia-cuda-nvrtc-cu12; nvidia-cuda-runtime and "
+                    "nvidia-cuda-nvrtc for CUDA 13), or set CUDA_PATH to a CUDA toolkit, or "
+                    "keep half tensors on the CPU / compute in float32")
     return message
 
 

@@ -111,7 +111,7 @@ __global__ void elu_bwd(const T* x, const T* g, T* out, mt_acc_t<T> alpha, long 
     for (long long i = mt_global_index(); i < n; i += mt_grid_stride()) {
         const A v = mt_widen(x[i]);
         const A gv = mt_widen(g[i]);
-        out[i] = mt_narrow<T>(v > A(0) ? gv : gv * alpha * mt_exp(v));
+        out[i] = mt_narrow<T>(v <= A(0) ? gv * alpha * mt_exp(v) : gv);   // NaN: gv (PyTorch)
     }
 }
 

@@ -3,8 +3,8 @@ FutureWarnings. `minitorch_nn.cuda.amp` and `minitorch_nn.cpu.amp` are built fro
 from __future__ import annotations
 
 import functools
-import warnings
 
+from .._user_warning import warn_user
 from .. import dtypes as _dt
 from . import autocast_mode as _mode
 from .grad_scaler import GradScaler as _GradScaler
@@ -14,8 +14,8 @@ __all__ = ["CudaAutocast", "CpuAutocast", "CudaGradScaler", "CpuGradScaler", "cu
 
 
 def _warn(old: str, new: str) -> None:
-    warnings.warn(f"`torch.{old}(args...)` is deprecated. Please use `torch.{new}` instead.",
-                  FutureWarning, stacklevel=3)
+    warn_user(f"`torch.{old}(args...)` is deprecated. Please use `torch.{new}` instead.",
+                  FutureWarning)
 
 
 class CudaAutocast(_mode.autocast):

@@ -35,9 +35,9 @@ import collections.abc
 import functools
 import inspect
 import threading
-import warnings
 from typing import Any, Callable
 
+from .._user_warning import warn_user
 from .. import dtypes as _dt
 from ..autograd.grad_mode import is_grad_enabled
 from ..array_backends import cuda as _cuda
@@ -181,8 +181,8 @@ def autocast_decrement_nesting() -> int:
 
 
 def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"torch.{old}() is deprecated. Please use torch.{new} instead.",
-                  DeprecationWarning, stacklevel=3)
+    warn_user(f"torch.{old}() is deprecated. Please use torch.{new} instead.",
+                  DeprecationWarning)
 
 
 def get_autocast_cpu_dtype() -> _dt.dtype:
@@ -259,16 +259,16 @@ class autocast:
         name = _device_type(self.device)
         if name == "cuda":
             if not _cuda.is_available():
-                warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
-                              "autocast.", stacklevel=3)
+                warn_user("CUDA is not available or torch_xla is imported. Disabling "
+                              "autocast.")
                 return False
             return True
         supported = (_dt.bfloat16, _dt.float16)
         if self.fast_dtype not in supported:
             upper = self.device.upper()
-            warnings.warn(f"In {upper} autocast, but the target dtype is not supported. "
+            warn_user(f"In {upper} autocast, but the target dtype is not supported. "
                           f"Disabling autocast.\n{upper} Autocast only supports dtypes of "
-                          + ", ".join(map(str, supported)) + " currently.", stacklevel=3)
+                          + ", ".join(map(str, supported)) + " currently.")
             return False
         return True
 

@@ -22,13 +22,13 @@ device of the first scaled output, the growth tracker an int32 one.
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections import abc, defaultdict
 from enum import Enum
 from typing import Any
 
 import numpy as np
 
+from .._user_warning import warn_user
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
 from ..array_backends import backend_for_device, cuda as _cuda
@@ -117,8 +117,8 @@ class GradScaler:
         self._device = device
         self._enabled = enabled
         if self._device == "cuda" and enabled and not _cuda.is_available():
-            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
-                          "Disabling.", stacklevel=2)
+            warn_user("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+                          "Disabling.")
             self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:
@@ -249,11 +249,11 @@ class GradScaler:
         (or, if their step takes one, a `grad_scaler` argument), as in PyTorch."""
         has_grad_scaler_kwarg = "grad_scaler" in inspect.signature(optimizer.step).parameters
         if has_grad_scaler_kwarg:
-            warnings.warn(
+            warn_user(
                 "GradScaler is going to stop passing itself as a keyword argument to the "
                 "passed optimizer. In the near future GradScaler registers `grad_scale: "
                 "Tensor` and `found_inf: Tensor` to the passed optimizer and let the "
-                "optimizer use them directly.", FutureWarning, stacklevel=3)
+                "optimizer use them directly.", FutureWarning)
             kwargs["grad_scaler"] = self
         else:
             if optimizer_state["stage"] is OptState.READY:

@@ -34,7 +34,7 @@ def _make_roots(outputs, grad_outputs):
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out.dtype.kind < 2:
+            if out.dtype.kind != 2:   # bool, int: no grad; complex: PyTorch refuses
                 raise RuntimeError("grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             garr = backend_of(out._data).xp.ones(out._data.shape, out._data.dtype)

@@ -20,6 +20,10 @@ tensor argument requires grad; otherwise `apply` is just the forward.
 """
 from __future__ import annotations
 
+import warnings
+
+from numpy.exceptions import ComplexWarning as _ComplexWarning
+
 from ..array_backends import _BY_ARRAY_TYPE
 from ..tensor import Tensor, _wrap
 from . import grad_mode
@@ -229,6 +233,7 @@ class ArrayFunction(Function):
     """
 
     _array_backward = True
+    complex_grad_direct = False   # True: backward follows PyTorch's complex convention itself
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -315,11 +320,13 @@ def _record(cls, args, kwargs):
         outputs = (out,)
     non_diff = node._non_differentiable
     for nr, o in enumerate(outputs):
-        if isinstance(o, Tensor) and _is_differentiable(o._data.dtype) \
+        if isinstance(o, Tensor) and (diff := _is_differentiable(o._data.dtype)) \
                 and not (non_diff and any(o is n for n in non_diff)):
             o._requires_grad = True
             o.grad_fn = node
             o._output_nr = nr
+            if diff is _COMPLEX_OUT:
+                _conjugate_backward(node, cls)
     to_save = node._to_save
     if to_save:
         node._saved = tuple([None if t is None else _pack(t, outputs) for t in to_save])
@@ -327,10 +334,50 @@ def _record(cls, args, kwargs):
     return outputs if type(out) is tuple else out
 
 
-def _is_differentiable(np_dtype) -> bool:
-    """Float and complex results get a grad_fn; integer and bool results never do."""
+_COMPLEX_OUT = 2   # what _is_differentiable answers for a complex result
+
+
+def _is_differentiable(np_dtype):
+    """Float and complex results get a grad_fn (complex: `_COMPLEX_OUT`, truthy); integer
+    and bool results never do."""
     kind = np_dtype.kind
-    return kind == "f" or kind == "c" or np_dtype.name == "bfloat16"
+    return kind == "f" or (kind == "c" and _COMPLEX_OUT) or np_dtype.name == "bfloat16"
+
+
+def _conjugate_backward(node, cls) -> None:
+    """Give a built-in op with a complex result PyTorch's complex gradient convention.
+
+    A built-in backward is written as for real numbers, `grad * f'(z)`. For complex z PyTorch
+    propagates the conjugate Wirtinger derivative, `grad * conj(f'(z))` for a holomorphic f,
+    which is `conj(backward(conj(grad)))`; a gradient for a real input is the real part of
+    that. Ops whose backward already follows PyTorch's convention (conj, real, view_as_real,
+    polar, the FFTs: ops/complex.py, ops/fft.py) set `complex_grad_direct = True`. Only
+    complex results reach here, so real ops pay one identity test in `_record`.
+    """
+    if cls._array_backward and not cls.complex_grad_direct:
+        node.__class__ = _conjugated_node_class(type(node))
+
+
+_CONJUGATED: dict = {}   # node class -> its subclass with the conjugating apply
+
+
+def _conjugated_node_class(node_cls):
+    """A subclass of `node_cls`, of the same name, whose apply is conj(backward(conj(grads)));
+    a gradient for a real input is the real part of that."""
+    sub = _CONJUGATED.get(node_cls)
+    if sub is None:
+        def apply(self, grads):
+            grads = tuple([_conj(g) for g in grads])
+            with warnings.catch_warnings():   # a real input's gradient: the real part
+                warnings.simplefilter("ignore", _ComplexWarning)
+                out = node_cls.apply(self, grads)
+            return tuple([_conj(g) for g in out])
+        sub = _CONJUGATED[node_cls] = type(node_cls.__name__, (node_cls,), {"apply": apply})
+    return sub
+
+
+def _conj(g):
+    return g.conj() if g is not None and g.dtype.kind == "c" else g
 
 
 def _fresh_output(o, args, dirty=()):
@@ -343,7 +390,7 @@ def _fresh_output(o, args, dirty=()):
                 if o.grad_fn is None and o._requires_grad:
                     raise RuntimeError("a leaf Variable that requires grad has been used in an "
                                        "in-place operation.")
-                o._version.value += 1   # PyTorch bumps a dirty tensor once more
+                o._version_counter.value += 1   # PyTorch bumps a dirty tensor once more
                 return o
             return o._alias()
     return o

@@ -6,10 +6,9 @@ pass with a one-hot `grad_output`) must match (f(x + eps) - f(x - eps)) / (2 eps
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .api import grad
@@ -42,7 +41,10 @@ def _numerical(fn, inputs, x, eps):
             data[i] = orig
             columns.append(np.concatenate([((p - m) / (2 * eps)).reshape(-1)
                                            for p, m in zip(plus, minus)]))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    if columns:
+        return np.stack(columns, axis=1)
+    n_out = sum(o.numel() for o in _outputs(fn, inputs))   # x has no elements: no columns
+    return np.zeros((n_out, 0))
 
 
 def _analytical(fn, inputs, diff_inputs):
@@ -62,7 +64,8 @@ def _analytical(fn, inputs, diff_inputs):
             for x, gx in zip(diff_inputs, gs):
                 rows[id(x)].append(np.zeros(x.numel()) if gx is None
                                    else gx._host_array().astype(np.float64).reshape(-1))
-    return {k: (np.stack(v) if v else np.zeros((0, 0))) for k, v in rows.items()}
+    return {id(x): (np.stack(rows[id(x)]) if rows[id(x)] else np.zeros((0, x.numel())))
+            for x in diff_inputs}   # (output elements, input elements), empty ones included
 
 
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -85,10 +88,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64" \
                 and not x.is_complex():
-            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
+            warn_user(f"Input #{i} requires gradient and is not a double precision floating "
                           "point or complex. This check will likely fail if all the inputs are "
-                          "not of double precision floating point or complex. ", UserWarning,
-                          stacklevel=2)
+                          "not of double precision floating point or complex. ", UserWarning)
     sizes = [o.numel() for o in _outputs(func, inputs)]
     analytical = _analytical(func, inputs, diff_inputs)
     for i, x in enumerate(diff_inputs):

@@ -184,8 +184,8 @@ class SavedTensor:
     __slots__ = ("tensor", "data", "counter", "version", "output_nr")
 
     def __init__(self, tensor, output_nr: int | None):
-        self.counter = tensor._version
-        self.version = tensor._version.value
+        self.counter = tensor._version_counter
+        self.version = tensor._version_counter.value
         self.output_nr = output_nr
         if output_nr is None:
             self.tensor, self.data = tensor, None
@@ -198,7 +198,7 @@ class SavedTensor:
         if self.tensor is not None:
             return self.tensor
         t = _wrap(self.data)
-        t._version = self.counter
+        t._version_counter = self.counter
         return t
 
     def _raise_modified(self, owner):

@@ -4,8 +4,9 @@
     nn.init.kaiming_uniform_(w, a=math.sqrt(5))   # what nn.Linear does to its weight
 
 Each function writes under `no_grad()` (so it works on Parameters) and returns its input.
-The random numbers come from minitorch_nn's generator: same distribution as PyTorch, other
-values.
+The random numbers come from minitorch_nn's generator, which reproduces PyTorch's CPU
+stream: after the same `manual_seed`, uniform_/normal_/xavier_*/kaiming_*/trunc_normal_/
+sparse_ give PyTorch's values bit for bit (orthogonal_ differs by ~1 ulp: its QR is numpy's).
 """
 from __future__ import annotations
 

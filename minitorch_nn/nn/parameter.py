@@ -29,7 +29,7 @@ def _share(cls, data: Tensor) -> Tensor:
     """A new `cls` instance over `data`'s storage and version counter (a detached alias)."""
     t = _new(cls)
     t._data = data._data
-    t._version = data._version
+    t._version_counter = data._version_counter
     t._requires_grad = False
     t.grad_fn = None
     t._output_nr = 0

@@ -11,10 +11,9 @@
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from ..array_backends import kernel_for
 from ..tensor import Tensor
 from .inplace import _legacy_name
@@ -53,15 +52,12 @@ def type_name(x: Tensor) -> str:
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-def reduction_of(size_average=None, reduce=None, reduction: str = "mean",
-                 stacklevel: int = 4) -> str:
-    """The reduction string, honouring PyTorch's deprecated `size_average`/`reduce` flags.
-    The warning points at the line that called the loss op (past the op and its autocast
-    hook: every loss with these flags is on an autocast list)."""
+def reduction_of(size_average=None, reduce=None, reduction: str = "mean") -> str:
+    """The reduction string, honouring PyTorch's deprecated `size_average`/`reduce` flags
+    (their warning points at the user's line that called the loss or built the module)."""
     if size_average is not None or reduce is not None:
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      "reduction='{}' instead.".format(_legacy_reduction(size_average, reduce)),
-                      UserWarning, stacklevel=stacklevel)
+        warn_user("size_average and reduce args will be deprecated, please use "
+                  "reduction='{}' instead.".format(_legacy_reduction(size_average, reduce)))
         return _legacy_reduction(size_average, reduce)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")

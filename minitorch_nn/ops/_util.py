@@ -122,3 +122,14 @@ def shape_mismatch(error: Exception, *operands) -> Exception:
                                     f"tensor b ({b[i]}) at non-singleton dimension {i}")
         shape = tuple(y if x == 1 else x for x, y in zip(a, b))
     return error
+
+
+def refuse_complex(kernel: str, *operands) -> None:
+    """PyTorch's NotImplementedError for an op with no complex kernel (`"lt_cpu" not
+    implemented for 'ComplexFloat'`), when any operand (tensor or number) is complex."""
+    dtypes = [x.dtype for x in operands if isinstance(x, Tensor)]
+    if not (any(d.is_complex for d in dtypes) or any(isinstance(x, complex) for x in operands)):
+        return
+    res = _dt.result_type(*operands) if dtypes else _dt.complex64
+    name = "ComplexDouble" if res.name == "complex128" else "ComplexFloat"
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')

@@ -14,11 +14,12 @@ PyTorch has at top level (torch.softmax, torch.log_softmax, torch.dropout, torch
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from .. import dtypes as _dt
+from .._user_warning import warn_user
+from ..array_backends import backend_of
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, require_float, type_name
@@ -52,13 +53,12 @@ def _run_kernel(name: str, arrays, *params):
 
 
 def _erf(xp, a):
-    """The error function on numpy (scipy when installed) or cupy arrays."""
+    """The error function on numpy arrays (the Numba ufunc of kernels/cpu/special.py, in
+    float64, rounded once to a's dtype) or cupy arrays (cupyx.scipy.special)."""
     if xp is np:
-        try:
-            from scipy.special import erf
-        except ImportError:   # slow but exact: only float16/bfloat16 without scipy get here
-            return np.vectorize(math.erf, otypes=[a.dtype])(a)
-        return erf(a)
+        a64 = a.astype(np.float64, copy=False)
+        erf = backend_of(a64).kernel("special", "erf")
+        return np.asarray(erf(a64)).astype(a.dtype, copy=False)
     from cupyx.scipy.special import erf   # pragma: no cover - GPU only
     return erf(a)
 
@@ -118,7 +118,8 @@ def _elu_np(xp, x, alpha):
 
 
 def _elu_grad_np(xp, x, g, alpha):
-    return xp.where(x > 0, g, g * alpha * xp.exp(xp.minimum(x, 0)))
+    """PyTorch's branch test is `x <= 0`, so a NaN input passes the gradient through."""
+    return xp.where(x <= 0, g * alpha * xp.exp(xp.minimum(x, 0)), g)
 
 
 def _softplus_np(xp, x, beta, threshold):
@@ -146,7 +147,7 @@ class Gelu(ArrayFunction):
     def forward(ctx, x, approximate="none"):
         require_float(x, "GeluKernelImpl")
         if approximate not in ("none", "tanh"):
-            raise RuntimeError(f"approximate argument must be either none or tanh.")
+            raise RuntimeError("approximate argument must be either none or tanh.")
         ctx.save_for_backward(x)
         ctx.tanh = approximate == "tanh"
         return _wrap(_elementwise("gelu_fwd", _gelu_np, [x._data], ctx.tanh))
@@ -199,6 +200,12 @@ class Softplus(ArrayFunction):
         return grad, None, None
 
 
+class EluInplace(Elu):
+    """elu_ / elu(inplace=True): the same op; PyTorch names its node EluBackward1."""
+
+    node_name = "EluBackward1"
+
+
 class LeakyRelu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -212,6 +219,12 @@ class LeakyRelu(ArrayFunction):
         (x,) = ctx.saved_tensors
         return _elementwise("leaky_relu_bwd", _leaky_relu_grad_np, [x._data, g],
                             ctx.slope), None
+
+
+class LeakyReluInplace(LeakyRelu):
+    """leaky_relu_ / leaky_relu(inplace=True): PyTorch's node LeakyReluBackward1."""
+
+    node_name = "LeakyReluBackward1"
 
 
 class Hardtanh(ArrayFunction):
@@ -374,9 +387,13 @@ class NativeDropout(ArrayFunction):
             out, ctx.mask = xp.empty_like(arr), xp.empty(arr.shape, xp.uint8)
             kernel(arr, out, ctx.mask, p, _dropout_seed(default_generator), 0)
             return _wrap(out)
-        keep = default_generator._rng.random(arr.shape) >= p   # host mask, then moved
-        ctx.mask = backend_of(arr).from_host(keep, x.device)
+        # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p).div_(1 - p); x * noise
+        from ..random import _bernoulli_scalar
+        keep = _bernoulli_scalar(default_generator, arr.size, 1.0 - p).view(bool)
+        ctx.mask = backend_of(arr).from_host(keep.reshape(arr.shape), x.device)
         out = arr * ctx.mask
+        if p < 1.0 and out.dtype.kind == "f":   # the scale as div_ computes it, in x's dtype
+            ctx.scale = out.dtype.type(1.0) / out.dtype.type(1.0 - p)
         out *= out.dtype.type(ctx.scale)
         return _wrap(out.astype(arr.dtype, copy=False))
 
@@ -449,7 +466,8 @@ def dropout_f(input: Tensor, p: float = 0.5, training: bool = True,
     return NativeDropout.apply(input, p)
 
 
-@op("gelu", namespace="nn.functional", kernels=("activation.gelu_fwd", "activation.gelu_bwd"))
+@op("gelu", namespace="nn.functional",
+    kernels=("activation.gelu_fwd", "activation.gelu_bwd", "cpu:special.erf"))
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """0.5 x (1 + erf(x / sqrt 2)); approximate='tanh' uses the tanh formula."""
     return Gelu.apply(input, approximate)
@@ -470,13 +488,13 @@ _ELU = ("activation.elu_fwd", "activation.elu_bwd")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1)."""
     if inplace:
-        return apply_inplace(input, Elu.apply, alpha)
+        return apply_inplace(input, EluInplace.apply, alpha)
     return Elu.apply(input, alpha)
 
 
 @op("elu_", namespace="nn.functional", kernels=_ELU)
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
-    return apply_inplace(input, Elu.apply, alpha)
+    return apply_inplace(input, EluInplace.apply, alpha)
 
 
 @op("softplus", namespace="nn.functional",
@@ -493,13 +511,13 @@ _LEAKY_RELU = ("activation.leaky_relu_fwd", "activation.leaky_relu_bwd")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x."""
     if inplace:
-        return apply_inplace(input, LeakyRelu.apply, negative_slope)
+        return apply_inplace(input, LeakyReluInplace.apply, negative_slope)
     return LeakyRelu.apply(input, negative_slope)
 
 
 @op("leaky_relu_", namespace="nn.functional", kernels=_LEAKY_RELU)
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return apply_inplace(input, LeakyRelu.apply, negative_slope)
+    return apply_inplace(input, LeakyReluInplace.apply, negative_slope)
 
 
 @op("hardtanh", namespace="nn.functional")
@@ -508,6 +526,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """clamp(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.is_complex():   # hardtanh is a clamp
+        raise NotImplementedError("clamp is not supported for complex types")
+    if input.dtype.name == "bool":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     if inplace:
         return apply_inplace(input, Hardtanh.apply, min_val, max_val)
     return Hardtanh.apply(input, min_val, max_val)
@@ -524,16 +546,12 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-# F.softmax & co. are declared with autocast (key "softmax"/"log_softmax"), so the registry's
-# hook is one more frame between the caller and the op: the warning's stacklevel counts it.
-_HOOK_FRAMES = 1
-
-
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
-    """PyTorch's implicit dim for F.softmax(x) without dim (deprecated, with a warning)."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning,
-                  stacklevel=stacklevel + _HOOK_FRAMES)
+    """PyTorch's implicit dim for F.softmax(x) without dim (deprecated, with a warning).
+    `_stacklevel` is accepted as PyTorch's F.softmax takes it; the warning points at the
+    user's line in any case (warn_user)."""
+    warn_user(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+              "to include dim=X as an argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 

@@ -22,7 +22,7 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
 from .elementwise import _input_grad
-from .inplace import apply_inplace
+from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
 
 __all__ = ["square_"]   # in-place form PyTorch also exports (torch.square_): the ops are declared
@@ -199,8 +199,8 @@ class FloorDivide(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         x, y, res = binary_operands(a, b)
-        if res.kind == 0:
-            raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
+        if res.kind == 0 or res.is_complex:
+            raise _no_kernel("div_floor_cpu", res)
         xp = xp_of(x) if not np.isscalar(x) else xp_of(y)
         _check_int_divisor(y, res)
         try:
@@ -262,11 +262,16 @@ class FmodTensor(Fmod):
     node_name = "FmodBackward1"
 
 
+def _no_kernel(kernel: str, res) -> NotImplementedError:
+    """PyTorch's error for a dtype the kernel is not built for (bool, complex)."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_legacy_name(res)}'")
+
+
 def _modulo(ctx, a, b, xp_name: str, kernel: str, rounding: str):
     """Forward of remainder / fmod; saves what `_modulo_backward` needs."""
     x, y, res = binary_operands(a, b)
-    if res.kind == 0:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    if res.kind == 0 or res.is_complex:
+        raise _no_kernel(kernel, res)
     xp = xp_of(x) if not np.isscalar(x) else xp_of(y)
     _check_int_divisor(y, res)
     try:

@@ -3,7 +3,7 @@
 Comparisons (`==`, `<`, `torch.isclose`, ...) return bool tensors and record no graph: they
 have no gradient. maximum/minimum are differentiable and follow PyTorch's convention (checked
 against torch 2.13): the larger (smaller) input gets the gradient, a tie splits it 0.5 / 0.5.
-where, clamp and lerp are in ops/selection.py.
+where and clamp are in ops/selection.py, lerp in ops/ternary_pointwise.py.
 
 Each op is declared once (`@op`, `@method_of`: ops/registry.py) with its Tensor methods,
 in-place forms and operators. Defining `__eq__` would make Tensor unhashable: tensor.py's
@@ -16,7 +16,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import _device_mismatch, binary_operands, check_tensor, shape_mismatch, xp_of
+from ._util import (_device_mismatch, binary_operands, check_tensor, refuse_complex,
+                    shape_mismatch, xp_of)
 from .elementwise import _input_grad
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
@@ -44,9 +45,14 @@ def _binary(xp_fn, a, b):
 def _comparison(xp_name: str, name: str):
     """`torch.<name>(input, other)`: elementwise comparison giving a bool tensor."""
 
+    ordered = name in ("lt", "le", "gt", "ge")   # complex numbers have no order
+
     def compare(input: Tensor, other) -> Tensor:
         check_tensor(input, "input", name)
         _require_operand(other, name)
+        if ordered and (input._data.dtype.kind == "c" or isinstance(other, complex) or
+                        (isinstance(other, Tensor) and other._data.dtype.kind == "c")):
+            refuse_complex(f"{name}_cpu", input, other)
         return _wrap(_binary(getattr(xp_of(input._data), xp_name), input, other))
 
     compare.__name__ = compare.__qualname__ = name
@@ -384,6 +390,7 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
     """
     check_tensor(input, "input", "maximum")
     check_tensor(other, "other", "maximum", 2)
+    _no_complex_extremum("maximum", input, other)
     return Maximum.apply(input, other)
 
 
@@ -392,7 +399,13 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors (broadcast); nan wins."""
     check_tensor(input, "input", "minimum")
     check_tensor(other, "other", "minimum", 2)
+    _no_complex_extremum("minimum", input, other)
     return Minimum.apply(input, other)
+
+
+def _no_complex_extremum(name: str, a: Tensor, b: Tensor) -> None:
+    if a.is_complex() or b.is_complex():
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
 
 
 # ------------------------------------------------------------------ in-place forms

@@ -6,7 +6,12 @@ in-place `copy_`, `fill_`, `zero_`. Autocast casts with `Tensor.to` too (a ToCop
 """
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 from .. import dtypes as _dt
+from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
 from ..array_backends import backend_for_device, backend_of
 from ..device import device as _device_cls, to_device
@@ -29,8 +34,12 @@ class ToCopy(ArrayFunction):
             dst = backend_for_device(dev)
             arr = dst.from_host(src.to_host(arr), dev)
         if dtype is not None and arr.dtype != dtype.np:
+            if arr.dtype.kind == "c" and not dtype.is_complex:   # PyTorch's warning, not numpy's
+                warn_user("Casting complex values to real discards the imaginary part")
             try:
-                arr = arr.astype(dtype.np)
+                with warnings.catch_warnings():   # numpy's ComplexWarning: said above instead
+                    warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                    arr = arr.astype(dtype.np)
             except ValueError as err:   # a dtype this device's CuPy lacks (bfloat16 < v14)
                 raise backend_of(arr).dtype_error(dtype.np, err) from err
         elif arr is x._data:

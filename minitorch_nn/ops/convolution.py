@@ -15,10 +15,9 @@ the same function: each is declared in both namespaces (`@op`, ops/registry.py).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
@@ -283,6 +282,11 @@ class Convolution(ArrayFunction):
             + (None,)
 
 
+# The Functions of n-d convolutions other than 1-D and 2-D (which use `Convolution`): 3-D
+# registers its own (ops/convolution3d.py), so the argument handling below serves all three.
+_FUNCTIONS: dict = {}
+
+
 # ------------------------------------------------------------------ argument handling
 def _tuple(value, n: int, name: str) -> tuple:
     """stride/padding/dilation as an n-tuple, with PyTorch's message for a wrong length."""
@@ -365,9 +369,8 @@ def _same_padding(kernel, dilation, stride) -> tuple:
         raise RuntimeError("padding='same' is not supported for strided convolutions")
     totals = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
     if any(t % 2 for t in totals):
-        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                      "require a zero-padded copy of the input be created", UserWarning,
-                      stacklevel=5)   # the caller's line (past conv*d's autocast hook)
+        warn_user("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created", UserWarning)   # the caller's line (past conv*d's autocast hook)
     return tuple(t // 2 for t in totals), totals
 
 
@@ -412,7 +415,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, spatial, na
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, pads, dilation, out = (1,) + stride, (0,) + pads, (1,) + dilation, [1] + out
     geom = (stride, pads, dilation, tuple(out), groups, False)
-    result = Convolution.apply(x, weight, bias, geom)
+    result = _FUNCTIONS.get(spatial, Convolution).apply(x, weight, bias, geom)
     if spatial == 1:
         result = result.squeeze(2)
     return result.squeeze(0) if unbatched else result
@@ -427,15 +430,21 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     dilation = _tuple(dilation, spatial, "dilation")
     _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial)
     if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
-        if spatial == 2:
-            raise RuntimeError(
-                f"output padding must be smaller than either stride or dilation, but got "
-                f"output_padding_height: {output_padding[0]} output_padding_width: "
-                f"{output_padding[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
-                f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+        if spatial >= 2:   # PyTorch names each axis (depth, height, width)
+            axes = ("depth", "height", "width")[3 - spatial:]
+            parts = [f"{what}_{axis}: {v}"
+                     for what, values in (("output_padding", output_padding),
+                                          ("stride", stride), ("dilation", dilation))
+                     for axis, v in zip(axes, values)]
+            raise RuntimeError(f"output padding must be smaller than either stride or "
+                               f"dilation, but got {' '.join(parts)}")
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
                            f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
                            f"dilation: {dilation[0]}")
+    if weight.numel() == 0 and spatial == 3:   # PyTorch's 3-D weight check and message
+        raise RuntimeError(f"non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
+                           f"kernel_height x kernel_width) tensor expected for weight, but "
+                           f"got: {list(weight.shape)}")
     if weight.numel() == 0:   # no output channels: PyTorch's transposed-conv weight check
         w4 = [weight.shape[0], weight.shape[1], 1, weight.shape[2]] if spatial == 1 else \
             list(weight.shape)
@@ -463,7 +472,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, \
             [1] + out
     geom = (stride, padding, dilation, tuple(out), groups, True)
-    result = Convolution.apply(x, weight, bias, geom)
+    result = _FUNCTIONS.get(spatial, Convolution).apply(x, weight, bias, geom)
     if spatial == 1:
         result = result.squeeze(2)
     return result.squeeze(0) if unbatched else result

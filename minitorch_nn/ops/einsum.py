@@ -238,6 +238,8 @@ def _einsum_grad(plan: _EinsumPlan, i: int, g, arrays):
 class Einsum(ArrayFunction):
     """einsum over any number of operands; `plan` (first argument) holds the equation."""
 
+    complex_grad_direct = True   # backward conjugates the other operands itself
+
     @staticmethod
     def forward(ctx, plan, *operands):
         arrays = [_squeezed(x._data, ax) for x, ax in zip(operands, plan.squeeze)]

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes as _dt
+from .. import dtypes as _dt, return_types
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._reduce_util import (_IndexReduction, _check_nonempty_dims, _dims, _evenly, _one_dim,
                            _type_name, _unreduce, xp_of)
 from ._util import binary_operands, check_tensor, sum_to_shape
-from .reduction import return_types
 from .registry import op
 
 
@@ -249,10 +248,16 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
     """`(min, max)` over one `dim` or all elements, a named tuple with fields min and max."""
     check_tensor(input, "input", "aminmax")
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("\"aminmax_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
     dims = _dims(None if dim is None else _one_dim(dim, input.ndim, "aminmax"), input.ndim)
-    if any(input.shape[d] == 0 for d in dims) or (dim is None and input._data.size == 0):
+    if dim is None and input._data.size == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
+    for d in dims:
+        if input.shape[d] == 0:
+            raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
     return return_types.aminmax(*Aminmax.apply(input, dims, keepdim))
 
 

@@ -13,10 +13,9 @@ respect to both `x` and `value`.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction, _device_mismatch
 from ..autograd.grad_mode import _state
 from ..array_backends import backend_of
@@ -30,11 +29,34 @@ from .views import Alias, Select, Slice, Unsqueeze, view_index
 # ------------------------------------------------------------------ array helpers
 def _add_at(target, index, values) -> None:
     """target[index] += values, adding once per occurrence of a repeated index."""
+    _ufunc_at("add", target, index if isinstance(index, tuple) else (index,), values)
+
+
+# cupyx's scatter routines and the dtypes (numpy type chars) their atomics support
+_CUPYX_AT = {"add": ("scatter_add", "iILQefd"), "maximum": ("scatter_max", "iILQfd"),
+             "minimum": ("scatter_min", "iILQfd")}
+
+
+def _ufunc_at(name: str, target, index: tuple, values) -> None:
+    """`target[index] = name(target[index], values)` once per occurrence of an index, for a
+    numpy ufunc `name`. On the GPU: cupyx's atomic scatter where it has one for the dtype,
+    else (multiply; int64, int8/16, uint8, complex) this rare path runs on the host and
+    copies back."""
     if isinstance(target, np.ndarray):
-        np.add.at(target, index, values)
-    else:   # cupy
+        getattr(np, name).at(target, index, values)
+        return
+    routine, chars = _CUPYX_AT.get(name, (None, ""))
+    if target.dtype.char in chars and type(values) is type(target):
         import cupyx
-        cupyx.scatter_add(target, index, values)
+        getattr(cupyx, routine)(target, index, values.astype(target.dtype, copy=False))
+        return
+    backend = backend_of(target)
+    host = backend.to_host(target)
+    on_host = [backend.to_host(i) if type(i) is backend.array_type else i for i in index]
+    if type(values) is backend.array_type:
+        values = backend.to_host(values)
+    getattr(np, name).at(host, tuple(on_host), values)
+    target[...] = backend.from_host(host, None)
 
 
 def _on_device_of(array, like):
@@ -57,9 +79,9 @@ def _as_items(index) -> tuple:
     if isinstance(index, list) and 0 < len(index) < 32 and any(
             isinstance(i, (Tensor, list, tuple, slice)) or i is None or i is Ellipsis
             for i in index):
-        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated "
+        warn_user("Using a non-tuple sequence for multidimensional indexing is deprecated "
                       "and will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq].",
-                      UserWarning, stacklevel=3)
+                      UserWarning)
         return tuple(index)
     return (index,)
 
@@ -103,8 +125,8 @@ def _classify(item):
 def _classify_array(arr, item):
     kind = arr.dtype.kind
     if kind == "u" and arr.dtype.itemsize == 1:
-        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                      "torch.bool instead.", UserWarning, stacklevel=4)
+        warn_user("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning)
         arr = arr.astype(bool)
         kind = "b"
     if kind == "b":

@@ -21,7 +21,7 @@ _state = grad_mode._state
 
 
 def bump(t: Tensor) -> None:
-    t._version.value += 1
+    t._version_counter.value += 1
 
 
 def check_inplace(self: Tensor, *others) -> bool:

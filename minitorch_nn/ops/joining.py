@@ -1,5 +1,5 @@
-"""Joining and splitting: cat / stack / hstack / vstack (copies) and split / chunk / unbind
-(views of the input, see ops/views.py).
+"""Joining and splitting: cat / stack / hstack / vstack / dstack / column_stack (copies),
+atleast_1d/2d/3d (views) and split / chunk / unbind (views of the input, see ops/views.py).
 
 cat and stack promote their inputs' dtypes (float32 + float64 -> float64); their backward
 slices the gradient back into the inputs, each in its own dtype. split and unbind's backward
@@ -12,7 +12,7 @@ from ..autograd.function import ArrayFunction, _device_mismatch
 from ..tensor import Tensor, _view_of, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
 from .registry import method_of, op
-from .views import _int_tuple, _select_index, reshape
+from .views import _int_tuple, _select_index, reshape, unsqueeze
 
 
 # ------------------------------------------------------------------ split / chunk / unbind
@@ -230,7 +230,7 @@ def _into_out(result: Tensor, out) -> Tensor:
     if out._data.shape != result._data.shape:
         out._data = xp_of(out._data).empty(result._data.shape, out._data.dtype)
     out._data[...] = result._data
-    out._version.value += 1
+    out._version_counter.value += 1
     return out
 
 
@@ -274,51 +274,93 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
 
 @op("atleast_1d")
 def atleast_1d(*tensors):
-    """Each tensor with at least 1 dim (0-d becomes shape (1,))."""
+    """Each tensor with at least 1 dim (0-d becomes shape (1,)): one tensor gives a tensor,
+    several (or a list) give a tuple."""
     return _atleast(tensors, 1)
 
 
 @op("atleast_2d")
 def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: 0-d -> (1, 1), 1-D (n,) -> (1, n)."""
     return _atleast(tensors, 2)
 
 
 @op("atleast_3d")
 def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: 0-d -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) ->
+    (m, n, 1), as numpy's atleast_3d."""
     return _atleast(tensors, 3)
 
 
 def _atleast(tensors, n: int):
-    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    out = []
-    for t in tensors:
-        shape = t._data.shape
-        if len(shape) < n:
-            if n == 3 and len(shape) == 2:
-                shape = shape + (1,)
-            elif n == 3 and len(shape) == 1:
-                shape = (1,) + shape + (1,)
-            else:
-                shape = (1,) * (n - len(shape)) + shape
-            t = reshape(t, shape)
-        out.append(t)
-    return out[0] if single else tuple(out)
+    if len(tensors) == 1:
+        tensors = tensors[0]
+    if isinstance(tensors, Tensor):
+        return _raise_to(tensors, n)
+    fn = f"atleast_{n}d"
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({type(tensors).__name__}), but expected one of: (Tensor input) or "
+                        "(tuple of Tensors tensors)")
+    return tuple(_raise_to(t, n) for t in _tensor_list(tensors, fn))
+
+
+def _raise_to(t: Tensor, n: int) -> Tensor:
+    """`t` with at least `n` dims, by the ops PyTorch uses (reshape for 0-d, unsqueeze for
+    1-D/2-D), so the graph nodes are PyTorch's; `t` itself when it has enough dims."""
+    ndim = t._data.ndim
+    if ndim >= n:
+        return t
+    if ndim == 0:
+        return reshape(t, (1,) * n)
+    if ndim == 1:
+        t = unsqueeze(t, 0)
+        return unsqueeze(t, -1) if n == 3 else t
+    return unsqueeze(t, -1)
+
+
+def _stack_list(tensors, fn: str) -> list:
+    tensors = _tensor_list(tensors, fn)
+    if not tensors:
+        raise RuntimeError(f"{fn} expects a non-empty TensorList")
+    return tensors
 
 
 @op("hstack")
 def hstack(tensors, *, out=None) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = atleast_1d(_tensor_list(tensors, "hstack"))
+    tensors = atleast_1d(_stack_list(tensors, "hstack"))
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
 
 
-@op("vstack")
+@op("vstack", aliases=("row_stack",))
 def vstack(tensors, *, out=None) -> Tensor:
-    """Concatenate along dim 0 after making every tensor at least 2-D."""
-    tensors = atleast_2d(_tensor_list(tensors, "vstack"))
+    """Concatenate along dim 0 after making every tensor at least 2-D (row_stack: the same)."""
+    tensors = atleast_2d(_stack_list(tensors, "vstack"))
     return cat(tensors, 0, out=out)
+
+
+@op("dstack")
+def dstack(tensors, *, out=None) -> Tensor:
+    """Concatenate along dim 2 (depth) after making every tensor at least 3-D.
+
+        >>> torch.dstack([torch.tensor([1, 2]), torch.tensor([3, 4])]).shape
+        torch.Size([1, 2, 2])
+    """
+    tensors = atleast_3d(_stack_list(tensors, "dstack"))
+    return cat(tensors, 2, out=out)
+
+
+@op("column_stack")
+def column_stack(tensors, *, out=None) -> Tensor:
+    """Join as columns: 0-D and 1-D tensors become (numel, 1) columns, then hstack.
+
+        >>> torch.column_stack([torch.tensor([1, 2]), torch.tensor([3, 4])]).tolist()
+        [[1, 3], [2, 4]]
+    """
+    tensors = _stack_list(tensors, "column_stack")
+    columns = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
+    return hstack(columns, out=out)
 
 
 # ------------------------------------------------------------- Tensor methods, own signature

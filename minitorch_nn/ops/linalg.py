@@ -18,8 +18,7 @@ gradients of a 2-D product in the layout of the operand they flow to.
 """
 from __future__ import annotations
 
-import warnings
-
+from .._user_warning import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _view_of, _wrap
@@ -201,14 +200,14 @@ def t(input: Tensor) -> Tensor:
 def _T(self: Tensor) -> Tensor:
     """`x.T`: all dims reversed (a view). PyTorch deprecates it for ndim != 2."""
     if self._data.ndim == 0:
-        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity "
-                      "in these cases.", UserWarning, stacklevel=2)
+        warn_user("Tensor.T is deprecated on 0-D tensors. This function is the identity "
+                      "in these cases.", UserWarning)
     elif self._data.ndim != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+        warn_user("The use of `x.T` on tensors of dimension other than 2 to reverse their "
                       "shape is deprecated and it will throw an error in a future release. "
                       "Consider `x.mT` to transpose batches of matrices or "
                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
-                      "dimensions of a tensor.", UserWarning, stacklevel=2)
+                      "dimensions of a tensor.", UserWarning)
     return Permute.apply(self)
 
 
@@ -218,8 +217,7 @@ def _matrix_transpose(self: Tensor, attr: str, conjugate: bool) -> Tensor:
     if ndim == 0:
         hint = ("Consider using x.conj()." if conjugate
                 else "This function is the identity in these cases.")
-        warnings.warn(f"Tensor.{attr} is deprecated on 0-D tensors. {hint}", UserWarning,
-                      stacklevel=3)
+        warn_user(f"Tensor.{attr} is deprecated on 0-D tensors. {hint}", UserWarning)
         return self
     if ndim < 2:
         raise RuntimeError(f"tensor.{attr} is only supported on matrices or batches of "

@@ -132,6 +132,8 @@ def _expm(a):
 
 
 class LinalgMatrixExp(ArrayFunction):
+    complex_grad_direct = True   # backward uses A^H itself
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -153,60 +155,111 @@ class LinalgMatrixExp(ArrayFunction):
 @op("matrix_exp", methods=("matrix_exp",))
 def matrix_exp(A: Tensor) -> Tensor:
     """The matrix exponential of each square matrix in `A` (..., n, n)."""
+    from ._linalg_common import require_float
     _require_matrix(A, "linalg.matrix_exp", square=True)
+    require_float(A, "linalg.matrix_exp")
     return LinalgMatrixExp.apply(A)
 
 
 # ------------------------------------------------------------------ solve
 def _solve_arrays(a, b, vector: bool):
+    """(A^-1 B, None), or (NaNs, LAPACK info) when a matrix of the batch is singular."""
+    from ._linalg_common import all_finite, lapack_call, lu_info
     xp = xp_of(a)
-    if vector:
-        return xp.linalg.solve(a, b[..., None])[..., 0]
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = xp.broadcast_to(a, batch + a.shape[-2:])
-    b = xp.broadcast_to(b, batch + b.shape[-2:])
-    return xp.linalg.solve(a, b)
+    if not vector:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = xp.broadcast_to(a, batch + a.shape[-2:])
+        b = xp.broadcast_to(b, batch + b.shape[-2:])
+    rhs = b[..., None] if vector else b
+    if a.size == 0 or rhs.size == 0:
+        x = xp.zeros(np.broadcast_shapes(a.shape[:-1], rhs.shape[:-2] + (a.shape[-1],))
+                     + rhs.shape[-1:], dtype=xp.result_type(a, b))
+        return (x[..., 0] if vector else x), None
+    x = lapack_call(xp.linalg.solve, a, rhs)
+    if x is not None and all_finite(x):
+        return (x[..., 0] if vector else x), None
+    info = lu_info(a)
+    if x is None:
+        x = xp.full(np.broadcast_shapes(a.shape[:-1], rhs.shape[:-2] + (a.shape[-1],))
+                    + rhs.shape[-1:], np.nan, dtype=xp.result_type(a, b))
+    return (x[..., 0] if vector else x), info
+
+
+def _t(a, left):
+    return a if left else a.swapaxes(-1, -2)
 
 
 class LinalgSolveEx(ArrayFunction):
-    @staticmethod
-    def forward(ctx, a, b, vector):
-        x = _solve_arrays(a._data, b._data, vector)
-        ctx.vector = vector
-        ctx.save_for_backward(a, b)
-        ctx.x = x
-        return _wrap(x)
+    """(X, info) with A X = B (X A = B when not `left`); gB = A^-H gX, gA = -gB X^H."""
+
+    complex_grad_direct = True
 
     @staticmethod
-    def backward(ctx, g):
+    def forward(ctx, a, b, vector, left, fn, check):
+        from ._linalg_common import info_tensor, lu_info, raise_info
+        x, info = _solve_arrays(_t(a._data, left), _t(b._data, left), vector)
+        if info is None:
+            info = xp_of(x).zeros(a._data.shape[:-2], dtype=np.int32)
+        else:
+            info = lu_info(a._data)              # for A's own batch, as PyTorch
+        if check:
+            raise_info(info, fn, lambda code: "The solver failed because the input matrix "
+                                              "is singular.")
+        ctx.meta = (vector, left, x)
+        ctx.save_for_backward(a, b)
+        ctx.set_materialize_grads(False)
+        return _wrap(_t(x, left)), info_tensor(info, x)
+
+    @staticmethod
+    def backward(ctx, g, g_info):
         a, b = ctx.saved_tensors
-        gb = _solve_arrays(_mH(a._data), g, ctx.vector)
-        x = ctx.x
-        if ctx.vector:
+        vector, left, x = ctx.meta
+        if g is None:
+            return None, None, None, None, None, None
+        gb, _ = _solve_arrays(_mH(_t(a._data, left)), _t(g, left), vector)
+        if vector:
             ga = -gb[..., :, None] * x.conj()[..., None, :]
         else:
             ga = -(gb @ _mH(x))
-        return (sum_to_shape(ga, a._data.shape).astype(a._data.dtype),
-                sum_to_shape(gb, b._data.shape).astype(b._data.dtype), None)
+        return (sum_to_shape(_t(ga, left), a._data.shape),
+                sum_to_shape(_t(gb, left), b._data.shape), None, None, None, None)
+
+
+def solve_with_info(A: Tensor, B: Tensor, left: bool, fn: str, check: bool):
+    """The checks and the call shared by `linalg.solve` and `linalg.solve_ex`."""
+    from ._linalg_common import require_float, require_kernel_dtype
+    _require_matrix(A, "linalg.solve", square=True)
+    check_tensor(B, "B", "linalg_solve", 2)
+    require_float(A, "linalg.solve")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {_dtype_name(A)} and B of type {_dtype_name(B)} instead")
+    require_kernel_dtype(A, "lu_cpu")
+    vector = left and (B.dim() == 1 or (B.dim() == A.dim() - 1
+                                        and tuple(B.shape) == tuple(A.shape[:-1])))
+    n = A.shape[-1]
+    if B.dim() == 0 or (not vector and B.dim() < 2):
+        raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
+    rows = B.shape[-1] if vector or not left else B.shape[-2]
+    if rows != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"{eq} ({A.shape[-2]}x{n} and "
+                           f"{'x'.join(str(s) for s in B.shape[-2:])})")
+    return LinalgSolveEx.apply(A, B, vector, bool(left), fn, check)
 
 
 @op("solve", namespace="linalg")
 def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
-    """`torch.linalg.solve`: X with A X = B (B a vector, a batch of vectors, or matrices)."""
-    _require_matrix(A, "linalg.solve", square=True)
-    if not left:
-        return linalg_solve(A.mT, B.mT).mT
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {_dtype_name(A)} and B of type {_dtype_name(B)} instead")
-    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    n = A.shape[-1]
-    rows = B.shape[-1] if vector else B.shape[-2]
-    if rows != n:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"AX = B ({A.shape[-2]}x{n} and "
-                           f"{'x'.join(str(s) for s in B.shape[-2:])})")
-    return LinalgSolveEx.apply(A, B, vector)
+    """`torch.linalg.solve`: X with A X = B (B a vector, a batch of vectors, or matrices);
+    X A = B when not `left`. A singular matrix raises `torch.linalg.LinAlgError`."""
+    return solve_with_info(A, B, left, "torch.linalg.solve", True)[0]
+
+
+@op("matrix_exp", namespace="linalg")
+def linalg_matrix_exp(A: Tensor) -> Tensor:
+    """`torch.linalg.matrix_exp`: the same function as `torch.matrix_exp`."""
+    return matrix_exp(A)
 
 
 def _dtype_name(t: Tensor) -> str:
@@ -242,6 +295,12 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
 
 
 orgqr = householder_product
+
+
+@op("householder_product", namespace="linalg")
+def linalg_householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """`torch.linalg.householder_product`: the same function as `torch.orgqr`."""
+    return householder_product(A, tau)
 
 
 @op("geqrf")

@@ -10,10 +10,9 @@ and torch.binary_cross_entropy_with_logits, with an integer reduction, are in lo
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, reduce_loss, reduction_of, require_float, \
@@ -49,10 +48,9 @@ def _grad_to(grad, t: Tensor | None):
 
 def _warn_size(input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+        warn_user(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.", UserWarning,
-                      stacklevel=4)   # the caller's line, past the loss's autocast hook
+                      "to broadcasting. Please ensure they have the same size.", UserWarning)   # the caller's line, past the loss's autocast hook
 
 
 def _no_grad_arg(t: Tensor | None, fn: str, name: str) -> None:
@@ -306,7 +304,8 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         loss = xp.broadcast_to(loss, x.shape)
         ctx.save_for_backward(input, target)
         ctx.state = (w, lw, sp, reduction, pos_weight)
-        return _wrap(_reduce(loss, reduction).astype(input._data.dtype, copy=False))
+        # PyTorch computes into `1 - target`, so the loss has the target's dtype
+        return _wrap(_reduce(loss, reduction).astype(target._data.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
@@ -431,11 +430,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
     if size_average is not None or reduce is not None:
         reduction = reduction_of(size_average, reduce)
     elif reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+        warn_user("reduction: 'mean' divides the total loss by both the batch size and the "
                       "support size.'batchmean' divides only by the batch size, and aligns with "
                       "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning,
-                      stacklevel=3)   # the caller's line, past the autocast hook
+                      "'batchmean' in the next major release.", UserWarning)   # the caller's line, past the autocast hook
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     require_float(input, "kl_div")

@@ -1,8 +1,10 @@
-"""Masked ops: masked_fill, masked_select, and nonzero / argwhere (where a tensor is nonzero).
+"""Masked ops: masked_fill, masked_select, masked_scatter, and nonzero / argwhere (where a
+tensor is nonzero).
 
 A mask is a bool tensor broadcast against the input. masked_fill's gradient is zero where the
 mask is set (and, for a 0-d value tensor, the sum of the gradient there); masked_select's
-writes the gradient back at the selected places.
+writes the gradient back at the selected places; masked_scatter's is zero there for the input
+and, for the source, the gradient at those places for its first elements.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape
 from ._util import check_tensor, sum_to_shape, xp_of
 from .indexing import _on_device_of
-from .inplace import apply_inplace
+from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
 
 
@@ -133,3 +135,98 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
 @op("argwhere", methods=("argwhere",))
 def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
+
+
+# ------------------------------------------------------------------ masked_scatter
+class MaskedScatter(ArrayFunction):
+    """`x` (broadcast with the mask) with the first elements of `source`, in order, written
+    where the mask is True. Grad to x: zero there (summed back to x's shape); grad to source:
+    the grad at those places for its first elements, zero for the rest."""
+
+    @staticmethod
+    def forward(ctx, x, mask, source, mask_tensor):
+        xp = xp_of(x._data)
+        shape = np.broadcast_shapes(x._data.shape, mask.shape)
+        m = xp.broadcast_to(mask, shape)
+        n = int(m.sum())
+        vals = source._data.reshape(-1)
+        if vals.size < n:
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        out = xp.broadcast_to(x._data, shape).copy()
+        out[m] = vals[:n]
+        ctx.save_for_backward(mask_tensor)
+        ctx.meta = (x._data.shape, m, n, source._data.shape)
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the mask was edited in place
+        shape, m, n, s_shape = ctx.meta
+        xp = xp_of(g)
+        gx = sum_to_shape(xp.where(m, 0, g), shape) if ctx.needs_input_grad[0] else None
+        gsrc = None
+        if ctx.needs_input_grad[2]:
+            gsrc = xp.zeros(int(np.prod(s_shape)), g.dtype)
+            gsrc[:n] = g[m]
+            gsrc = gsrc.reshape(s_shape)
+        return gx, None, gsrc, None
+
+
+def _expand_error(mask_shape: tuple, shape: tuple, device: str) -> RuntimeError:
+    """PyTorch's error when the mask of an in-place op does not expand to self's shape."""
+    if len(mask_shape) > len(shape):
+        return RuntimeError(f"expand({device}BoolType{{{list(mask_shape)}}}, size="
+                            f"{list(shape)}): the number of sizes provided ({len(shape)}) must "
+                            f"be greater or equal to the number of dimensions in the tensor "
+                            f"({len(mask_shape)})")
+    for i in range(1, len(mask_shape) + 1):
+        if mask_shape[-i] not in (1, shape[-i]):
+            return RuntimeError(f"The expanded size of the tensor ({shape[-i]}) must match the "
+                                f"existing size ({mask_shape[-i]}) at non-singleton dimension "
+                                f"{len(shape) - i}.  Target sizes: {list(shape)}.  Tensor "
+                                f"sizes: {list(mask_shape)}")
+    return None
+
+
+def _masked_scatter_args(input: Tensor, mask, source, in_place: bool):
+    """PyTorch's checks of masked_scatter, in its order; returns the mask array."""
+    check_tensor(mask, "mask", "masked_scatter", 1)
+    check_tensor(source, "source", "masked_scatter", 2)
+    m, shape = mask._data, input._data.shape
+    if in_place:
+        error = _expand_error(m.shape, shape, input.device.type.upper())
+        if error is not None:
+            raise error
+    elif m.shape != shape:
+        broadcast_shape(m.shape, shape)   # PyTorch's RuntimeError (mask is "a")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got{_legacy_name(input.dtype)} and {_legacy_name(source.dtype)}")
+    if mask.dtype is not _dt.bool:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
+                           f"dtype {_legacy_name(mask.dtype)}")
+    return _on_device_of(m, input._data)
+
+
+def _kept_mask(mask: Tensor, like: Tensor):
+    """The mask tensor to save for backward (its version is checked), if on like's device."""
+    return mask if type(mask._data) is type(like._data) else None
+
+
+@op("masked_scatter", methods=("masked_scatter",))
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """`input` (broadcast with `mask`) with the elements of `source`, taken in order, written
+    where `mask` is True; source needs at least as many elements as the mask has Trues.
+
+        >>> torch.zeros(3).masked_scatter(torch.tensor([True, False, True]), torch.ones(2))
+        tensor([1., 0., 1.])
+    """
+    m = _masked_scatter_args(input, mask, source, False)
+    return MaskedScatter.apply(input, m, source, _kept_mask(mask, input))
+
+
+@method_of("masked_scatter", "masked_scatter_")
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    m = _masked_scatter_args(self, mask, source, True)
+    return apply_inplace(self, lambda s, v: MaskedScatter.apply(s, m, v, _kept_mask(mask, s)),
+                         source)

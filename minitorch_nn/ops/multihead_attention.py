@@ -15,8 +15,8 @@ Declared in "nn.functional" (`@op`, ops/registry.py), as in PyTorch.
 from __future__ import annotations
 
 import math
-import warnings
 
+from .._user_warning import warn_user
 from ..creation import zeros, zeros_like
 from .joining import cat
 from ..tensor import Tensor
@@ -45,8 +45,8 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type, other_name:
     if mask.dtype.name != "bool" and not is_float:
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
-        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
-                      "Use same type for both instead.", stacklevel=3)
+        warn_user(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      "Use same type for both instead.")
     if not is_float:
         mask = zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask

@@ -136,6 +136,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             if new and max(before, after) > size - max(-before, 0) - max(-after, 0):
                 raise RuntimeError("Padding value causes wrapping around more than once.")
     if mode != "circular":
+        if input.dtype.name == "bool":   # PyTorch's reflect/replicate kernels have no Bool
+            kernel = "reflection_pad" if mode == "reflect" else "replication_pad"
+            raise NotImplementedError(f'"{kernel}{k}d" not implemented for \'Bool\'')
         _check_cropped_size(input, pairs, mode)
     return IndexPad.apply(input, pairs, mode)
 

@@ -121,9 +121,14 @@ def _as_3d(input: Tensor, fn: str):
     return input, False
 
 
-def _check_float(x: Tensor, name: str) -> None:
-    if not x.is_floating_point():
+def _check_float(x: Tensor, name: str, allowed_ints=()) -> None:
+    """PyTorch's dtype gate: floating types, plus the integer dtypes its kernel is also
+    instantiated for (`allowed_ints`: max_pool2d every integer type, avg_pool2d int64)."""
+    if not x.is_floating_point() and x.dtype.name not in allowed_ints:
         raise NotImplementedError(f'"{name}" not implemented for \'{type_name(x)}\'')
+
+
+_INTS = ("uint8", "int8", "int16", "int32", "int64")
 
 
 # ------------------------------------------------------------------ numpy fallbacks
@@ -144,10 +149,18 @@ def _window(frame, i, j, k, s, d, out):
 
 def _max_pool_np(x, k, s, p, d, out):
     xp = xp_of(x)
-    frame = _frame(xp, x, k, s, p, d, out, -np.inf)
+    lowest = np.iinfo(x.dtype).min if x.dtype.kind in "iu" else -np.inf
+    frame = _frame(xp, x, k, s, p, d, out, lowest)
     windows = xp.stack([_window(frame, i, j, k, s, d, out)
                         for i in range(k[0]) for j in range(k[1])])
     best = windows.argmax(axis=0)
+    # a tie between padding and real elements (an integer input's lowest value) goes to the
+    # window's first real element, as PyTorch starts its search there
+    inside = _frame(xp, xp.ones(x.shape, bool), k, s, p, d, out, False)
+    inside = xp.stack([_window(inside, i, j, k, s, d, out)
+                       for i in range(k[0]) for j in range(k[1])])
+    chosen_inside = xp.take_along_axis(inside, best[None], axis=0)[0]
+    best = xp.where(chosen_inside, best, inside.argmax(axis=0))
     values = xp.take_along_axis(windows, best[None], axis=0)[0]
     i, j = best // k[1], best % k[1]
     oh = xp.arange(out[0]).reshape(-1, 1)
@@ -193,8 +206,11 @@ def _avg_pool_np(x, k, s, p, out, count_include_pad, divisor_override):
     frame = _frame(xp, x, k, s, p, (1, 1), out, 0)
     total = sum(_window(frame, i, j, k, s, (1, 1), out)
                 for i in range(k[0]) for j in range(k[1]))
-    return total / _avg_divisor_grid(xp, x.shape, k, s, p, out, count_include_pad,
-                                     divisor_override, x.dtype)
+    divisor = _avg_divisor_grid(xp, x.shape, k, s, p, out, count_include_pad,
+                                divisor_override, x.dtype)
+    if x.dtype.kind == "i":          # int64: C's integer division, truncating toward zero
+        return xp.where(total >= 0, total // divisor, -((-total) // divisor))
+    return total / divisor
 
 
 def _avg_pool_bwd_np(g, shape, k, s, p, out, count_include_pad, divisor_override):
@@ -366,7 +382,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     """Max over kh x kw windows of (N, C, H, W) or (C, H, W) input; optionally the indices
     (flat positions h*W + w in each input plane, as PyTorch gives them)."""
     x, unbatched = _as_4d(input, "max_pool2d")
-    _check_float(x, "max_pool2d")
+    _check_float(x, "max_pool2d", _INTS)
     geom = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d",
                      input.shape)
     _too_small(x, geom[4])
@@ -450,7 +466,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """Mean over kh x kw windows; padding counts in the divisor unless count_include_pad=False.
     """
     x, unbatched = _as_4d(input, "avg_pool2d")
-    _check_float(x, "avg_pool2d")
+    _check_float(x, "avg_pool2d", ("int64",))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     geom = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d",

@@ -168,6 +168,8 @@ def _check_expand(shape: tuple, target: tuple, x: Tensor) -> None:
 class Dot(ArrayFunction):
     """x . y for two vectors; gradients g * y and g * x (conjugated for complex)."""
 
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -183,6 +185,8 @@ class Dot(ArrayFunction):
 
 class Vdot(ArrayFunction):
     """conj(x) . y: the first vector is conjugated (the same as dot for real vectors)."""
+
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -200,6 +204,8 @@ class Vdot(ArrayFunction):
 class Mv(ArrayFunction):
     """A (n, k) @ x (k,); gradients outer(g, x) and A^H @ g."""
 
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
+
     @staticmethod
     def forward(ctx, mat, vec):
         ctx.save_for_backward(mat, vec)
@@ -216,6 +222,8 @@ class Mv(ArrayFunction):
 class Mm(ArrayFunction):
     """A (n, k) @ B (k, m); gradients g @ B^H and A^H @ g."""
 
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -229,6 +237,8 @@ class Mm(ArrayFunction):
 
 class Bmm(ArrayFunction):
     """Batches of matrices of equal batch size (no broadcasting): one batched BLAS call."""
+
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -252,6 +262,8 @@ class Matmul(ArrayFunction):
     plain matrix (the `x @ W` of a linear layer), its gradient is one `tensordot` that
     contracts the batch dims inside BLAS instead of building a batch of products to sum.
     """
+
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -299,6 +311,8 @@ def _matmul_grad_b(g, x2, y2):
 class Addmm(ArrayFunction):
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
 
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
+
     @staticmethod
     def forward(ctx, inp, m1, m2, beta=1, alpha=1):
         ctx.save_for_backward(m1, m2)
@@ -323,6 +337,8 @@ class Addmm(ArrayFunction):
 
 class Baddbmm(ArrayFunction):
     """beta * input + alpha * (batch1 @ batch2) for batches of equal size."""
+
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
 
     @staticmethod
     def forward(ctx, inp, b1, b2, beta=1, alpha=1):
@@ -361,6 +377,8 @@ def _scaled_grad(g, beta, shape):
 
 class Outer(ArrayFunction):
     """x (n,) outer y (m,) -> (n, m), with PyTorch's type promotion."""
+
+    complex_grad_direct = True   # backward conjugates itself (g @ B^H)
 
     @staticmethod
     def forward(ctx, a, b):

@@ -17,11 +17,9 @@ Gradient conventions copied from PyTorch (tools/autograd/derivatives.yaml):
 
 Reductions of float16/bfloat16 accumulate in float32 (as PyTorch's CPU kernels do) and cast
 the result back. The functions returning `(values, indices)` return named tuples printed like
-`torch.return_types.max(...)` (`return_types`, defined here).
+`torch.return_types.max(...)` (minitorch_nn/return_types.py).
 """
 from __future__ import annotations
-
-import collections
 
 import numpy as np
 
@@ -33,35 +31,6 @@ from ._reduce_util import (_acc, _dims, _expand_back, _is_floating, _is_low_floa
                            _unreduce, xp_of)
 from ._util import check_tensor
 from .registry import op
-
-__all__ = ["return_types"]
-
-
-# ====================================================================== return types
-def _return_type(name: str, fields: tuple):
-    """A named tuple printed as PyTorch prints `torch.return_types.<name>`."""
-    base = collections.namedtuple(name, fields)
-
-    def __repr__(self) -> str:
-        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{name}(\n{body})"
-
-    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
-    cls.__module__ = __name__
-    cls.__qualname__ = f"return_types.{name}"   # picklable as reduction.return_types.<name>
-    return cls
-
-
-class return_types:
-    """The named tuples of reductions that also return indices (`torch.return_types`)."""
-
-    max = _return_type("max", ("values", "indices"))
-    min = _return_type("min", ("values", "indices"))
-    median = _return_type("median", ("values", "indices"))
-    nanmedian = _return_type("nanmedian", ("values", "indices"))
-    mode = _return_type("mode", ("values", "indices"))
-    aminmax = _return_type("aminmax", ("min", "max"))
-
 
 # ====================================================================== helpers
 def _sum_array(arr, dims: tuple, keepdim: bool, out_np):
@@ -351,5 +320,9 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """The number of nonzero elements over `dim` (int64)."""
     check_tensor(input, "input", "count_nonzero")
+    if dim is not None and (isinstance(dim, (bool, float)) or not isinstance(
+            dim, (int, np.integer, tuple, list))):
+        raise TypeError("count_nonzero(): argument 'dim' must be int or tuple of ints, not "
+                        f"{type(dim).__name__}")
     arr = input._data
     return _wrap((arr != 0).sum(axis=_dims(dim, arr.ndim), dtype=np.int64))

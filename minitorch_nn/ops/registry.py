@@ -93,13 +93,52 @@ def _autocast_hook(key: str, fn: Callable) -> Callable:
     return hooked
 
 
+# PyTorch's argument parser accepts NumPy's names for two parameters of every torch.* function
+# and Tensor method (not of the Python-written torch.nn.functional): `axis` for `dim` and
+# `keepdims` for `keepdim`, so `torch.sum(x, axis=0, keepdims=True)` runs.
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _numpy_names_hook(fn: Callable, namespace: str) -> Callable:
+    """`fn` accepting `axis=`/`keepdims=` for its `dim`/`keepdim` parameters. Only ops that
+    have such a parameter are wrapped (elementwise ops keep their direct call)."""
+    if namespace == "nn.functional":
+        return fn
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    if "dim" not in params and "keepdim" not in params:
+        return fn
+
+    @functools.wraps(fn)
+    def aliased(*args, **kwargs):
+        if "axis" in kwargs or "keepdims" in kwargs:
+            kwargs = _torch_names(fn.__name__, kwargs)
+        return fn(*args, **kwargs)
+    if hasattr(fn, "__wrapped_op__"):           # the autocast hook's mark stays visible
+        aliased.__wrapped_op__ = fn.__wrapped_op__
+    return aliased
+
+
+def _torch_names(fn_name: str, kwargs: dict) -> dict:
+    """`kwargs` with NumPy's names replaced by PyTorch's (both given: PyTorch's TypeError)."""
+    out = {}
+    for key, value in kwargs.items():
+        torch_name = _NUMPY_NAMES.get(key, key)
+        if torch_name in out or (torch_name != key and torch_name in kwargs):
+            raise TypeError(f"{fn_name}() got an unexpected keyword argument {key!r}")
+        out[torch_name] = value
+    return out
+
+
 def op(name: str | None = None, *, namespace: str = "torch", aliases=(), methods=(),
        autocast=None, kernels=()):
     """Declare the decorated function as the public op `name` (default: its __name__)."""
     def declare(fn: Callable) -> Callable:
         op_name = name or fn.__name__
         key = _autocast_key(autocast, op_name)
-        public = _autocast_hook(key, fn) if key else fn
+        public = _numpy_names_hook(_autocast_hook(key, fn) if key else fn, namespace)
         decl = OpDecl(op_name, namespace, fn, public, aliases, key, kernels)
         if decl.qualname in REGISTRY:
             raise RuntimeError(f"op {decl.qualname!r} declared twice: in "
@@ -124,7 +163,7 @@ def method_of(op_name: str, *method_names: str, autocast=None, namespace: str = 
                 else decl.autocast
         else:
             key = _autocast_key(autocast, op_name)
-        bound = _autocast_hook(key, fn) if key else fn
+        bound = _numpy_names_hook(_autocast_hook(key, fn) if key else fn, namespace)
         for method in method_names:
             _declare_method(decl, method, bound)
         if export:
@@ -187,7 +226,7 @@ def describe(qualname: str) -> str:
 
 
 def _where(fn: Callable) -> str:
-    fn = getattr(fn, "__wrapped_op__", fn)   # a hooked op: where its body is written
+    fn = inspect.unwrap(fn)   # a hooked op: where its body is written
     try:
         return f"{inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]}"
     except (OSError, TypeError):

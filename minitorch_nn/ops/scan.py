@@ -1,15 +1,22 @@
-"""Scans: cumsum and cumprod along one dim (and their in-place forms).
+"""Scans along one dim: cumsum and cumprod (and their in-place forms), cummax, cummin and
+logcumsumexp.
 
 bool/int tensors accumulate in int64 unless a `dtype` is given, float16/bfloat16 in float32;
-cumprod's gradient is exact with zeros in the input (no division by zero).
+cumprod's gradient is exact with zeros in the input (no division by zero). cummax/cummin
+follow PyTorch's index rule (ties and NaNs move the index to the later element) with a Numba
+kernel on the CPU (kernels/cpu/scan.py) and a doubling scan elsewhere; logcumsumexp is a
+running logaddexp, so it never overflows.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import return_types
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._reduce_util import _acc, _is_low_float, _one_dim, _sum_dtype, xp_of
+from ..array_backends import kernel_for
+from ._reduce_util import (_acc, _is_floating, _is_low_float, _one_dim, _sum_dtype,
+                           _type_name, xp_of)
 from ._util import check_tensor
 from .inplace import apply_inplace
 from .registry import method_of, op
@@ -115,3 +122,191 @@ def cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
 @method_of("cumprod", "cumprod_")
 def cumprod_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
     return apply_inplace(self, lambda s: cumprod(s, dim, dtype=dtype))
+
+
+# ====================================================================== cummax, cummin
+def _later_wins(va, vb, is_max: bool):
+    """Whether the later running extreme `vb` replaces the earlier `va` (PyTorch's rule: NaN,
+    or >= for max / <= for min, so ties and later NaNs move the index forward)."""
+    xp = xp_of(va)
+    wins = vb >= va if is_max else vb <= va
+    if _is_floating(va.dtype):
+        wins = wins | xp.isnan(vb)
+    return wins
+
+
+def _doubling_scan(v, i, combine):
+    """Hillis-Steele scan along the last axis, in place on (v, i): log2(n) array passes of
+    `combine(earlier, later) -> mask of where the later one wins` (CuPy has no
+    maximum.accumulate, and the (value, index) pair needs one scan anyway)."""
+    xp = xp_of(v)
+    n, s = v.shape[-1], 1
+    while s < n:
+        va, vb, ia, ib = v[..., :-s], v[..., s:], i[..., :-s], i[..., s:]
+        later = combine(va, vb)
+        new_v, new_i = xp.where(later, vb, va), xp.where(later, ib, ia)
+        v[..., s:], i[..., s:] = new_v, new_i
+        s *= 2
+    return v, i
+
+
+def _extreme_scan(arr, d: int, is_max: bool):
+    """(values, int64 indices) of the running max/min of `arr` along `d`."""
+    xp = xp_of(arr)
+    a = _acc(arr)
+    if a.ndim == 0 or a.size == 0:
+        return arr.copy(), xp.zeros(arr.shape, np.int64)
+    moved = xp.moveaxis(a, d, -1)
+    kernel = kernel_for(moved, "scan", "cummax" if is_max else "cummin")
+    if kernel is not None:
+        flat = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+        values, idx = np.empty_like(flat), np.empty(flat.shape, np.int64)
+        kernel(flat, values, idx)
+        values, idx = values.reshape(moved.shape), idx.reshape(moved.shape)
+    else:
+        idx = xp.broadcast_to(xp.arange(moved.shape[-1], dtype=np.int64), moved.shape).copy()
+        values, idx = _doubling_scan(moved.copy(), idx, lambda x, y: _later_wins(x, y, is_max))
+    values = xp.moveaxis(values, -1, d).astype(arr.dtype, copy=False)
+    return values, xp.moveaxis(idx, -1, d)
+
+
+def _scatter_along(g, idx, d: int):
+    """The gradient of values gathered at `idx` along `d`: g summed into its source places."""
+    xp = xp_of(g)
+    if g.ndim == 0 or g.size == 0:
+        return g.copy()
+    gm, im = xp.moveaxis(g, d, -1), xp.moveaxis(idx, d, -1)
+    n = gm.shape[-1]
+    rows = gm.size // n
+    flat = (xp.arange(rows, dtype=np.int64).reshape(gm.shape[:-1] + (1,)) * n + im).reshape(-1)
+    summed = xp.bincount(flat, weights=_acc(gm).reshape(-1), minlength=rows * n)
+    return xp.moveaxis(summed.reshape(gm.shape), -1, d).astype(g.dtype)
+
+
+class Cummax(ArrayFunction):
+    """Running maximum along `d` with the index it came from; the gradient of each value
+    goes to that index (scatter-add, as PyTorch)."""
+
+    _is_max = True
+
+    @classmethod
+    def _forward(cls, ctx, x, d):
+        values, idx = _extreme_scan(x._data, d, cls._is_max)
+        ctx.meta = (d, idx)
+        return _wrap(values), _wrap(idx)
+
+    @staticmethod
+    def forward(ctx, x, d):
+        return Cummax._forward(ctx, x, d)
+
+    @staticmethod
+    def backward(ctx, g, g_indices=None):
+        d, idx = ctx.meta
+        return _scatter_along(g, idx, d), None
+
+
+class Cummin(Cummax):
+    _is_max = False
+
+    @staticmethod
+    def forward(ctx, x, d):
+        return Cummin._forward(ctx, x, d)
+
+
+# ====================================================================== logcumsumexp
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) without overflow, real or complex (shifted by the operand of
+    larger real part; two -inf real parts give that operand, not NaN)."""
+    xp = xp_of(a)
+    if a.dtype.kind != "c":
+        return xp.logaddexp(a, b)
+    first = a.real >= b.real
+    hi, lo = xp.where(first, a, b), xp.where(first, b, a)
+    out = hi + xp.log1p(xp.exp(lo - hi))
+    return xp.where(xp.isneginf(hi.real), hi, out)
+
+
+def _logcumsumexp_array(a, d: int):
+    """Running logaddexp along `d` (numpy's accumulate on the CPU, a doubling scan else)."""
+    xp = xp_of(a)
+    if a.ndim == 0 or a.size == 0:
+        return a.copy()
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return np.logaddexp.accumulate(a, axis=d)
+    v = xp.moveaxis(a, d, -1).copy()
+    s, n = 1, v.shape[-1]
+    while s < n:
+        v[..., s:] = _logaddexp(v[..., :-s], v[..., s:])
+        s *= 2
+    return xp.moveaxis(v, -1, d)
+
+
+def _rev_logcumsumexp(a, d: int):
+    xp = xp_of(a)
+    return xp.flip(_logcumsumexp_array(xp.flip(a, d), d), d)
+
+
+class Logcumsumexp(ArrayFunction):
+    """log(cumsum(exp(x))) along `d` as a running logaddexp (no overflow)."""
+
+    @staticmethod
+    def forward(ctx, x, d):
+        arr = x._data
+        out = _logcumsumexp_array(_acc(arr), d)
+        ctx.save_for_backward(x)
+        ctx.meta = (d, out)
+        return _wrap(out.astype(arr.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        """grad_k = sum_{j>=k} g_j exp(x_k - out_j), summed in log space; real gradients are
+        split into their positive and negative parts (PyTorch's formula). Complex ones are
+        written as for a holomorphic function: the engine conjugates (ArrayFunction)."""
+        (x,) = ctx.saved_tensors
+        d, out = ctx.meta
+        xp = xp_of(g)
+        a, ga = _acc(x._data), _acc(g)
+        if a.ndim == 0 or a.size == 0:
+            return g.copy(), None
+        if a.dtype.kind == "c":
+            grad = xp.exp(_rev_logcumsumexp(xp.log(ga) - out, d) + a)
+        else:
+            lowest = a.dtype.type(np.finfo(a.dtype).min)
+            log_abs = xp.log(xp.abs(ga))
+            pos = xp.where(ga > 0, log_abs, lowest)
+            neg = xp.where(ga < 0, log_abs, lowest)
+            grad = (xp.exp(_rev_logcumsumexp(pos - out, d) + a)
+                    - xp.exp(_rev_logcumsumexp(neg - out, d) + a))
+        return grad.astype(x._data.dtype, copy=False), None
+
+
+# ====================================================================== declarations
+def _scan_extreme(fn: str, input, dim, op, result_type):
+    check_tensor(input, "input", fn)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
+    return result_type(*op.apply(input, _one_dim(dim, input.ndim, fn)))
+
+
+@op("cummax", methods=("cummax",), kernels=("cpu:scan.cummax",))
+def cummax(input: Tensor, dim: int):
+    """`(values, indices)`: the running maximum along `dim` and where it was found; a tie or
+    a NaN moves the index to the later element (PyTorch's rule)."""
+    return _scan_extreme("cummax", input, dim, Cummax, return_types.cummax)
+
+
+@op("cummin", methods=("cummin",), kernels=("cpu:scan.cummin",))
+def cummin(input: Tensor, dim: int):
+    """`(values, indices)`: the running minimum along `dim` (ties and NaNs as `cummax`)."""
+    return _scan_extreme("cummin", input, dim, Cummin, return_types.cummin)
+
+
+@op("logcumsumexp", methods=("logcumsumexp",))
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """log(cumsum(exp(input))) along `dim`, computed as a running logaddexp (stable)."""
+    check_tensor(input, "input", "logcumsumexp")
+    if not _is_floating(input._data.dtype):
+        raise NotImplementedError("\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
+    return Logcumsumexp.apply(input, _one_dim(dim, input.ndim, "logcumsumexp"))

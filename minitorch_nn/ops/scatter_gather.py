@@ -1,10 +1,11 @@
 """Gather and scatter: values picked (gather, index_select, take) or written (scatter,
-scatter_add, index_add) at integer indices along a dim.
+scatter_add, scatter_reduce, index_add) at integer indices along a dim.
 
 The gradient of a pick is a scatter-add of the gradient into zeros (repeated indices add
 up); the gradient of a write is the gradient with the written places zeroed (for the input)
 and the gradient at those places (for the source). With `reduce=` scatter has no gradient,
-as in PyTorch.
+as in PyTorch; scatter_reduce has PyTorch's (mean divides by the count, prod takes the
+product of the others, amax/amin split the gradient between ties).
 
 Each Function also receives the index *tensor* and saves it (`ctx.save_for_backward`), so an
 in-place edit of the index between forward and backward raises PyTorch's "modified by an
@@ -16,29 +17,17 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
-from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
-from .indexing import _add_at, _on_device_of
+from .indexing import _add_at, _on_device_of, _ufunc_at
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
 
 
 # ------------------------------------------------------------------ array helpers
 def _multiply_at(target, index: tuple, values) -> None:
-    """target[index] *= values, once per occurrence. CuPy has no `multiply.at`
-    (NotImplementedError): on the GPU this rare path (scatter reduce='multiply') runs on
-    the host and copies back."""
-    if isinstance(target, np.ndarray):
-        np.multiply.at(target, index, values)
-        return
-    backend = backend_of(target)
-    host = backend.to_host(target)
-    on_host = [backend.to_host(i) if type(i) is backend.array_type else i for i in index]
-    if type(values) is backend.array_type:
-        values = backend.to_host(values)
-    np.multiply.at(host, tuple(on_host), values)
-    target[...] = backend.from_host(host, None)
+    """target[index] *= values, once per occurrence (scatter reduce='multiply')."""
+    _ufunc_at("multiply", target, index, values)
 
 
 def _kept(index: Tensor, like: Tensor):
@@ -71,9 +60,12 @@ def _along(index, dim: int) -> tuple:
     return tuple(idx)
 
 
-def _check_index_shape(fn: str, x_shape, dim: int, index, src_shape=None) -> None:
+def _check_index_shape(fn: str, x_shape, dim: int, index, src_shape=None,
+                       noun: str = "input") -> None:
+    """PyTorch's checks of an index for gather/scatter along `dim` (`noun`: what PyTorch
+    calls the tensor indexed, "input" for gather, "self" for the scatters)."""
     if index.ndim != len(x_shape):
-        raise RuntimeError("Index tensor must have the same number of dimensions as input "
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {noun} "
                            "tensor")
     if src_shape is not None and index.ndim != len(src_shape):
         raise RuntimeError("Index tensor must have the same number of dimensions as src "
@@ -157,8 +149,8 @@ class Scatter(ArrayFunction):
         if reduce is None:
             out[idx] = vals
         elif reduce == "add":
-            _add_at(out, idx, xp_of(out).broadcast_to(xp_of(out).asarray(vals, out.dtype),
-                                                      index.shape))
+            xp = xp_of(out)
+            _ufunc_at("add", out, idx, xp.broadcast_to(xp.asarray(vals, out.dtype), index.shape))
         else:
             _multiply_at(out, idx, vals)
         src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) else None
@@ -187,7 +179,7 @@ class ScatterAdd(ArrayFunction):
         out = x._data.copy()
         idx = _along(index, dim)
         part = tuple(slice(0, n) for n in index.shape)
-        _add_at(out, idx, src._data[part])
+        _ufunc_at("add", out, idx, src._data[part])
         ctx.meta = (idx, part, src._data.shape, src._data.dtype)
         return _wrap(out)
 
@@ -211,9 +203,9 @@ def _scatter_args(fn: str, input: Tensor, dim, index, src, value):
     if isinstance(src, Tensor):
         if src.dtype is not input.dtype:
             raise RuntimeError(f"{fn}(): Expected self.dtype to be equal to src.dtype")
-        _check_index_shape(fn, input._data.shape, d, idx, src._data.shape)
+        _check_index_shape(fn, input._data.shape, d, idx, src._data.shape, noun="self")
     else:
-        _check_index_shape(fn, input._data.shape, d, idx)
+        _check_index_shape(fn, input._data.shape, d, idx, noun="self")
     return d, _on_device_of(idx, input._data), src
 
 
@@ -256,6 +248,196 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     check_tensor(src, "src", "scatter_add_", 3)
     d, idx, src = _scatter_args("scatter_add_", self, dim, index, src, None)
     return apply_inplace(self, lambda s, v: ScatterAdd.apply(s, d, idx, v, _kept(index, s)), src)
+
+
+# ------------------------------------------------------------------ scatter_reduce
+# The reduction core is shared with index_reduce (ops/index_update.py): both reduce values
+# in at an index tuple `idx` (scatter: one index array per dim; index_reduce: slices and the
+# index vector at `dim`), so `g[idx]` is their gather and `_ufunc_at("add", z, idx, v)` their
+# scatter-add.
+_AT = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum"}
+_BOOL_AT = {"sum": "maximum", "prod": "minimum", "amax": "maximum", "amin": "minimum"}
+
+
+def _identity(reduce: str, dtype):
+    """The value a reached slot starts from when include_self=False (the neutral element)."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _work_dtype(arr):
+    """The dtype a reduction runs in: float32 for float16/bfloat16 (rounded once at the
+    end), uint8 for bool (sum is `or`, prod `and`: max and min of 0/1), else arr's own."""
+    if arr.dtype.kind == "V" or (arr.dtype.kind == "f" and arr.dtype.itemsize == 2):
+        return np.dtype(np.float32)
+    if arr.dtype.kind == "b":
+        return np.dtype(np.uint8)
+    return arr.dtype
+
+
+def _reduce_at(arr, idx: tuple, vals, reduce: str, include_self: bool):
+    """A copy of `arr` with `vals` reduced in at `idx` (repeated indices combine). With
+    include_self=False a reached slot starts from the neutral element, not arr's value;
+    an integer mean rounds down (floor), as PyTorch's does."""
+    xp = xp_of(arr)
+    work = _work_dtype(arr)
+    out = arr.astype(work, copy=True)
+    v = vals.astype(work, copy=False)
+    if not include_self:
+        out[idx] = _identity(reduce, work)
+    _ufunc_at((_BOOL_AT if arr.dtype.kind == "b" else _AT)[reduce], out, idx, v)
+    if reduce == "mean":
+        count = xp.ones(out.shape, np.float64)   # (float: cupyx has no int64 atomics)
+        if not include_self:
+            count[idx] = 0
+        _ufunc_at("add", count, idx, xp.ones(v.shape, np.float64))
+        count = xp.maximum(count, 1)
+        if work.kind in "fc":
+            out = out / count.astype(work)
+        else:
+            out = xp.floor_divide(out.astype(np.int64), count.astype(np.int64))
+    return out.astype(arr.dtype, copy=False)
+
+
+def _prod_grads(g, x, vals, out, idx, include_self):
+    """PyTorch's gradient of a product reduction: the product of the others, computed
+    without dividing by a zero (a slot with one zero among src sends that zero the product
+    of the rest; with two or more zeros every gradient there is zero)."""
+    xp = xp_of(g)
+    masked_self = xp.where(x == 0, 1, x)
+    gx = g * _reduce_at(masked_self, idx, vals, "prod", include_self) / masked_self
+    src_zero = vals == 0
+    zeros = xp.zeros(x.shape, g.dtype)
+    _ufunc_at("add", zeros, idx, src_zero.astype(g.dtype))
+    single = src_zero & (zeros[idx] == 1)
+    masked_src_result = _reduce_at(x, idx, xp.where(single, 1, vals), "prod", include_self)
+    gs = xp.where(single, (g * masked_src_result)[idx],
+                  (g * out)[idx] / xp.where(src_zero, 1, vals))
+    return gx, gs
+
+
+def _extremum_grads(g, x, vals, out, idx):
+    """amax/amin: the gradient of a slot is split evenly between the values equal to its
+    result (self counted when equal, as in PyTorch, even with include_self=False)."""
+    self_is = (x == out).astype(g.dtype)
+    src_is = (vals == out[idx]).astype(g.dtype)
+    n = self_is.copy()
+    _ufunc_at("add", n, idx, src_is)
+    shared = g / n
+    return self_is * shared, src_is * shared[idx]
+
+
+def _reduce_grads(g, x, vals, out, idx, reduce: str, include_self: bool):
+    """(grad to x, grad to the values reduced in) of `_reduce_at`."""
+    xp = xp_of(g)
+    work = _work_dtype(g)
+    if work != g.dtype:
+        g, x, vals, out = (a.astype(work) for a in (g, x, vals, out))
+    if reduce == "sum":
+        gx, gs = g, g[idx]
+    elif reduce == "mean":
+        n = xp.ones(g.shape, g.dtype) if include_self else xp.zeros(g.shape, g.dtype)
+        _ufunc_at("add", n, idx, xp.ones(vals.shape, g.dtype))
+        n[n == 0] = 1
+        gx, gs = g / n, g[idx] / n[idx]
+    elif reduce == "prod":
+        gx, gs = _prod_grads(g, x, vals, out, idx, include_self)
+    else:
+        gx, gs = _extremum_grads(g, x, vals, out, idx)
+    if not include_self:
+        gx = gx.copy()
+        gx[idx] = 0
+    return gx, gs
+
+
+class _ReduceAt(ArrayFunction):
+    """`x` with `src` reduced in at `idx` (x and src seen as 1-D when 0-d); `part`: the slice
+    of src the index covers (None: all of src). Gradients as PyTorch's (see _reduce_grads);
+    the index, x, src and the result are saved, so editing one in place makes backward raise.
+    """
+
+    @staticmethod
+    def forward(ctx, x, src, idx, part, reduce, include_self, index_tensor):
+        arr, s = _as_1d(x), _as_1d(src)
+        vals = s if part is None else s[part]
+        out = _reduce_at(arr, idx, vals, _LEGACY.get(reduce, reduce), include_self)
+        result = _wrap(out.reshape(x._data.shape))
+        ctx.save_for_backward(index_tensor, x, src, result)
+        ctx.meta = (arr, vals, out, idx, part, reduce, include_self, s.shape, src._data.shape)
+        return result
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors   # PyTorch's error if the index, an input or the result was edited
+        arr, vals, out, idx, part, reduce, include_self, s_shape, src_shape = ctx.meta
+        if reduce in _LEGACY:
+            raise RuntimeError(f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                               f"'amin' but got {reduce}.")
+        gx, gs = _reduce_grads(g.reshape(arr.shape), arr, vals, out, idx, reduce, include_self)
+        gx = gx.astype(g.dtype, copy=False).reshape(g.shape)
+        gsrc = None
+        if ctx.needs_input_grad[1]:
+            if part is None:
+                gsrc = gs.astype(g.dtype, copy=False)
+            else:   # the part of src the index does not cover gets zero
+                gsrc = xp_of(g).zeros(s_shape, g.dtype)
+                gsrc[part] = gs
+            gsrc = gsrc.reshape(src_shape)
+        return gx, gsrc, None, None, None, None, None
+
+
+class ScatterReduce(_ReduceAt):
+    pass
+
+
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+_LEGACY = {"max": "amax", "min": "amin"}   # accepted by PyTorch's forward, not its backward
+
+
+def _scatter_reduce_args(fn: str, input: Tensor, dim, index, src, reduce: str):
+    """Check scatter_reduce's arguments; returns (index tuple, part of src covered)."""
+    check_tensor(src, "src", fn, 4)
+    if reduce not in _REDUCES and reduce not in _LEGACY:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, "
+                           f"got {reduce}")
+    idx = _index_array(index, fn, dtype_error="scatter(): Expected dtype int32/int64 for index")
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    d = _wrap_dim(dim, input._data.ndim)
+    idx = idx.reshape(1) if idx.ndim == 0 else idx   # 0-d tensors act as 1-element 1-D ones
+    _check_index_shape(fn, _as_1d(input).shape, d, idx, _as_1d(src).shape, noun="self")
+    kind, name = _LEGACY.get(reduce, reduce), _legacy_name(input.dtype)
+    if (kind == "mean" and name == "Bool") or \
+            (kind in ("amax", "amin") and name.startswith("Complex")):
+        raise NotImplementedError(f'"scatter_gather_tensor_cpu_reduce_{kind}" not '
+                                  f"implemented for '{name}'")
+    idx = _on_device_of(idx, input._data)
+    return _along(idx, d), tuple(slice(0, n) for n in idx.shape)
+
+
+@op("scatter_reduce", methods=("scatter_reduce",))
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """A copy of `input` with `src` reduced in at `index` along `dim` ("sum", "prod",
+    "mean", "amax" or "amin"); include_self=False leaves input's values out of the reduction
+    where the index reaches. An integer mean rounds down, as in PyTorch."""
+    idx, part = _scatter_reduce_args("scatter_reduce", input, dim, index, src, reduce)
+    return ScatterReduce.apply(input, src, idx, part, reduce, include_self,
+                               _kept(index, input))
+
+
+@method_of("scatter_reduce", "scatter_reduce_")
+def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                    include_self: bool = True) -> Tensor:
+    idx, part = _scatter_reduce_args("scatter_reduce_", self, dim, index, src, reduce)
+    return apply_inplace(self, lambda s, v: ScatterReduce.apply(
+        s, v, idx, part, reduce, include_self, _kept(index, s)), src)
 
 
 # ------------------------------------------------------------------ index_select / index_add
@@ -309,7 +491,7 @@ class IndexAdd(ArrayFunction):
         out = x._data.copy()
         where = (slice(None),) * dim + (index,)
         src = source._data if alpha == 1 else source._data * alpha
-        _add_at(out, where, src.astype(out.dtype, copy=False))
+        _ufunc_at("add", out, where, src.astype(out.dtype, copy=False))
         ctx.meta = (dim, index, alpha, source._data.dtype)
         return _wrap(out)
 
@@ -360,6 +542,15 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 
 # ------------------------------------------------------------------ take
+def _long_index(index, fn: str, pos: int):
+    """The array of an int64 index tensor (take, put_ and index_copy refuse int32 too)."""
+    check_tensor(index, "index", fn, pos)
+    if index.dtype is not _dt.int64:
+        raise RuntimeError(f"{fn}(): Expected a long tensor for index, but got "
+                           f"{_legacy_name(index.dtype)}")
+    return index._data
+
+
 class Take(ArrayFunction):
     @staticmethod
     def forward(ctx, x, index, index_tensor):
@@ -379,9 +570,10 @@ class Take(ArrayFunction):
 @op("take", methods=("take",))
 def take(input: Tensor, index: Tensor) -> Tensor:
     """Elements of `input` seen as 1-D, at positions `index` (negative counts from the end)."""
-    idx = _index_array(index, "take", pos=2, dtype_error="{fn}(): Expected a long tensor for "
-                                                       "index, but got {dtype}")
+    idx = _long_index(index, "take", pos=2)
     n = input._data.size
+    if idx.size and n == 0:
+        raise IndexError("take(): tried to take from an empty tensor")
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
         if lo < -n or hi >= n:

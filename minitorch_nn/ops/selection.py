@@ -1,21 +1,18 @@
-"""where, clamp and lerp: pointwise ops that pick (where, clamp) or blend (lerp) the values of
-their operands, differentiable with respect to each tensor operand.
+"""where and clamp: pointwise ops that pick the values of their operands, differentiable with
+respect to each tensor operand. (lerp, which blends them, is in ops/ternary_pointwise.py.)
 
 PyTorch's conventions (each checked against torch 2.13):
   * where(c, a, b): the gradient goes to `a` where c is True and to `b` elsewhere;
   * clamp: gradient 1 where min <= x <= max (bounds inclusive); min > max gives max. Tensor
-    bounds broadcast and get the gradient where they are the result (min only if min < max);
-  * lerp(start, end, w) = start + w * (end - start), computed as end - (end - start) * (1 - w)
-    for w >= 0.5 so that w = 1 gives exactly `end`.
+    bounds broadcast and get the gradient where they are the result (min only if min < max).
 Each op is declared once (`@op`, `@method_of`: ops/registry.py) with its Tensor methods and
 in-place forms.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._user_warning import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
@@ -24,7 +21,6 @@ from .comparison import _Number, _require_operand
 from .elementwise import _input_grad
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
-from .unary import _not_implemented
 
 # The in-place forms PyTorch also exports at top level (torch.clamp_, ...): declared with
 # `method_of` under their op, exported from here. The ops are exported by the registry.
@@ -84,9 +80,9 @@ def where(condition: Tensor, input=None, other=None):
     _require_operand(input, "where", "input", 2)
     _require_operand(other, "where", "other", 3)
     if condition._data.dtype == np.uint8:
-        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated "
+        warn_user("where received a uint8 condition tensor. This behavior is deprecated "
                       "and will be removed in a future version of PyTorch. Use a boolean "
-                      "condition instead.", UserWarning, stacklevel=2)
+                      "condition instead.", UserWarning)
     return Where.apply(condition, input, other)
 
 
@@ -113,6 +109,12 @@ def _bound_value(value, res):
     return res.np.type(value)
 
 
+def _refuse_complex(res) -> None:
+    """Complex numbers have no order: PyTorch refuses clamp (and relu, hardtanh: clamps)."""
+    if res.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
 class Clamp(ArrayFunction):
     """clamp with number bounds (ClampBackward1); ClampMin / ClampMax below reuse it."""
 
@@ -121,6 +123,7 @@ class Clamp(ArrayFunction):
     @staticmethod
     def forward(ctx, x, min, max):
         res = _dt.result_type(x, *(b for b in (min, max) if b is not None))
+        _refuse_complex(res)
         a = x._data if x._data.dtype == res.np else x._data.astype(res.np)
         xp = xp_of(a)
         lo, hi = _bound_value(min, res), _bound_value(max, res)
@@ -164,6 +167,7 @@ class ClampTensor(ArrayFunction):
     @staticmethod
     def forward(ctx, x, min, max):
         res = _dt.result_type(x, *(b for b in (min, max) if b is not None))
+        _refuse_complex(res)
         a, lo, hi = (_as_dtype(t, res) for t in (x, min, max))
         xp = xp_of(a)
         try:
@@ -281,80 +285,3 @@ def clamp_max_(input: Tensor, max) -> Tensor:
 
 
 clip, clip_ = clamp, clamp_
-
-
-# ------------------------------------------------------------------ lerp
-class Lerp(ArrayFunction):
-    """lerp with a number weight (LerpBackward0); LerpTensor (LerpBackward1) reuses it."""
-
-    @staticmethod
-    def forward(ctx, start, end, weight):
-        s, e = start._data, end._data
-        w = weight._data.astype(s.dtype, copy=False) if isinstance(weight, Tensor) else weight
-        xp = xp_of(s)
-        try:
-            diff = e - s
-            if isinstance(weight, Tensor):
-                out = xp.where(w < 0.5, s + w * diff, e - diff * (1 - w))
-            elif w < 0.5:
-                out = s + w * diff
-            else:
-                out = e - diff * (1 - w)
-        except ValueError as err:
-            raise shape_mismatch(err, start, end, weight) from None
-        ctx.save_for_backward(start, end, weight if isinstance(weight, Tensor) else None)
-        ctx.weight = weight
-        return _wrap(out.astype(s.dtype, copy=False))
-
-    @staticmethod
-    def backward(ctx, g):
-        start, end, weight = ctx.saved_tensors
-        w = ctx.weight if weight is None else weight._data.astype(g.dtype, copy=False)
-        need = ctx.needs_input_grad
-        gs = _input_grad(g * (1 - w), start) if need[0] else None
-        ge = _input_grad(g * w, end) if need[1] else None
-        gw = None
-        if weight is not None and need[2]:
-            gw = _input_grad(g * (end._data - start._data), weight)
-        return gs, ge, gw
-
-
-class LerpTensor(Lerp):
-    """lerp with a tensor weight: node LerpBackward1."""
-
-    node_name = "LerpBackward1"
-
-_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool", "complex64": "c10::complex<float>",
-              "complex128": "c10::complex<double>"}
-
-
-@op("lerp", methods=("lerp",))
-def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    """`input + weight * (end - input)`; `weight` is a number or a tensor (broadcast).
-
-    `input` and `end` must share a float dtype; so must a tensor weight with dims (a 0-dim
-    weight is cast, as PyTorch does).
-
-    >>> lerp(tensor([0., 10.]), tensor([10., 0.]), 0.25)
-    tensor([2.5000, 7.5000])
-    """
-    check_tensor(input, "input", "lerp")
-    check_tensor(end, "end", "lerp", 2)
-    _require_operand(weight, "lerp", "weight", 3)
-    for name, t in (("end", end), ("weight", weight)):
-        if isinstance(t, Tensor) and t.dtype is not input.dtype and (name == "end" or t.ndim):
-            raise RuntimeError(f"expected dtype {_C10_NAMES[input.dtype.name]} for `{name}` "
-                               f"but got dtype {_C10_NAMES[t.dtype.name]}")
-    tensor_weight = isinstance(weight, Tensor)
-    if input.dtype.kind < 2:
-        kernel = "lerp_kernel_tensor" if tensor_weight else "lerp_kernel_scalar"
-        raise _not_implemented(kernel, input)
-    return (LerpTensor if tensor_weight else Lerp).apply(input, end, weight)
-
-
-@method_of("lerp", "lerp_")
-def lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
-    return apply_inplace(self, lerp, end, weight)

@@ -8,25 +8,22 @@ described in reduction.py.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .. import dtypes as _dt
+from .._user_warning import warn_user
+from .. import dtypes as _dt, return_types
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._reduce_util import (_IndexReduction, _acc, _check_nonempty_dims, _dims, _evenly,
                            _is_floating, _numel_over, _one_dim, _real_np, _require_float,
                            _squeeze, _type_name, _unreduce, xp_of)
 from ._util import check_tensor
-from .reduction import return_types
 from .registry import op
 
 
 # ====================================================================== var, std
 def _moments(arr, dims: tuple, correction):
     """(deviation from the mean, mean, sum of squares, divisor) of an accumulating array."""
-    xp = xp_of(arr)
     n = _numel_over(arr.shape, dims)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = arr.sum(axis=dims, keepdims=True) / n
@@ -37,9 +34,9 @@ def _moments(arr, dims: tuple, correction):
 
 def _warn_dof(fn: str, n: int, correction) -> None:
     if n - correction <= 0:
-        warnings.warn(f"{fn}(): degrees of freedom is <= 0. Correction should be strictly less "
+        warn_user(f"{fn}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=4)
+                      UserWarning)
 
 
 class _VarBase(ArrayFunction):
@@ -183,7 +180,9 @@ class Mode(_IndexReduction):
     """The most frequent value (the smallest on a tie) and its last index, along `d`.
 
     Counts come from comparing every pair of the slice: O(n^2) memory per slice, fine for
-    the slice lengths mode is used on.
+    the slice lengths mode is used on. PyTorch's CPU kernel finds the index with std::sort,
+    which is stable only up to 16 elements: on longer slices with ties (or NaNs) its index
+    can be another occurrence of the same value.
     """
 
     @staticmethod
@@ -324,8 +323,9 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
 
 def _median_like(fn, input, dim, keepdim, all_op, dim_op, result_type):
     check_tensor(input, "input", fn)
-    if input.dtype is _dt.bool or input._data.dtype.kind == "c":
-        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for "
+    if input.dtype is _dt.bool or input._data.dtype.kind == "c":   # PyTorch's kernel names
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
                                   f"'{_type_name(input.dtype)}'")
     if dim is None:
         if keepdim:
@@ -353,6 +353,9 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """`(values, indices)`: the most frequent value along `dim` (smallest on ties), last index."""
     check_tensor(input, "input", "mode")
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("\"mode_cpu\" not implemented for "
+                                  f"'{_type_name(input.dtype)}'")
     d = _one_dim(dim, input.ndim, "mode")
     _check_nonempty_dims(input, (d,) if input.ndim else (), "mode", shown=d)
     return return_types.mode(*Mode.apply(input, d, keepdim))

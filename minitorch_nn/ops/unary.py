@@ -30,7 +30,7 @@ from .registry import method_of, op
 # `method_of` under their op, exported from here. The ops themselves are exported by the
 # registry.
 __all__ = [
-    "abs_", "absolute_", "reciprocal_", "log_", "log2_", "log10_", "log1p_", "expm1_", "sqrt_",
+    "abs_", "reciprocal_", "log_", "log2_", "log10_", "log1p_", "expm1_", "sqrt_",
     "rsqrt_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_", "relu_", "floor_", "ceil_",
     "round_", "trunc_", "fix_", "frac_",
 ]
@@ -305,6 +305,9 @@ def _sign_array(a):
 class Sign(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
+        if x._data.dtype.kind == "c":
+            raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support "
+                                      "complex numbers. Please use torch.sgn instead.")
         return _wrap(_sign_array(x._data))
 
     @staticmethod
@@ -318,6 +321,8 @@ class Relu(ArrayFunction):
         if x._data.dtype.kind == "b":
             raise RuntimeError("Boolean inputs not supported for relu")
         a = x._data
+        if a.dtype.kind == "c":   # PyTorch's relu is a clamp
+            raise NotImplementedError("clamp is not supported for complex types")
         out = _wrap(xp_of(a).maximum(a, a.dtype.type(0)))   # keeps nan, as PyTorch
         ctx.save_for_backward(out)
         return out
@@ -354,6 +359,10 @@ def _rounded(x: Tensor, xp_name: str, kernel: str, *args):
     if x._data.dtype.kind == "b":
         raise _not_implemented(kernel, x)
     a = x._data
+    if a.dtype.kind == "c":   # PyTorch: floor/ceil/trunc name the op, round its kernel
+        if xp_name == "round":
+            raise _not_implemented(kernel, x)
+        raise NotImplementedError(f"{xp_name} is not supported for complex inputs")
     if a.dtype.kind in "iu":
         return _wrap(a.copy())
     return _wrap(getattr(xp_of(a), xp_name)(a, *args))
@@ -384,7 +393,7 @@ class Round(_Rounding):
     def forward(ctx, x, decimals=0):
         if decimals == 0:
             return _rounded(x, "round", "round_vml_cpu")
-        if x.dtype.kind < 2:
+        if x.dtype.kind < 2 or x._data.dtype.kind == "c":
             raise _not_implemented("round_cpu", x)
         return _wrap(xp_of(x._data).round(x._data, decimals))
 
@@ -398,7 +407,7 @@ class RoundDecimals(Round):
 class Frac(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        if x.dtype.kind < 2:
+        if x.dtype.kind < 2 or x._data.dtype.kind == "c":
             raise _not_implemented("frac_cpu", x)
         a = x._data
         return _wrap(a - xp_of(a).trunc(a))
@@ -460,6 +469,8 @@ def _inplace(op, name: str):
     is listed), written back by `apply_inplace`; the method itself is not cast."""
 
     def op_(self: Tensor) -> Tensor:
+        if name == "abs" and self._data.dtype.kind == "c":   # |z| is real: no room in self
+            raise RuntimeError("In-place abs is not supported for complex tensors.")
         return apply_inplace(self, op)
 
     op_.__name__ = op_.__qualname__ = name + "_"

@@ -1,6 +1,6 @@
 """View ops: reshape and view, select / narrow / squeeze / unsqueeze, transpose / permute /
-movedim and diagonal. Broadcast views (expand) are in ops/shape.py, split / unbind in
-ops/joining.py.
+movedim, diagonal and unfold (sliding windows). Broadcast views (expand) are in ops/shape.py,
+split / unbind in ops/joining.py.
 
 Where PyTorch returns a VIEW, so do we: the result is built with `_view_of(base, array,
 view_fn)`, so it shares the base's storage and version counter, and an in-place op on it
@@ -322,7 +322,15 @@ class Alias(_IndexView):
 
 
 class Squeeze(_IndexView):
-    pass
+    """squeeze() (SqueezeBackward0); PyTorch numbers the dim forms below."""
+
+
+class SqueezeDim(Squeeze):
+    node_name = "SqueezeBackward1"    # squeeze(x, 0)
+
+
+class SqueezeDims(Squeeze):
+    node_name = "SqueezeBackward2"    # squeeze(x, (0, 2))
 
 
 class Unsqueeze(_IndexView):
@@ -392,7 +400,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     else:
         dims = _dims_arg(dim, len(shape), "squeeze")
     idx = tuple(0 if d in dims and shape[d] == 1 else slice(None) for d in range(len(shape)))
-    return Squeeze.apply(input, idx)
+    fn = Squeeze if dim is None else SqueezeDims if isinstance(dim, (tuple, list)) else SqueezeDim
+    return fn.apply(input, idx)
 
 
 @op("unsqueeze", methods=("unsqueeze",))
@@ -550,3 +559,72 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return Diagonal.apply(input, int(offset), d1, d2)
+
+
+# ------------------------------------------------------------------ sliding windows: unfold
+class Unfold(ArrayFunction):
+    """Windows of `size` elements every `step` along dim `d`, as a new last dim (a view;
+    windows overlap when step < size). Backward adds each window's gradient back."""
+
+    @staticmethod
+    def forward(ctx, x, d, size, step):
+        ctx.meta = (x._data.shape, d, size, step)
+
+        def fn(a):
+            return _unfold_view(a, d, size, step)
+        return _view_of(x, fn(x._data), fn)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, d, size, step = ctx.meta
+        xp = xp_of(g)
+        if len(shape) == 0:
+            return g.sum().reshape(()), None, None, None
+        z = xp.zeros(shape, g.dtype)
+        n = g.shape[d]
+        if size <= n:   # one pass per position in the window
+            for j in range(size):
+                z[_select_index(len(shape), d, slice(j, j + step * (n - 1) + 1, step))] += \
+                    g[..., j]
+        else:           # one pass per window
+            for i in range(n):
+                part = xp.moveaxis(g[_select_index(g.ndim, d, i)], -1, d)
+                z[_select_index(len(shape), d, slice(i * step, i * step + size))] += part
+        return z, None, None, None
+
+
+def _unfold_view(a, d: int, size: int, step: int):
+    """The strided view of the windows (PyTorch's unfold strides: dim d steps by `step`)."""
+    if a.ndim == 0:   # size is 0 or 1 (checked), so the stride never steps past the element
+        return xp_of(a).lib.stride_tricks.as_strided(a, (size,), (a.itemsize,))
+    n = (a.shape[d] - size) // step + 1
+    shape = a.shape[:d] + (n,) + a.shape[d + 1:] + (size,)
+    strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1:] + (a.strides[d],)
+    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+
+
+@op("unfold", namespace="Tensor", methods=("unfold",))
+def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of `size` elements, `step` apart, along `dimension`, as a new last dim of
+    a view (no copy; windows overlap when step < size).
+
+        >>> torch.arange(5).unfold(0, 2, 2)
+        tensor([[0, 1],
+                [2, 3]])
+    """
+    for pos, (name, v) in enumerate((("dimension", dimension), ("size", size),
+                                     ("step", step)), 1):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"unfold(): argument '{name}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")
+    ndim = self._data.ndim
+    d = _wrap_dim(dimension, ndim)
+    max_size = self._data.shape[d] if ndim else 1
+    if size > max_size:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {max_size} but size "
+                           f"is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return Unfold.apply(self, d, int(size), int(step))

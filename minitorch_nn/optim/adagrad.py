@@ -92,7 +92,7 @@ class Adagrad(Optimizer):
                     self._init_state(p, self.defaults["initial_accumulator_value"])
                 t = _bump_step(state["step"])
                 clr = lr / (1 + (t - 1) * group["lr_decay"])
-                p._version.value += 1
+                p._version_counter.value += 1
                 adagrad_update(p._data, grad._data, state["sum"]._data, clr, group["eps"],
                                group["weight_decay"], group["maximize"], kernel)
         return loss

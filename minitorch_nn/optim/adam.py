@@ -90,7 +90,7 @@ class Adam(Optimizer):
                 state = self._state_of(p, amsgrad)
                 t = _bump_step(state["step"])
                 vmax = state["max_exp_avg_sq"]._data if amsgrad else None
-                p._version.value += 1
+                p._version_counter.value += 1
                 adam_update(p._data, grad._data, state["exp_avg"]._data,
                             state["exp_avg_sq"]._data, vmax, t, lr, beta1, beta2,
                             group["eps"], group["weight_decay"], group["maximize"],

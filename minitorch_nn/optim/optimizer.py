@@ -18,11 +18,12 @@ from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
-import warnings
 
 import numpy as np
 
+from .._user_warning import warn_user
 from .. import dtypes
+from ..autograd.function import numpy_quiet, numpy_restore
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
 from ..array_backends import backend_of, kernel_for, xp_of
@@ -71,7 +72,8 @@ def _typename(obj) -> str:
 
 
 def _step_impl(step: Callable) -> Callable:
-    """Wrap a subclass's `step`: pre hooks, the update under no_grad, post hooks.
+    """Wrap a subclass's `step`: pre hooks, the update under no_grad (numpy's floating-point
+    warnings off), post hooks.
 
     The closure (which recomputes the loss and calls backward) must record a graph, so it is
     the subclass's job to call it through `self._eval_closure(closure)`.
@@ -86,8 +88,12 @@ def _step_impl(step: Callable) -> Callable:
                         f"{hook} must return None or a tuple of (new_args, new_kwargs), but "
                         f"got {result}.")
                 args, kwargs = result
-        with no_grad():
-            out = step(self, *args, **kwargs)
+        token = numpy_quiet()   # inf/nan flow silently through updates, as in PyTorch
+        try:
+            with no_grad():
+                out = step(self, *args, **kwargs)
+        finally:
+            numpy_restore(token)
         for hook in chain(self._optimizer_step_post_hooks.values(), _global_post_hooks.values()):
             hook(self, args, kwargs)
         return out
@@ -195,10 +201,9 @@ class Optimizer:
                                  f"optimization parameter {name}")
             param_group.setdefault(name, default)
         if len(tensors) != len(set(tensors)):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+            warn_user("optimizer contains a parameter group with duplicate parameters; "
                           "in future, this will cause an error; see "
-                          "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+                          "github.com/pytorch/pytorch/issues/40967 for more information")
         seen: set = set()
         for group in self.param_groups:
             seen.update(group["params"])
@@ -226,7 +231,7 @@ class Optimizer:
                 else:
                     grad._requires_grad = False
                 grad._data[...] = 0
-                grad._version.value += 1
+                grad._version_counter.value += 1
 
     def step(self, closure: Callable[[], float] | None = None):
         """Update the parameters once (subclasses implement it)."""
@@ -376,7 +381,7 @@ def _new_step() -> Tensor:
 def _bump_step(step_t: Tensor) -> float:
     """Add 1 to a step counter in place and return the new count as a Python float."""
     step_t._data[...] = step_t._data + 1
-    step_t._version.value += 1
+    step_t._version_counter.value += 1
     return float(step_t._data)
 
 

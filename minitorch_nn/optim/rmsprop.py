@@ -90,7 +90,7 @@ class RMSprop(Optimizer):
                 _bump_step(state["step"])
                 grad_avg = state["grad_avg"]._data if group["centered"] else None
                 buf = state["momentum_buffer"]._data if group["momentum"] > 0 else None
-                p._version.value += 1
+                p._version_counter.value += 1
                 rmsprop_update(p._data, grad._data, state["square_avg"]._data, grad_avg, buf,
                                lr, group["alpha"], group["eps"], group["weight_decay"],
                                group["momentum"], group["maximize"], kernel)

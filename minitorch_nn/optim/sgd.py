@@ -76,7 +76,7 @@ class SGD(Optimizer):
                     if buf is None:   # first step: the kernel fills it with the gradient
                         buf = state["momentum_buffer"] = _wrap(xp_of(p._data).empty_like(p._data))
                         init = True
-                p._version.value += 1
+                p._version_counter.value += 1
                 sgd_update(p._data, grad._data, None if buf is None else buf._data, lr,
                            momentum, group["dampening"], group["weight_decay"],
                            group["nesterov"], group["maximize"], init, kernel)

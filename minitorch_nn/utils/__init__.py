@@ -1,6 +1,8 @@
-"""Utilities (`torch.utils`): `utils.data` (datasets, DataLoader) and `utils.dlpack`."""
+"""Utilities (`torch.utils`): `utils.data` (datasets, DataLoader), `utils.dlpack`,
+`utils.checkpoint` (recompute in backward). `utils.tensorboard` is imported on use (it needs
+the optional `tensorboard` package)."""
 from __future__ import annotations
 
-from . import data, dlpack
+from . import checkpoint, data, dlpack
 
-__all__ = ["data", "dlpack"]
+__all__ = ["checkpoint", "data", "dlpack"]

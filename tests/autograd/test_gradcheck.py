@@ -55,3 +55,14 @@ def test_gradcheck_errors_and_warnings():
                                                  "precision floating point"):
                 T.autograd.gradcheck(lambda a: a * 2, (T.ones(2, requires_grad=True),),
                                      raise_exception=False)
+
+
+@pytest.mark.parametrize("shape, fn", [
+    ((0, 3), lambda a: a.sum(0)),                       # empty input, non-empty output
+    ((2, 3), lambda a: a[:, :0] * 2),                    # non-empty input, empty output
+    ((0, 0), lambda a: mt.linalg.det(a)),                # empty input, one output element
+])
+def test_gradcheck_handles_zero_element_inputs_and_outputs(shape, fn):
+    """Both Jacobians are (output elements x input elements) even when one side is empty."""
+    x = mt.zeros(*shape, dtype=mt.float64, requires_grad=True)
+    assert mt.autograd.gradcheck(fn, (x,))

@@ -152,6 +152,7 @@ def __getattr__(name: str):
 
 linalg = _namespace("cupy.linalg", _names.LINALG, np.linalg)
 linalg.LinAlgError = np.linalg.LinAlgError
+fft = _namespace("cupy.fft", _names.FFT, np.fft)
 lib = types.ModuleType("cupy.lib")
 lib.stride_tricks = _namespace("cupy.lib.stride_tricks", ("as_strided", "sliding_window_view"),
                                np.lib.stride_tricks)

@@ -11,10 +11,16 @@ from ._core import ndarray, ufunc, wrap
 __all__ = ["scatter_add", "scatter_max", "scatter_min", "scipy", "module"]
 
 
+# the dtypes (numpy type chars) CuPy's atomic scatters accept; others raise, as in CuPy
+_SCATTER_DTYPES = {"scatter_add": "iILQefd", "scatter_max": "iILQfd", "scatter_min": "iILQfd"}
+
+
 def _scatter(name):
     def fn(a, slices, value):
         if type(a) is not ndarray:
             raise TypeError(f"Unsupported type {type(a)}")
+        if a.dtype.char not in _SCATTER_DTYPES[name]:
+            raise TypeError(f"cupyx.{name} does not support dtype {a.dtype} (CuPy's atomics)")
         getattr(a, name)(slices, value)
     fn.__name__ = name
     return fn

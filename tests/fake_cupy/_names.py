@@ -58,6 +58,11 @@ TOP = frozenset("""
     zeros_like
 """.split())
 
+FFT = frozenset("""
+    fft ifft fft2 ifft2 fftn ifftn rfft irfft rfft2 irfft2 rfftn irfftn hfft ihfft fftfreq
+    rfftfreq fftshift ifftshift
+""".split())
+
 LINALG = frozenset("""
     LinAlgError cholesky cond cross det eig eigh eigvals eigvalsh inv lstsq matmul
     matrix_power matrix_rank matrix_transpose norm pinv qr slogdet solve svd tensorinv

@@ -6,7 +6,7 @@
     install.uninstall()
 
 `install` puts the fake into `sys.modules` as `cupy`, `cupy.cuda`, `cupy.random`,
-`cupy.linalg`, `cupy.lib`, `cupy.lib.stride_tricks`, `cupyx`, `cupyx.scipy` and
+`cupy.linalg`, `cupy.fft`, `cupy.lib`, `cupy.lib.stride_tricks`, `cupyx`, `cupyx.scipy` and
 `cupyx.scipy.special`, and makes kernels/cuda/_launch.py launch through `FakeGpuRuntime`:
 the fake arrays' numpy buffers are handed to tests/kernels/cuda_emulation's `EmulatedRuntime`, so
 every CUDA kernel an op calls really runs (its C++ source, compiled by g++ with the CUDA
@@ -28,7 +28,7 @@ def _modules() -> dict:
     import fake_cupy
     from fake_cupy import _cupyx
     return {"cupy": fake_cupy, "cupy.cuda": fake_cupy.cuda, "cupy.random": fake_cupy.random,
-            "cupy.linalg": fake_cupy.linalg, "cupy.lib": fake_cupy.lib,
+            "cupy.linalg": fake_cupy.linalg, "cupy.fft": fake_cupy.fft, "cupy.lib": fake_cupy.lib,
             "cupy.lib.stride_tricks": fake_cupy.lib.stride_tricks, "cupyx": _cupyx.module,
             "cupyx.scipy": _cupyx.scipy, "cupyx.scipy.special": _cupyx.special}
 

@@ -121,7 +121,8 @@ def test_top_level_exports_follow_pytorch():
             continue   # unary ops, exported by their own family
         in_torch = hasattr(torch, name)
         assert hasattr(mt, name) == in_torch or (in_torch and name in (
-            "hardtanh", "celu")), name
+            "hardtanh", "celu",
+            "embedding_bag")), name   # torch.embedding_bag: another signature, 4 outputs
 
 
 @requires_torch
@@ -134,8 +135,13 @@ def test_signatures_match_pytorch():
     for name in F(mt).__all__:
         if name in skip:
             continue
+        theirs_fn = getattr(torch.nn.functional, name)
+        if inspect.isbuiltin(theirs_fn):
+            continue   # a C function in torch (avg_pool3d, pdist, ...): no Python signature
         ours = inspect.signature(getattr(F(mt), name)).parameters
-        theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
+        theirs = inspect.signature(theirs_fn).parameters
+        if list(theirs) == ["args", "kwargs"]:
+            continue   # a dispatcher in torch (return_indices picks the function)
         assert list(ours) == list(theirs), name
         for p in ours:
             if theirs[p].default is not inspect.Parameter.empty:

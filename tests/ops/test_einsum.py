@@ -67,7 +67,7 @@ def test_einsum_output_does_not_alias_its_input():
     x = mt.zeros(2, 3)
     y = mt.einsum("ij->ji", x)
     y.add_(1)
-    assert x.tolist() == [[0.0] * 3] * 2 and x._version.value == 0
+    assert x.tolist() == [[0.0] * 3] * 2 and x._version == 0
 
 
 def test_einsum_integer_and_int_result():

@@ -132,7 +132,7 @@ def test_inplace_addmm_and_baddbmm():
              ref=lambda c, a, b: c + np.matmul(a, b))
     x = mt.zeros(2, 2)
     x.addmm_(mt.ones(2, 3), mt.ones(3, 2))
-    assert x._version.value == 1 and x.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    assert x._version == 1 and x.tolist() == [[3.0, 3.0], [3.0, 3.0]]
 
 
 # ------------------------------------------------------------------ dtypes

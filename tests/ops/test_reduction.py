@@ -489,7 +489,7 @@ def test_all_any_count_nonzero():
 
 def test_inplace_cumsum_and_cumprod():
     x = mt.tensor([1., 2., 3.])
-    assert x.cumsum_(0) is x and x.tolist() == [1., 3., 6.] and x._version.value == 1
+    assert x.cumsum_(0) is x and x.tolist() == [1., 3., 6.] and x._version == 1
     a = mt.tensor([1., 2., 3.], requires_grad=True)
     y = a * 1
     y.cumprod_(0)

@@ -149,7 +149,7 @@ def test_diagonal_is_a_writable_view():
     x = mt.zeros(3, 3)
     x.diagonal().add_(1)
     assert x.tolist() == np.eye(3).tolist()
-    assert x._version.value == 1
+    assert x._version == 1
 
 
 # ------------------------------------------------------------------ narrow / select
@@ -188,10 +188,10 @@ VIEWS = {
 def test_views_share_memory_and_version(name):
     x = mt.arange(12.0).view(3, 4)
     v = VIEWS[name](x)
-    assert v._base is not None and v._version is x._version
+    assert v._base is not None and v._version_counter is x._version_counter
     before = x.clone()
     v.mul_(0)
-    assert x._version.value == 1
+    assert x._version == 1
     changed = (x.numpy() != before.numpy()).sum()
     assert changed > 0 or (before.numpy() * 0 == before.numpy()).all()
     np.testing.assert_array_equal(v.numpy(), 0)
@@ -200,7 +200,7 @@ def test_views_share_memory_and_version(name):
 def test_expand_is_a_view():
     x = mt.zeros(3, 1)
     e = x.expand(3, 4)
-    assert e._base is x and e._version is x._version
+    assert e._base is x and e._version_counter is x._version_counter
     x.add_(1)
     assert e.tolist() == [[1.0] * 4] * 3
 
@@ -214,7 +214,7 @@ def test_copies_do_not_share_memory(name):
     y = fn(x)
     assert y._base is None
     y.add_(100)
-    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0]] and x._version.value == 0
+    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0]] and x._version == 0
 
 
 def test_reshape_of_noncontiguous_is_not_a_view():
@@ -230,7 +230,7 @@ def test_view_of_view_edits_reach_the_root():
     v = x.permute(2, 0, 1)[1].reshape(6)
     v.fill_(5)
     assert (x.numpy()[:, :, 1] == 5).all() and x.numpy().sum() == 30
-    assert x._version.value == 1
+    assert x._version == 1
 
 
 def test_inplace_on_view_of_nonleaf_routes_gradients():
@@ -320,3 +320,10 @@ def test_inplace_on_reshape_view_of_non_c_contiguous_base_matches_pytorch():
         (x * T.arange(6.0).view(3, 2)).sum().backward()
         grads.append(a.grad.numpy().copy())
     np.testing.assert_allclose(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("call, name", [(lambda x: x.squeeze(), "SqueezeBackward0"),
+                                        (lambda x: x.squeeze(0), "SqueezeBackward1"),
+                                        (lambda x: x.squeeze((0, 2)), "SqueezeBackward2")])
+def test_squeeze_nodes_are_numbered_as_pytorch(call, name):
+    assert call(mt.ones(1, 2, 1, requires_grad=True)).grad_fn.name() == name

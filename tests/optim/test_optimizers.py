@@ -181,9 +181,9 @@ def test_step_bumps_version_and_keeps_leaves():
     p = mt.tensor([1.0, 2.0], requires_grad=True)
     opt = optim.SGD([p], lr=0.1)
     (p * p).sum().backward()
-    version = p._version.value
+    version = p._version
     opt.step()
-    assert p._version.value == version + 1
+    assert p._version == version + 1
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
 
 

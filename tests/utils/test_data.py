@@ -286,13 +286,13 @@ def test_loader_argument_errors(T):
         loader.batch_size = 3
 
 
-def test_num_workers_loads_in_process_with_the_same_batches():
+def test_num_workers_gives_the_same_batches_as_in_process_loading():
+    """(Worker processes themselves: tests/utils/test_data_workers.py.)"""
     ds = tensor_dataset(mt, 7)
-    calls = []
-    loader = mdata.DataLoader(ds, batch_size=3, num_workers=2, worker_init_fn=calls.append)
+    loader = mdata.DataLoader(ds, batch_size=3, num_workers=2, timeout=30)
     plain = mdata.DataLoader(ds, batch_size=3)
     assert [to_py(b) for b in loader] == [to_py(b) for b in plain]
-    assert calls == [0] and loader.prefetch_factor == 2
+    assert loader.prefetch_factor == 2
 
 
 class Stream(mdata.IterableDataset):

@@ -1,44 +1,40 @@
-"""The Module classes of `minitorch_nn.nn` (mirrors `torch.nn.modules`)."""
+"""The Module classes of `minitorch_nn.nn` (mirrors `torch.nn.modules`).
+
+One file per family of layers; each lists its public classes in `__all__`, and every name
+listed there is exported here (and from `minitorch_nn.nn`), so adding a layer touches only its
+family's file.
+"""
 from __future__ import annotations
 
-from .activation import ReLU, Sigmoid, Tanh
-from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .lazy import LazyModuleMixin
-from .linear import Identity, LazyLinear, Linear
-from .conv import LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d
-from .batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d
+from . import (activation, adaptive, batchnorm, channelshuffle, container, conv, distance,
+               dropout, flatten, fold, instancenorm, lazy, linear, loss, normalization,
+               padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
 from .module import Module
-from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, MultiheadAttention, ReLU6,
-                         SiLU, Softmax, Softmin, Softplus)
-from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from .dropout import Dropout, Dropout1d, Dropout2d
-from .flatten import Flatten, Unflatten
-from .linear import Bilinear
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                   MSELoss, NLLLoss, SmoothL1Loss)
-from .normalization import GroupNorm, LayerNorm
-from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
-                      MaxPool2d)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
-from .transformer import Transformer, TransformerEncoder, TransformerEncoderLayer
+from .activation import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .channelshuffle import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .flatten import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
+from .lazy import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
 
-__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-           "ParameterDict", "Identity", "Linear", "LazyLinear", "LazyModuleMixin", "ReLU",
-           "Sigmoid", "Tanh"]
-__all__ += ["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"]
-
-# Layers and losses (issue 4).
-_LAYERS = ["Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU", "Softplus", "Softmin",
-           "Softmax", "LogSoftmax", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
-           "Dropout", "Flatten", "Unflatten", "L1Loss", "NLLLoss", "KLDivLoss", "MSELoss",
-           "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss",
-           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
-           "LayerNorm", "GroupNorm", "Embedding", "RNNBase", "RNN", "LSTM", "GRU",
-           "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
-           "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "Dropout1d",
-           "Dropout2d"]
-__all__ += _LAYERS
+_FAMILIES = (activation, adaptive, batchnorm, channelshuffle, container, conv, distance,
+             dropout, flatten, fold, instancenorm, lazy, linear, loss, normalization, padding,
+             pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
+__all__ = ["Module"] + [name for family in _FAMILIES for name in family.__all__]
+_LAYERS = __all__   # the name nn/__init__.py used before the families listed themselves

@@ -1,8 +1,8 @@
-"""Activation modules (`torch.nn.modules.activation`); the layers issue adds the rest."""
+"""Activation modules (`torch.nn.modules.activation`): every PyTorch activation layer, each
+calling its functional op (nn.functional), with PyTorch's arguments, defaults and reprs."""
 from __future__ import annotations
 
-import warnings
-
+from ..._user_warning import warn_user
 from ...creation import empty
 from ...ops import multihead_attention as _mha
 from ...tensor import Tensor
@@ -13,7 +13,9 @@ from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh", "Hardtanh", "ReLU6", "ELU", "GELU", "SiLU", "LeakyReLU",
-           "Softplus", "Softmin", "Softmax", "LogSoftmax", "MultiheadAttention"]
+           "Softplus", "Softmin", "Softmax", "LogSoftmax", "MultiheadAttention", "Threshold",
+           "RReLU", "Hardsigmoid", "Mish", "Hardswish", "CELU", "SELU", "GLU", "Hardshrink",
+           "LogSigmoid", "Softshrink", "PReLU", "Softsign", "Tanhshrink", "Softmax2d"]
 
 
 class ReLU(Module):
@@ -55,12 +57,12 @@ class Hardtanh(Module):
                  min_value: float | None = None, max_value: float | None = None) -> None:
         super().__init__()
         if min_value is not None:
-            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
-                          FutureWarning, stacklevel=2)
+            warn_user("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                          FutureWarning)
             min_val = min_value
         if max_value is not None:
-            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
-                          FutureWarning, stacklevel=2)
+            warn_user("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                          FutureWarning)
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val
@@ -349,3 +351,210 @@ class MultiheadAttention(Module):
                 merged_mask = attn_mask_expanded + key_padding_mask.view(
                     batch_size, 1, 1, seq_len).expand(-1, self.num_heads, -1, -1)
         return merged_mask, mask_type
+
+
+# ------------------------------------------------------------------ issue 12 additions
+def _inplace_repr(inplace: bool) -> str:
+    return "inplace=True" if inplace else ""
+
+
+class Threshold(Module):
+    """value where x <= threshold, else x."""
+
+    __constants__ = ["threshold", "value", "inplace"]
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"threshold={self.threshold}, value={self.value}{inplace_str}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slope ~ U(lower, upper) per element in training, the mean
+    slope (lower + upper) / 2 in eval mode."""
+
+    __constants__ = ["lower", "upper", "inplace"]
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{inplace_str}"
+
+
+class _InplaceActivation(Module):
+    """An activation whose only argument is `inplace` (repr `inplace=True` when set)."""
+
+    __constants__ = ["inplace"]
+    _fn = ""
+    _show_inplace = True
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return getattr(F, self._fn)(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace) if self._show_inplace else ""
+
+
+class Hardsigmoid(_InplaceActivation):
+    """relu6(x + 3) / 6."""
+
+    _fn, _show_inplace = "hardsigmoid", False
+
+
+class Hardswish(_InplaceActivation):
+    """x * relu6(x + 3) / 6."""
+
+    _fn, _show_inplace = "hardswish", False
+
+
+class Mish(_InplaceActivation):
+    """x * tanh(softplus(x))."""
+
+    _fn = "mish"
+
+
+class SELU(_InplaceActivation):
+    """scale * elu(x, alpha) with SELU's fixed constants."""
+
+    _fn = "selu"
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        inplace_str = ", inplace=True" if self.inplace else ""
+        return f"alpha={self.alpha}{inplace_str}"
+
+
+class GLU(Module):
+    """First half * sigmoid(second half) along `dim`."""
+
+    __constants__ = ["dim"]
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _Shrink(Module):
+    """Softshrink / Hardshrink: one `lambd` argument, shown bare in the repr."""
+
+    __constants__ = ["lambd"]
+    _fn = ""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return getattr(F, self._fn)(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(_Shrink):
+    """0 where |x| <= lambd, else x."""
+
+    _fn = "hardshrink"
+
+
+class Softshrink(_Shrink):
+    """x -+ lambd outside [-lambd, lambd], 0 inside."""
+
+    _fn = "softshrink"
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), computed without overflow."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
+
+
+class PReLU(Module):
+    """max(0, x) + weight * min(0, x) with a learnable weight: one value (num_parameters=1)
+    or one per channel (dim 1), initialised to `init`."""
+
+    __constants__ = ["num_parameters"]
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, **factory_kwargs))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = init."""
+        constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) of (C, H, W) or (N, C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             f"instead")
+        return F.softmax(input, -3, _stacklevel=5)

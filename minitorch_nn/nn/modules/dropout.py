@@ -6,12 +6,14 @@
 """
 from __future__ import annotations
 
-from ...ops.feature_dropout import dropout1d, dropout2d
+from ...ops.alpha_dropout import alpha_dropout, feature_alpha_dropout
+from ...ops.feature_dropout import dropout1d, dropout2d, dropout3d
 from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -51,3 +53,28 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p while
+    training."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Alpha dropout for SELU networks: dropped elements take SELU's saturation value and the
+    result is rescaled to keep zero mean and unit variance (F.alpha_dropout). As in PyTorch,
+    `inplace` is stored (and shown) but not used."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels (F.feature_alpha_dropout); `inplace` is stored but not
+    used, as in PyTorch."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return feature_alpha_dropout(input, self.p, self.training)

@@ -30,12 +30,12 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
+from ..._user_warning import warn_user
 from ...autograd import grad_mode
 from ...creation import empty_like
 from ...tensor import Tensor, _wrap
@@ -517,10 +517,10 @@ class Module:
                 raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
                                 f"but got desired dtype={dtype}")
             if dtype.is_complex:
-                warnings.warn(
+                warn_user(
                     "Complex modules are a new feature under active development whose design "
                     "may change, and some modules might not work as expected when using "
-                    "complex tensors as parameters or buffers.", stacklevel=2)
+                    "complex tensors as parameters or buffers.")
 
         def convert(t):
             keep = t.is_floating_point() or t.is_complex()
@@ -681,9 +681,8 @@ class Module:
                     result = state["result"] = hook_result
         if bw_hook:
             if not isinstance(result, (Tensor, tuple)):
-                warnings.warn("For backward hooks to be called, module output should be a "
-                              f"Tensor or a tuple of Tensors but received {type(result)}",
-                              stacklevel=3)
+                warn_user("For backward hooks to be called, module output should be a "
+                              f"Tensor or a tuple of Tensors but received {type(result)}")
             result = bw_hook.setup_output_hook(result)
         if non_full_backward_hooks:
             self._attach_non_full_backward_hooks(non_full_backward_hooks, args, result)
@@ -714,9 +713,9 @@ class Module:
                     if hook_result is not None:
                         state["result"] = hook_result
                 except Exception as e:
-                    warnings.warn("global module forward hook with ``always_call=True`` raised "
+                    warn_user("global module forward hook with ``always_call=True`` raised "
                                   "an exception that was silenced as another error was raised "
-                                  f"in forward: {str(e)}", stacklevel=3)
+                                  f"in forward: {str(e)}")
         for hook_id, hook in self._forward_hooks.items():
             if hook_id in self._forward_hooks_always_called and \
                     hook_id not in state["called"]:
@@ -728,56 +727,56 @@ class Module:
                     if hook_result is not None:
                         state["result"] = hook_result
                 except Exception as e:
-                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                    warn_user("module forward hook with ``always_call=True`` raised an "
                                   "exception that was silenced as another error was raised in "
-                                  f"forward: {str(e)}", stacklevel=3)
+                                  f"forward: {str(e)}")
 
     def _maybe_warn_non_full_backward_hook(self, inputs, result, grad_fn) -> None:
         """PyTorch's FutureWarnings for the cases the deprecated hook gets wrong."""
         if not isinstance(result, Tensor):
             if not (isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
-                warnings.warn(
+                warn_user(
                     "Using non-full backward hooks on a Module that does not return a single "
                     "Tensor or a tuple of Tensors is deprecated and will be removed in future "
                     "versions. This hook will be missing some of the grad_output. Please use "
                     "register_full_backward_hook to get the documented behavior.",
-                    FutureWarning, stacklevel=4)
+                    FutureWarning)
                 return
         else:
             result = (result,)
         if not isinstance(inputs, Tensor):
             if not (isinstance(inputs, tuple) and all(isinstance(i, Tensor) for i in inputs)):
-                warnings.warn(
+                warn_user(
                     "Using non-full backward hooks on a Module that does not take as input a "
                     "single Tensor or a tuple of Tensors is deprecated and will be removed in "
                     "future versions. This hook will be missing some of the grad_input. Please "
                     "use register_full_backward_hook to get the documented behavior.",
-                    FutureWarning, stacklevel=4)
+                    FutureWarning)
                 return
         else:
             inputs = (inputs,)
         out_grad_fn = {r.grad_fn for r in result if r.grad_fn is not None}
         if len(out_grad_fn) == 0 or (len(out_grad_fn) == 1 and grad_fn not in out_grad_fn):
-            warnings.warn(
+            warn_user(
                 "Using a non-full backward hook when outputs are nested in python data "
                 "structure is deprecated and will be removed in future versions. This hook "
-                "will be missing some grad_output.", FutureWarning, stacklevel=4)
+                "will be missing some grad_output.", FutureWarning)
         elif len(out_grad_fn) > 1:
-            warnings.warn(
+            warn_user(
                 "Using a non-full backward hook when outputs are generated by different "
                 "autograd Nodes is deprecated and will be removed in future versions. This "
                 "hook will be missing some grad_output. Please use register_full_backward_hook "
-                "to get the documented behavior.", FutureWarning, stacklevel=4)
+                "to get the documented behavior.", FutureWarning)
         else:
             inputs_grad_fn = {i.grad_fn for i in inputs if i.grad_fn is not None}
             next_functions = {n[0] for n in grad_fn.next_functions}
             if inputs_grad_fn != next_functions:
-                warnings.warn(
+                warn_user(
                     "Using a non-full backward hook when the forward contains multiple "
                     "autograd Nodes is deprecated and will be removed in future versions. This "
                     "hook will be missing some grad_input. Please use "
                     "register_full_backward_hook to get the documented behavior.",
-                    FutureWarning, stacklevel=4)
+                    FutureWarning)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -937,10 +936,9 @@ class Module:
         `keep_vars=True`); `._metadata` maps each module prefix to `{'version': ...}`.
         """
         if args:
-            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+            warn_user("Positional args are being deprecated, use kwargs instead. Refer to "
                           "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
-                          "#torch.nn.Module.state_dict for details.", FutureWarning,
-                          stacklevel=2)
+                          "#torch.nn.Module.state_dict for details.", FutureWarning)
             if destination is None:
                 destination = args[0]
             if len(args) > 1 and prefix == "":

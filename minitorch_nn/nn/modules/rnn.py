@@ -14,6 +14,11 @@ Parameter names (weight_ih_l0, bias_hh_l1_reverse, weight_hr_l0 ...), shapes, ga
 initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) are PyTorch's, so state_dicts load
 either way.
 
+A PackedSequence input (nn.utils.rnn) runs each time step on the sequences still running at
+that step; the output is then a PackedSequence and h_n holds each sequence's state at its own
+last step (the reverse direction starts each sequence at its last step), in the caller's batch
+order, as PyTorch.
+
     lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
     out, (h_n, c_n) = lstm(torch.randn(3, 5, 10))   # out (3, 5, 20), h_n/c_n (2, 3, 20)
 """
@@ -21,8 +26,8 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
+from ..._user_warning import warn_user
 from ...amp.autocast_mode import AUTOCAST as _AMP, autocast_args
 from ...creation import empty, zeros
 from ...ops.joining import cat, stack
@@ -30,6 +35,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -63,6 +69,20 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh, b_hh) -> Tensor:
     z = (i_z + h_z).sigmoid()
     n = (i_n + r * h_n).tanh()
     return n + z * (h - n)   # (1 - z) * n + z * h
+
+
+def _state_rows(state, start: int, stop: int):
+    """Rows start:stop of a state h, or of both parts of an LSTM state (h, c)."""
+    if isinstance(state, tuple):
+        return tuple(s[start:stop] for s in state)
+    return state[start:stop]
+
+
+def _cat_states(states: list):
+    """The states concatenated along the batch (part by part for LSTM states)."""
+    if isinstance(states[0], tuple):
+        return tuple(cat([s[i] for s in states], 0) for i in range(len(states[0])))
+    return cat(states, 0)
 
 
 # ------------------------------------------------------------------ multi-layer modules
@@ -149,7 +169,7 @@ class RNNBase(Module):
                                f"{self.input_size}, got {input.size(-1)}")
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes=None) -> tuple:
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
@@ -164,8 +184,13 @@ class RNNBase(Module):
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
 
     def permute_hidden(self, hx, permutation):
-        """Reorders hidden states for packed sequences in PyTorch (not supported here)."""
-        return hx
+        """hx (or both parts of an LSTM state) reordered along the batch by `permutation`
+        (None: unchanged); used to sort and unsort the states of packed sequences."""
+        if permutation is None:
+            return hx
+        if isinstance(hx, tuple):
+            return tuple(h.index_select(1, permutation) for h in hx)
+        return hx.index_select(1, permutation)
 
     def extra_repr(self) -> str:
         s = "{input_size}, {hidden_size}"
@@ -211,20 +236,51 @@ class RNNBase(Module):
             outputs[t] = state[0] if self.mode == "LSTM" else state
         return stack(outputs, 0), state
 
-    def _run_layers(self, x: Tensor, states: list) -> tuple:
-        """All layers and directions over time-major x; states[k] is the initial state of
-        (layer, direction) k. Returns (last layer's output, final states in the same order)."""
+    def _run_packed_direction(self, data: Tensor, batch_sizes: list, state, w: dict,
+                              reverse: bool):
+        """One layer in one direction over packed `data` (sum(batch_sizes), I): (packed
+        outputs, final state with each sequence's state after its own last step)."""
+        gi_all = F.linear(data, w["weight_ih"], w.get("bias_ih"))
+        steps = len(batch_sizes)
+        offsets = [0]
+        for n in batch_sizes:
+            offsets.append(offsets[-1] + n)
+        outputs, finished = [None] * steps, []
+        current = None
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            n = batch_sizes[t]
+            following = batch_sizes[t + 1] if t + 1 < steps else 0
+            if reverse:   # sequences whose last step is t start here, from the initial state
+                start = _state_rows(state, following, n)
+                current = start if current is None else _cat_states([current, start])
+            else:
+                current = _state_rows(current if current is not None else state, 0, n)
+            current = self._step(gi_all[offsets[t]:offsets[t + 1]], current, w)
+            outputs[t] = current[0] if self.mode == "LSTM" else current
+            if not reverse and following < n:   # rows following:n end at step t
+                finished.append(_state_rows(current, following, n))
+        final = current if reverse else _cat_states(finished[::-1])
+        return cat(outputs, 0), final
+
+    def _run_layers(self, x: Tensor, states: list, batch_sizes: list | None = None) -> tuple:
+        """All layers and directions over time-major x (or packed data, with batch_sizes);
+        states[k] is the initial state of (layer, direction) k. Returns (last layer's output,
+        final states in the same order)."""
         num_directions = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
                 k = layer * num_directions + direction
-                out, final = self._run_direction(x, states[k], self._weights(k),
-                                                 direction == 1)
+                if batch_sizes is None:
+                    out, final = self._run_direction(x, states[k], self._weights(k),
+                                                     direction == 1)
+                else:
+                    out, final = self._run_packed_direction(x, batch_sizes, states[k],
+                                                            self._weights(k), direction == 1)
                 outputs.append(out)
                 finals.append(final)
-            x = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            x = outputs[0] if num_directions == 1 else cat(outputs, -1)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
         return x, finals
@@ -249,8 +305,40 @@ class RNNBase(Module):
     def _time_major(self, input: Tensor) -> Tensor:
         return input.transpose(0, 1) if self.batch_first else input
 
+    def _packed_forward(self, input: PackedSequence, hx):
+        """forward on a PackedSequence: (PackedSequence output, final state(s) in the
+        caller's batch order)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        lstm = self.mode == "LSTM"
+        if _AMP.on and _AMP.active():
+            data, hx = autocast_args(self.mode.lower(), data, hx)
+        sizes = [int(n) for n in batch_sizes.tolist()]
+        if hx is None:
+            real = self.proj_size if self.proj_size > 0 else self.hidden_size
+            hx = self._packed_zeros(data, sizes[0], real)
+            if lstm:
+                hx = (hx, self._packed_zeros(data, sizes[0], self.hidden_size))
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        self.check_forward_args(data, hx, batch_sizes)
+        states = list(zip(hx[0].unbind(0), hx[1].unbind(0))) if lstm else list(hx.unbind(0))
+        output, finals = self._run_layers(data, states, sizes)
+        if lstm:
+            hidden = (stack([h for h, _ in finals], 0), stack([c for _, c in finals], 0))
+        else:
+            hidden = stack(finals, 0)
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return output, self.permute_hidden(hidden, unsorted_indices)
+
+    def _packed_zeros(self, data: Tensor, batch: int, size: int) -> Tensor:
+        num_directions = 2 if self.bidirectional else 1
+        return zeros(self.num_layers * num_directions, batch, size, dtype=data.dtype,
+                     device=data.device)
+
     def _hidden_forward(self, input: Tensor, hx: Tensor | None, name: str):
         """forward of RNN and GRU (a single hidden state)."""
+        if isinstance(input, PackedSequence):
+            return self._packed_forward(input, hx)
         if _AMP.on and _AMP.active():
             input, hx = autocast_args(self.mode.lower(), input, hx)
         input, is_batched, batch_dim = self._prepare_input(input, name)
@@ -273,6 +361,13 @@ class RNNBase(Module):
         return output, hidden
 
 
+def _mini_batch(module, input: Tensor, batch_sizes) -> int:
+    """The batch size: batch_sizes[0] for packed data, else the input's batch dimension."""
+    if batch_sizes is not None:
+        return int(batch_sizes[0])
+    return input.size(0) if module.batch_first else input.size(1)
+
+
 def _check_rnn_args(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
                     proj_size) -> None:
     """PyTorch's constructor checks (errors, and the warning for dropout with one layer)."""
@@ -281,9 +376,9 @@ def _check_rnn_args(mode, input_size, hidden_size, num_layers, bias, batch_first
         raise ValueError("dropout should be a number in range [0, 1] representing the "
                          "probability of an element being zeroed")
     if dropout > 0 and num_layers == 1:
-        warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+        warn_user("dropout option adds dropout after all but last recurrent layer, so "
                       "non-zero dropout expects num_layers greater than 1, but got "
-                      f"dropout={dropout} and num_layers={num_layers}", stacklevel=4)
+                      f"dropout={dropout} and num_layers={num_layers}")
     for name, value, kind in (("bias", bias, bool), ("batch_first", batch_first, bool),
                               ("input_size", input_size, int),
                               ("hidden_size", hidden_size, int)):
@@ -343,7 +438,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input: Tensor, batch_sizes=None) -> tuple:
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        mini_batch = _mini_batch(self, input, batch_sizes)
         num_directions = 2 if self.bidirectional else 1
         return (self.num_layers * num_directions, mini_batch, self.hidden_size)
 
@@ -355,6 +450,8 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+        if isinstance(input, PackedSequence):
+            return self._packed_forward(input, hx)
         if _AMP.on and _AMP.active():
             input, hx = autocast_args("lstm", input, hx)
         input, is_batched, batch_dim = self._prepare_input(input, "LSTM")

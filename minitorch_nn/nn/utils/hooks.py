@@ -11,9 +11,9 @@ outputs (pre-hooks, may replace them) and then its inputs (hooks, may replace th
 """
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 
+from ..._user_warning import warn_user
 from ...autograd import grad_mode
 from ...autograd.graph import RemovableHandle as _GraphHandle
 from ...tensor import Tensor
@@ -64,10 +64,9 @@ def warn_if_has_hooks(tensor) -> None:
     hooks = getattr(tensor, "_backward_hooks", None) or {}
     for hook in hooks.values():
         if not hasattr(hook, "__torch_unserializable__"):
-            warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this "
+            warn_user(f"backward hook {hook!r} on tensor will not be serialized.  If this "
                           "is expected, you can decorate the function with "
-                          "@torch.utils.hooks.unserializable_hook to suppress this warning",
-                          stacklevel=2)
+                          "@torch.utils.hooks.unserializable_hook to suppress this warning")
 
 
 class BackwardHook:
@@ -175,11 +174,10 @@ class BackwardHook:
 
     def _fire_without_input_grads(self) -> None:
         """No input needed a gradient: the hooks still run, with grad_input all None."""
-        warnings.warn("Full backward hook is firing when gradients are computed with respect "
+        warn_user("Full backward hook is firing when gradients are computed with respect "
                       "to module outputs since no inputs require gradients. See "
                       "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
-                      "#torch.nn.Module.register_full_backward_hook for more details.",
-                      stacklevel=7)   # the user line calling backward()
+                      "#torch.nn.Module.register_full_backward_hook for more details.")   # the user line calling backward()
         grad_inputs = self._pack_with_none([], [], self.n_inputs)
         for user_hook in self.user_hooks:
             res = user_hook(self.module, grad_inputs, self.grad_outputs)

@@ -75,7 +75,7 @@ def _register_parameter_or_buffer(module: Module, name: str, X: Tensor) -> None:
 def _maybe_set(dest: Tensor, src: Tensor) -> None:
     """`dest.set_(src)`: dest (same object) now uses src's storage, shape and dtype."""
     dest._data = src._data
-    dest._version.value += 1
+    dest._version_counter.value += 1
 
 
 class ParametrizationList(ModuleList):

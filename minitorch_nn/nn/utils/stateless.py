@@ -18,9 +18,9 @@ The machinery (`_reparametrize_module`), step by step:
 from __future__ import annotations
 
 import contextlib
-import warnings
 from typing import Any
 
+from ..._user_warning import warn_user
 from ...tensor import Tensor
 from ._named_member_accessor import NamedMemberAccessor
 
@@ -116,9 +116,9 @@ def functional_call(module, parameters_and_buffers: dict[str, Tensor], args: Any
 
         out = functional_call(model, {"weight": w}, (x,))   # model's own weight untouched
     """
-    warnings.warn("`torch.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 "
+    warn_user("`torch.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 "
                   "and will be removed in a future version of PyTorch. Please use "
                   "`torch.func.functional_call` instead which is a drop-in replacement.",
-                  FutureWarning, stacklevel=2)
+                  FutureWarning)
     return _functional_call(module, parameters_and_buffers, args, kwargs,
                             tie_weights=tie_weights, strict=strict)

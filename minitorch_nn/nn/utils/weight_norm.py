@@ -9,9 +9,9 @@ New code should use `nn.utils.parametrizations.weight_norm`, which loads these c
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
+from ..._user_warning import warn_user
 from ...ops.linalg_extra import _weight_norm, norm_except_dim
 from ..parameter import Parameter, UninitializedParameter
 
@@ -32,9 +32,8 @@ class WeightNorm:
 
     @staticmethod
     def apply(module, name: str, dim: int | None) -> "WeightNorm":
-        warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
-                      "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning,
-                      stacklevel=3)
+        warn_user("`torch.nn.utils.weight_norm` is deprecated in favor of "
+                      "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning)
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError("Cannot register two weight_norm hooks on the same "

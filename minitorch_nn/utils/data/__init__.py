@@ -1,7 +1,9 @@
 """Datasets, samplers and the DataLoader (`torch.utils.data`)."""
 from __future__ import annotations
 
-from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from ._collate import default_collate, default_convert
+from ._worker import get_worker_info
+from .dataloader import DataLoader
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
                       Subset, TensorDataset, random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,

@@ -8,138 +8,47 @@
     (3, [[0, 1], [2, 3], [4]])
 
 The pipeline is PyTorch's: a sampler yields indices, a BatchSampler groups them, the dataset
-is indexed with each and `collate_fn` (default: `default_collate`) merges the samples.
-Loading runs in this process: `num_workers > 0` is accepted for compatibility and loads
-in-process too (with `worker_init_fn(0)` called once per epoch), since NumPy-backed datasets
-gain little from worker processes.
+is indexed with each and `collate_fn` (default: `default_collate`) merges the samples. With
+`num_workers > 0` worker processes fetch and collate batches ahead of use (see _mp_iter.py
+and _worker.py); `num_workers=0` loads in this process, on demand.
 """
 from __future__ import annotations
 
-import collections.abc
-import copy
-import re
-from typing import Any, Callable, Iterable
+import multiprocessing
+import os
+from typing import Callable, Generic, Iterable, TypeVar
 
-import numpy as np
-
-from ... import dtypes
-from ...creation import as_tensor, empty, tensor
+from ..._user_warning import warn_user
 from ...random import Generator
-from ...tensor import Tensor
+from ._collate import default_collate, default_convert
+from ._iterators import BaseLoaderIter, SingleProcessLoaderIter
+from ._mp_iter import MultiProcessingLoaderIter
+from ._worker import get_worker_info
 from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                      _InfiniteConstantSampler)
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
-_NUMPY_STRING_DTYPE = re.compile(r"[SaUO]")
-_COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-                  "or lists; found {}")
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 
-def get_worker_info():
-    """None: data loading always runs in the main process here."""
-    return None
+class _DatasetKind:
+    """How a fetcher reads a dataset: by index ("map") or by iterating ("iterable")."""
+    Map = "map"
+    Iterable = "iterable"
 
 
-# ---------------------------------------------------------------------- collate
-def default_collate(batch) -> Any:
-    """Merge a list of samples into a batch, recursing into their structure.
-
-    Tensors are stacked along a new first dimension; numpy arrays become tensors, then are
-    stacked; Python floats give a float64 tensor, ints (and bools) an int64 (bool) tensor;
-    strings and bytes stay a list; dicts collate per key, namedtuples per field, and other
-    sequences position by position (a tuple sample gives a list, as in PyTorch).
-
-        >>> import minitorch_nn as torch
-        >>> default_collate([(torch.zeros(2), 1), (torch.ones(2), 2)])
-        [tensor([[0., 0.],
-                [1., 1.]]), tensor([1, 2])]
-    """
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        from ...ops.joining import stack
-        return stack(batch, 0)
-    if isinstance(elem, np.ndarray):
-        if _NUMPY_STRING_DTYPE.search(elem.dtype.str) is not None:
-            raise TypeError(_COLLATE_ERROR.format(elem.dtype))
-        return default_collate([as_tensor(b) for b in batch])
-    if isinstance(elem, (np.bool_, np.number, np.object_)):
-        return as_tensor(batch)
-    if isinstance(elem, float):
-        return tensor(batch, dtype=dtypes.float64)
-    if isinstance(elem, int):
-        return tensor(batch)
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, collections.abc.Mapping):
-        return _rebuild_mapping(elem, {key: default_collate([d[key] for d in batch])
-                                       for key in elem})
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):   # namedtuple
-        return type(elem)(*(default_collate(s) for s in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        size = len(elem)
-        if not all(len(e) == size for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(s) for s in zip(*batch)]   # s: a tuple, as in PyTorch
-        if isinstance(elem, tuple):
-            return columns
-        return _rebuild_sequence(elem, columns)
-    raise TypeError(_COLLATE_ERROR.format(type(elem)))
-
-
-def default_convert(data: Any) -> Any:
-    """Turn numpy arrays and scalars into tensors inside `data` (no batching): the collate
-    function of a DataLoader with `batch_size=None`."""
-    if isinstance(data, Tensor):
-        return data
-    if type(data).__module__ == "numpy" and type(data).__name__ not in ("str_", "string_"):
-        if isinstance(data, np.ndarray) and \
-                _NUMPY_STRING_DTYPE.search(data.dtype.str) is not None:
-            return data
-        return as_tensor(data)
-    if isinstance(data, collections.abc.Mapping):
-        return _rebuild_mapping(data, {key: default_convert(data[key]) for key in data})
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return type(data)(*(default_convert(d) for d in data))
-    if isinstance(data, tuple):
-        return [default_convert(d) for d in data]
-    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return _rebuild_sequence(data, [default_convert(d) for d in data])
-    return data
-
-
-def _rebuild_mapping(like, values: dict):
-    """A mapping of `like`'s type holding `values` (a plain dict if that type refuses)."""
-    try:
-        if isinstance(like, collections.abc.MutableMapping):
-            clone = copy.copy(like)
-            clone.update(values)
-            return clone
-        return type(like)(values)
-    except TypeError:
-        return values
-
-
-def _rebuild_sequence(like, values: list):
-    """A sequence of `like`'s type holding `values` (a plain list if that type refuses)."""
-    try:
-        if isinstance(like, collections.abc.MutableSequence):
-            clone = copy.copy(like)
-            for i, v in enumerate(values):
-                clone[i] = v
-            return clone
-        return type(like)(values)
-    except TypeError:
-        return values
-
-
-# ---------------------------------------------------------------------- the loader
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """Batches of a dataset (`torch.utils.data.DataLoader`).
 
     `shuffle=True` draws a new permutation each epoch from `generator` (or from the default
     generator, so `manual_seed` makes it repeatable); `sampler` / `batch_sampler` replace the
     index order; `drop_last` drops a final short batch; `batch_size=None` disables batching.
+    `num_workers > 0` loads in that many worker processes (`prefetch_factor` batches ahead
+    each, started with `multiprocessing_context`, kept across epochs with
+    `persistent_workers`); `pin_memory` is accepted and does nothing (see docs/data.md).
     """
 
     _initialized = False
@@ -153,12 +62,8 @@ class DataLoader:
                  generator: Generator | None = None, *, prefetch_factor: int | None = None,
                  persistent_workers: bool = False, pin_memory_device: str = "",
                  in_order: bool = True) -> None:
-        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
-        if multiprocessing_context is not None and num_workers == 0:
-            raise ValueError("multiprocessing_context can only be used with multi-process "
-                             f"loading (num_workers > 0), but got num_workers={num_workers}")
-        if num_workers > 0 and prefetch_factor is None:
-            prefetch_factor = 2
+        prefetch_factor = _check_worker_options(num_workers, timeout, prefetch_factor,
+                                                persistent_workers)
         self.dataset = dataset
         self.num_workers = num_workers
         self.prefetch_factor = prefetch_factor
@@ -168,25 +73,22 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
-        self._iterable = isinstance(dataset, IterableDataset)
-        if self._iterable:
+        if isinstance(dataset, IterableDataset):
+            self._dataset_kind = _DatasetKind.Iterable
             _check_iterable_options(shuffle, sampler, batch_sampler)
         else:
+            self._dataset_kind = _DatasetKind.Map
             shuffle = bool(shuffle)
-        if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
-            batch_size, drop_last = None, False
-        elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last")
-        if sampler is None and not self._iterable:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else \
-                SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None and not self._iterable:
+        batch_size, drop_last = _check_batching(batch_size, shuffle, sampler, batch_sampler,
+                                                drop_last)
+        if sampler is None:
+            if self._dataset_kind == _DatasetKind.Iterable:
+                sampler = _InfiniteConstantSampler()
+            elif shuffle:
+                sampler = RandomSampler(dataset, generator=generator)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -198,6 +100,34 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self._initialized = True
+        self._iterator = None
+        self.check_worker_number_rationality()
+
+    @property
+    def multiprocessing_context(self):
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, context) -> None:
+        """A start method name ("fork", "spawn", "forkserver") or a multiprocessing
+        context; None means the platform's default."""
+        if context is not None:
+            if self.num_workers <= 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process "
+                                 "loading (num_workers > 0), but got "
+                                 f"num_workers={self.num_workers}")
+            if isinstance(context, str):
+                valid = multiprocessing.get_all_start_methods()
+                if context not in valid:
+                    raise ValueError("multiprocessing_context option should specify a valid "
+                                     f"start method in {valid!r}, but got "
+                                     f"multiprocessing_context={context!r}")
+                context = multiprocessing.get_context(context)
+            if not isinstance(context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context "
+                                "object or a string specifying the start method, but got "
+                                f"multiprocessing_context={context}")
+        self._multiprocessing_context = context
 
     def __setattr__(self, name: str, value) -> None:
         if self._initialized and name in ("batch_size", "batch_sampler", "sampler",
@@ -208,62 +138,31 @@ class DataLoader:
 
     @property
     def _auto_collation(self) -> bool:
-        return self.batch_sampler is not None or (self._iterable and
-                                                  self.batch_size is not None)
+        return self.batch_sampler is not None
 
     @property
     def _index_sampler(self):
-        return self.batch_sampler if self.batch_sampler is not None else self.sampler
+        return self.batch_sampler if self._auto_collation else self.sampler
 
-    def __iter__(self) -> "_LoaderIterator":
-        """A new pass over the data (for a shuffling loader, a new permutation)."""
-        if self.num_workers > 0 and self.worker_init_fn is not None:
-            self.worker_init_fn(0)
-        # PyTorch draws a base seed for its workers at each epoch; drawing it too keeps the
-        # random streams consumed in the same pattern as PyTorch's.
-        _draw_seed(self.generator)
-        batches = self._iterate_stream() if self._iterable else self._iterate_map()
-        return _LoaderIterator(self, batches)
+    def _get_iterator(self) -> BaseLoaderIter:
+        if self.num_workers == 0:
+            return SingleProcessLoaderIter(self)
+        self.check_worker_number_rationality()
+        return MultiProcessingLoaderIter(self)
 
-    def _iterate_map(self):
-        dataset, collate = self.dataset, self.collate_fn
-        fast = getattr(dataset, "_collated_batch", None) if collate is default_collate \
-            else None
-        if self.batch_sampler is None:
-            for index in self.sampler:
-                yield collate(dataset[index])
-            return
-        getitems = getattr(dataset, "__getitems__", None)
-        for indices in self.batch_sampler:
-            batch = fast(list(indices)) if fast is not None else None
-            if batch is None:
-                if callable(getitems):
-                    batch = collate(getitems(list(indices)))
-                else:
-                    batch = collate([dataset[i] for i in indices])
-            yield batch
-
-    def _iterate_stream(self):
-        collate = self.collate_fn
-        it = iter(self.dataset)
-        if self.batch_size is None:
-            for item in it:
-                yield collate(item)
-            return
-        while True:
-            items = []
-            for item in it:
-                items.append(item)
-                if len(items) == self.batch_size:
-                    break
-            if not items or (self.drop_last and len(items) < self.batch_size):
-                return
-            yield collate(items)
-            if len(items) < self.batch_size:
-                return
+    def __iter__(self) -> BaseLoaderIter:
+        """A new pass over the data (for a shuffling loader, a new permutation). With
+        persistent workers the same iterator, and its workers, serve every epoch."""
+        if self.persistent_workers and self.num_workers > 0:
+            if self._iterator is None:
+                self._iterator = self._get_iterator()
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return self._get_iterator()
 
     def __len__(self) -> int:
-        if self._iterable:
+        if self._dataset_kind == _DatasetKind.Iterable:
             length = len(self.dataset)
             if self.batch_size is not None:
                 length = length // self.batch_size if self.drop_last else \
@@ -271,31 +170,32 @@ class DataLoader:
             return length
         return len(self._index_sampler)
 
+    def check_worker_number_rationality(self) -> None:
+        """PyTorch's warning when more workers are asked for than this process may use CPUs."""
+        if not self.num_workers:
+            return
+        suggest = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count()
+        if suggest is not None and self.num_workers <= suggest:
+            return
+        if suggest is None:
+            detail = ("DataLoader is not able to compute a suggested max number of worker in "
+                      "current system.")
+        else:
+            cpuset = "" if hasattr(os, "sched_getaffinity") else \
+                " (`cpuset` is not taken into account)"
+            detail = (f"Our suggested max number of worker in current system is {suggest}"
+                      f"{cpuset}, which is smaller than what this DataLoader is going to "
+                      "create.")
+        warn_user(f"This DataLoader will create {self.num_workers} worker processes in "
+                      f"total. {detail} Please be aware that excessive worker creation might "
+                      "get DataLoader running slow or even freeze, lower the worker number to "
+                      "avoid potential slowness/freeze if necessary.")
 
-class _LoaderIterator:
-    """One epoch of a DataLoader: `next()` gives the next batch, `len()` the loader's length."""
 
-    def __init__(self, loader: DataLoader, batches) -> None:
-        self._loader = loader
-        self._batches = batches
-
-    def __iter__(self) -> "_LoaderIterator":
-        return self
-
-    def __next__(self):
-        return next(self._batches)
-
-    def __len__(self) -> int:
-        return len(self._loader)
-
-
-def _draw_seed(generator: Generator | None) -> int:
-    """A 62-bit seed drawn from `generator` (the default generator when None)."""
-    return int(empty((), dtype=dtypes.int64).random_(2 ** 62, generator=generator).item())
-
-
-def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers) -> None:
-    """PyTorch's checks on the multiprocessing arguments (same errors)."""
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):
+    """PyTorch's checks on the multiprocessing arguments (same errors); the prefetch factor
+    to use (2 by default with workers)."""
     if num_workers < 0:
         raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                          "disable multiprocessing.")
@@ -305,10 +205,13 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
         raise ValueError("prefetch_factor option could only be specified in multiprocessing."
                          "let num_workers > 0 to enable multiprocessing, otherwise set "
                          "prefetch_factor to None.")
-    if prefetch_factor is not None and prefetch_factor < 0:
+    if num_workers > 0 and prefetch_factor is None:
+        prefetch_factor = 2
+    elif prefetch_factor is not None and prefetch_factor < 0:
         raise ValueError("prefetch_factor option should be non-negative")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
+    return prefetch_factor
 
 
 def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
@@ -322,3 +225,18 @@ def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
     if batch_sampler is not None:
         raise ValueError("DataLoader with IterableDataset: expected unspecified batch_sampler "
                          f"option, but got batch_sampler={batch_sampler}")
+
+
+def _check_batching(batch_size, shuffle, sampler, batch_sampler, drop_last):
+    """PyTorch's checks on how batches are formed; the (batch_size, drop_last) to keep."""
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
+        return None, False
+    if batch_size is None and drop_last:
+        raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                         "exclusive with drop_last")
+    return batch_size, drop_last

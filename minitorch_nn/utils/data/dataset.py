@@ -18,18 +18,21 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import warnings
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
+from ..._user_warning import warn_user
 from ...random import default_generator, randperm
 from ...tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset",
            "ConcatDataset", "random_split"]
 
+_T_co = TypeVar("_T_co", covariant=True)
 
-class Dataset:
-    """A map-style dataset: subclasses implement `__getitem__` (and usually `__len__`)."""
+
+class Dataset(Generic[_T_co]):
+    """A map-style dataset: subclasses implement `__getitem__` (and usually `__len__`);
+    `Dataset[tuple[Tensor, Tensor]]` may be subclassed as in PyTorch."""
 
     def __getitem__(self, index) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -38,7 +41,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[_T_co], Iterable[_T_co]):
     """A dataset that is a stream: subclasses implement `__iter__` (DataLoader batches it)."""
 
     def __iter__(self) -> Iterator:
@@ -61,7 +64,12 @@ class ChainDataset(IterableDataset):
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
 
 
 class TensorDataset(Dataset):
@@ -80,8 +88,10 @@ class TensorDataset(Dataset):
 
     def _collated_batch(self, indices: list[int]):
         """What `default_collate([self[i] for i in indices])` returns (a list of stacked
-        tensors), built with one gather per tensor; None when a tensor needs a graph."""
-        if any(t.requires_grad for t in self.tensors):
+        tensors), built with one gather per tensor; None when a tensor needs a graph or a
+        subclass changes how samples are read."""
+        if type(self).__getitem__ is not TensorDataset.__getitem__ or \
+                any(t.requires_grad for t in self.tensors):
             return None
         from ...ops._util import xp_of
         from ...tensor import _wrap
@@ -92,7 +102,7 @@ class TensorDataset(Dataset):
         return out
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_co]):
     """Samples of several datasets side by side, as a tuple (`*args`) or a dict (`**kwargs`)."""
 
     def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
@@ -118,11 +128,30 @@ class StackDataset(Dataset):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def __getitems__(self, indices: list) -> list:
+        """The samples at `indices`, each dataset read with its own `__getitems__` if any."""
+        named = isinstance(self.datasets, dict)
+        samples: list = [{} if named else [] for _ in indices]
+        for key, dataset in (self.datasets.items() if named else enumerate(self.datasets)):
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError("Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+            else:
+                items = [dataset[idx] for idx in indices]
+            for data, sample in zip(items, samples):
+                if named:
+                    sample[key] = data
+                else:
+                    sample.append(data)
+        return samples if named else [tuple(sample) for sample in samples]
+
     def __len__(self) -> int:
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[_T_co]):
     """Several map-style datasets one after another; index i finds its dataset by bisection."""
 
     @staticmethod
@@ -154,13 +183,28 @@ class ConcatDataset(Dataset):
         sample_idx = idx if dataset_idx == 0 else idx - self.cumulative_sizes[dataset_idx - 1]
         return self.datasets[dataset_idx][sample_idx]
 
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """The old, misspelt name of `cumulative_sizes` (FutureWarning, as in PyTorch)."""
+        warn_user("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
+                      FutureWarning)
+        return self.cumulative_sizes
 
-class Subset(Dataset):
+
+class Subset(Dataset[_T_co]):
     """The samples of `dataset` at `indices`, in that order."""
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices
+        if type(self).__getitem__ is not Subset.__getitem__ and \
+                type(self).__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides __getitem__ but not __getitems__. When "
+                "subclassing Subset and overriding __getitem__, you must also override "
+                "__getitems__ to ensure DataLoader works correctly with your custom logic. "
+                "A simple implementation:\n\ndef __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]")
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
@@ -179,7 +223,7 @@ class Subset(Dataset):
     def _collated_batch(self, indices: list[int]):
         """The fast batch of the underlying dataset, when it has one (see TensorDataset)."""
         inner = getattr(self.dataset, "_collated_batch", None)
-        if inner is None:
+        if inner is None or type(self).__getitems__ is not Subset.__getitems__:
             return None
         return inner([self.indices[i] for i in indices])
 
@@ -203,8 +247,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         lengths = sizes
         for i, length in enumerate(lengths):
             if length == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
-                              "empty dataset.", stacklevel=2)
+                warn_user(f"Length of split at index {i} is 0. This might result in an "
+                              "empty dataset.")
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = randperm(sum(lengths), generator=generator).tolist()

@@ -12,7 +12,7 @@ default generator each epoch, so `minitorch_nn.manual_seed(s)` makes a run repea
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Iterator, Sequence, Sized
+from typing import Generic, Iterable, Iterator, Sequence, Sized, TypeVar
 
 from ... import dtypes
 from ...creation import as_tensor, empty
@@ -21,9 +21,12 @@ from ...random import Generator, multinomial, randint, randperm
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
 
+_T_co = TypeVar("_T_co", covariant=True)
 
-class Sampler:
-    """Base class: subclasses implement `__iter__` (and `__len__` when they know it)."""
+
+class Sampler(Generic[_T_co]):
+    """Base class: subclasses implement `__iter__` (and `__len__` when they know it);
+    `Sampler[int]` may be subclassed as in PyTorch."""
 
     def __init__(self, data_source: Sized | None = None) -> None:
         pass
@@ -45,11 +48,20 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
+class _InfiniteConstantSampler(Sampler):
+    """None, None, ... forever: the placeholder indices of an IterableDataset's loader."""
+
+    def __iter__(self) -> Iterator[None]:
+        while True:
+            yield None
+
+
 def _epoch_generator(generator: Generator | None) -> Generator:
-    """`generator`, or a new one seeded from the default generator (one draw per epoch)."""
+    """`generator`, or a new one seeded from the default generator (one draw per epoch,
+    `random_()` over the int64 range, as PyTorch's RandomSampler does)."""
     if generator is not None:
         return generator
-    seed = int(empty((), dtype=dtypes.int64).random_(2 ** 62).item())
+    seed = int(empty((), dtype=dtypes.int64).random_().item())
     return Generator().manual_seed(seed)
 
 

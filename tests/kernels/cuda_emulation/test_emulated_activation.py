@@ -108,6 +108,15 @@ def test_relu_keeps_nan_and_negative_zero_as_pytorch(emu):
     np.testing.assert_array_equal(grad, [0.0, 1.0, 0.0, 1.0, 0.0])
 
 
+def test_elu_gradient_passes_nan_through_as_pytorch(emu):
+    """PyTorch's ELU backward tests `x <= 0`: a NaN input takes the positive branch."""
+    x = np.array([np.nan, -1.0, 2.0], np.float32)
+    (_, _, grad), (_, _, cpu) = run_both("activation", "elu_bwd",
+                                         [x, np.ones_like(x), np.empty_like(x)], (0.5,))
+    np.testing.assert_allclose(grad, [1.0, 0.5 * np.exp(-1.0), 1.0], rtol=1e-6)
+    np.testing.assert_allclose(cpu, grad, rtol=1e-6)
+
+
 def test_sigmoid_does_not_overflow(emu):
     x = np.array([-1000.0, -88.0, 0.0, 88.0, 1000.0], np.float32)
     (_, s), _ = run_both("activation", "sigmoid_fwd", [x, np.empty_like(x)])

@@ -1,0 +1,170 @@
+"""3-D convolutions: conv3d and conv_transpose3d (stride, padding incl. 'same'/'valid',
+dilation, groups, bias, output_padding), with gradients for input, weight and bias.
+
+How: the 2-D scheme of ops/convolution.py one axis up. `_im2col3d` lays every (kd, kh, kw)
+receptive field out as a column, cols[c*kd*kh*kw + (a*kh + i)*kw + j, ((n*OD + od)*OH + oh)*OW +
+ow], with kd*kh*kw strided slice copies of a zero-padded frame (`xp` code, so one body serves
+NumPy and CuPy); the convolution is then one BLAS product per group (`_grouped`), and `_col2im3d`
+(the adjoint) adds columns back onto the input. A transposed convolution runs the same pair the
+other way round. Argument handling, checks and messages are convolution.py's (`_conv_nd`,
+`_conv_transpose_nd`), which apply the `Convolution3D` Function registered here for 3 dims.
+
+Dtypes as PyTorch's CPU backends: conv3d takes every integer type (not bool), conv_transpose3d
+floating types and int64; float16/bfloat16 compute in float32 and round once.
+"""
+from __future__ import annotations
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor, _wrap
+from ._nn_util import compute_array, type_name
+from ._util import xp_of
+from .convolution import (_FUNCTIONS, _batch_first, _channels_first, _conv_nd,
+                          _conv_transpose_nd, _grouped)
+from .registry import op
+
+
+# ------------------------------------------------------------------ im2col / col2im (3-D)
+def _frame_shape(shape, k, stride, pad, dil, out):
+    """(N, C, D', H', W'): a zero frame holding every field (`pad` before, the rest after)."""
+    sizes = []
+    for size, ki, s, p, d, o in zip(shape[2:], k, stride, pad, dil, out):
+        sizes.append(max((o - 1) * s + (ki - 1) * d + 1, p + size))
+    return tuple(shape[:2]) + tuple(sizes)
+
+
+def _field(a: int, i: int, j: int, stride, dil, out) -> tuple:
+    """The slices of a frame that kernel offset (a, i, j) reads for every output position."""
+    return tuple(slice(o0 * d, o0 * d + s * (o - 1) + 1, s)
+                 for o0, s, d, o in zip((a, i, j), stride, dil, out))
+
+
+def _im2col3d(x, k, stride, pad, dil, out):
+    """(N, C, D, H, W) → (C*kd*kh*kw, N*OD*OH*OW) columns; zero where a field reads padding."""
+    xp = xp_of(x)
+    n, c, d, h, w = x.shape
+    frame = xp.zeros(_frame_shape(x.shape, k, stride, pad, dil, out), x.dtype)
+    frame[:, :, pad[0]:pad[0] + d, pad[1]:pad[1] + h, pad[2]:pad[2] + w] = x
+    frame = frame.transpose(1, 0, 2, 3, 4)
+    cols = xp.empty((c, k[0], k[1], k[2], n) + tuple(out), x.dtype)
+    for a in range(k[0]):
+        for i in range(k[1]):
+            for j in range(k[2]):
+                cols[:, a, i, j] = frame[(slice(None), slice(None))
+                                         + _field(a, i, j, stride, dil, out)]
+    return cols.reshape(c * k[0] * k[1] * k[2], n * out[0] * out[1] * out[2])
+
+
+def _col2im3d(cols, shape, k, stride, pad, dil, out):
+    """The adjoint of `_im2col3d`: sum columns into an array of `shape` (N, C, D, H, W)."""
+    xp = xp_of(cols)
+    n, c, d, h, w = shape
+    frame = xp.zeros(_frame_shape(shape, k, stride, pad, dil, out), cols.dtype)
+    cols8 = cols.reshape((c, k[0], k[1], k[2], n) + tuple(out))
+    for a in range(k[0]):
+        for i in range(k[1]):
+            for j in range(k[2]):
+                frame[(slice(None), slice(None)) + _field(a, i, j, stride, dil, out)] += \
+                    cols8[:, a, i, j].transpose(1, 0, 2, 3, 4)
+    return frame[:, :, pad[0]:pad[0] + d, pad[1]:pad[1] + h, pad[2]:pad[2] + w]
+
+
+# ------------------------------------------------------------------ the Function
+class Convolution3D(ArrayFunction):
+    """3-D convolution or transposed convolution of (N, C, D, H, W) arrays; `geom` as
+    convolution.Convolution's (stride, pad, dilation, out_dhw, groups, transposed)."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, input, weight, bias, geom):
+        stride, pad, dil, out, groups, transposed = geom
+        x = compute_array(input._data)
+        w = compute_array(weight._data)
+        k, n = tuple(w.shape[2:]), x.shape[0]
+        if not transposed:
+            cols = _im2col3d(x, k, stride, pad, dil, out)
+            result = _grouped(w.reshape(w.shape[0], -1), cols, groups)
+            if bias is not None:
+                result += compute_array(bias._data).reshape(-1, 1)
+            result = _batch_first(result, n, out)
+        else:
+            c_out = w.shape[1] * groups
+            cols = _grouped(w.reshape(x.shape[1], -1), _channels_first(x), groups,
+                            trans_a=True)
+            result = _col2im3d(cols, (n, c_out) + tuple(out), k, stride, pad, dil,
+                               x.shape[2:])
+            if bias is not None:
+                result += compute_array(bias._data).reshape(1, -1, 1, 1, 1)
+        ctx.save_for_backward(input, weight)
+        ctx.geom, ctx.has_bias = geom, bias is not None
+        return _wrap(result.astype(input._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        input, weight = ctx.saved_tensors
+        stride, pad, dil, out, groups, transposed = ctx.geom
+        x = compute_array(input._data)
+        w = compute_array(weight._data)
+        g = compute_array(g)
+        k, n = tuple(w.shape[2:]), x.shape[0]
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if not transposed:
+            gmat = _channels_first(g)                       # (O, N*OD*OH*OW)
+            if needs[0]:
+                gcols = _grouped(w.reshape(w.shape[0], -1), gmat, groups, trans_a=True)
+                gx = _col2im3d(gcols, x.shape, k, stride, pad, dil, out)
+            if needs[1]:
+                cols = _im2col3d(x, k, stride, pad, dil, out)
+                gw = _grouped(gmat, cols, groups, trans_b=True).reshape(w.shape)
+        else:
+            gcols = _im2col3d(g, k, stride, pad, dil, x.shape[2:])   # (Cout*k, N*D*H*W)
+            if needs[0]:
+                gx = _batch_first(_grouped(w.reshape(w.shape[0], -1), gcols, groups), n,
+                                  x.shape[2:])
+            if needs[1]:
+                gw = _grouped(_channels_first(x), gcols, groups, trans_b=True).reshape(w.shape)
+        if ctx.has_bias and needs[2]:
+            gb = g.sum(axis=(0, 2, 3, 4))
+        dtype = input._data.dtype
+        return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
+            + (None,)
+
+
+_FUNCTIONS[3] = Convolution3D
+
+
+def _check_dtype(input, weight, transposed: bool) -> None:
+    """PyTorch's CPU dtype gates (slow_conv3d: no bool; slow_conv_transpose3d: float, int64)."""
+    for t in (input, weight):
+        if not isinstance(t, Tensor) or t.is_floating_point() or t.is_complex():
+            continue
+        if transposed and t.dtype.name != "int64":
+            raise NotImplementedError(f'"slow_conv_transpose3d_out_cpu" not implemented for '
+                                      f"'{type_name(t)}'")
+        if not transposed and t.dtype.name == "bool":
+            raise NotImplementedError(f'"compute_columns3d" not implemented for '
+                                      f"'{type_name(t)}'")
+        return
+
+
+# ------------------------------------------------------------------ declarations
+@op("conv3d", namespace="nn.functional", autocast=False)
+@op("conv3d")
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-D convolution of (N, C, D, H, W) or (C, D, H, W) input with weight
+    (O, C/groups, kd, kh, kw)."""
+    _check_dtype(input, weight, False)
+    return _conv_nd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+@op("conv_transpose3d", namespace="nn.functional", autocast=False)
+@op("conv_transpose3d")
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """Transposed 3-D convolution (the input gradient of conv3d); weight
+    (C_in, C_out/groups, kd, kh, kw)."""
+    _check_dtype(input, weight, True)
+    return _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation, 3, "conv_transpose3d")

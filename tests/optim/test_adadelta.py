@@ -1,0 +1,49 @@
+"""Adadelta against PyTorch: float64 trajectories over 12 steps for several settings
+(maximize and weight decay included), float32, state_dict round trips, defaults and
+constructor errors (same class and message)."""
+from __future__ import annotations
+
+import pytest
+
+from optim_harness import (check_defaults, check_error, check_float32, check_state_dict,
+                           check_trajectory)
+
+NAME = "Adadelta"
+CASES = [
+    {},
+    {"lr": 0.5, "rho": 0.5, "eps": 1e-3},
+    {"weight_decay": 0.1},
+    {"lr": 0.7, "weight_decay": 0.2, "maximize": True},
+    {"rho": 1.0, "lr": 0.1},
+]
+BAD = [
+    {"lr": -0.1},
+    {"rho": 1.5},
+    {"rho": -0.1},
+    {"eps": -1.0},
+    {"weight_decay": -1},
+]
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_trajectory_matches_pytorch(kwargs):
+    check_trajectory(NAME, kwargs)
+
+
+@pytest.mark.parametrize("kwargs", CASES[::2], ids=str)
+def test_float32_close_to_pytorch(kwargs):
+    check_float32(NAME, kwargs)
+
+
+@pytest.mark.parametrize("kwargs", CASES[:2], ids=str)
+def test_state_dict_round_trip(kwargs):
+    check_state_dict(NAME, kwargs)
+
+
+def test_defaults_match_pytorch():
+    check_defaults(NAME)
+
+
+@pytest.mark.parametrize("kwargs", BAD, ids=str)
+def test_bad_arguments_raise_like_pytorch(kwargs):
+    check_error(NAME, kwargs)

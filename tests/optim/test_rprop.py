@@ -1,0 +1,48 @@
+"""Rprop against PyTorch: float64 trajectories over 12 steps for several settings
+(maximize and weight decay included), float32, state_dict round trips, defaults and
+constructor errors (same class and message)."""
+from __future__ import annotations
+
+import pytest
+
+from optim_harness import (check_defaults, check_error, check_float32, check_state_dict,
+                           check_trajectory)
+
+NAME = "Rprop"
+CASES = [
+    {},
+    {"lr": 0.1, "etas": (0.3, 1.5)},
+    {"lr": 0.2, "step_sizes": (0.01, 0.15)},
+    {"lr": 0.1, "maximize": True},
+    {"lr": 0.3, "etas": (0.7, 1.1), "step_sizes": (0.05, 0.4)},
+]
+BAD = [
+    {"lr": -0.1},
+    {"etas": (1.2, 0.5)},
+    {"etas": (0.0, 1.2)},
+    {"etas": (0.5, 1.0)},
+]
+
+
+@pytest.mark.parametrize("kwargs", CASES, ids=str)
+def test_trajectory_matches_pytorch(kwargs):
+    check_trajectory(NAME, kwargs)
+
+
+@pytest.mark.parametrize("kwargs", CASES[::2], ids=str)
+def test_float32_close_to_pytorch(kwargs):
+    check_float32(NAME, kwargs)
+
+
+@pytest.mark.parametrize("kwargs", CASES[:2], ids=str)
+def test_state_dict_round_trip(kwargs):
+    check_state_dict(NAME, kwargs)
+
+
+def test_defaults_match_pytorch():
+    check_defaults(NAME)
+
+
+@pytest.mark.parametrize("kwargs", BAD, ids=str)
+def test_bad_arguments_raise_like_pytorch(kwargs):
+    check_error(NAME, kwargs)
