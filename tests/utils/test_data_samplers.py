@@ -341,3 +341,16 @@ def test_sequential_sampler_and_default_samplers_match_pytorch():
 class TorchStream(torch.utils.data.IterableDataset):
     def __iter__(self):
         return iter([1])
+
+
+def test_shuffled_order_and_random_split_are_pytorchs():
+    """Our generator is PyTorch's CPU stream, so a seeded loader shuffles as PyTorch's does
+    (values taken from torch 2.13; compared live below when torch is installed)."""
+    g = mt.Generator()
+    g.manual_seed(0)
+    dl = mt.utils.data.DataLoader(list(range(10)), batch_size=10, shuffle=True, generator=g)
+    assert [b.tolist() for b in dl] == [[3, 7, 5, 2, 0, 8, 1, 6, 9, 4]]
+    assert [b.tolist() for b in dl] == [[1, 3, 2, 7, 5, 9, 0, 6, 4, 8]]
+    first, _ = mt.utils.data.random_split(list(range(10)), [3, 7],
+                                          generator=mt.Generator().manual_seed(1))
+    assert list(first) == [5, 6, 1]
