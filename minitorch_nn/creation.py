@@ -121,8 +121,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> T
         return t.requires_grad_(True) if requires_grad else t
     if requires_grad is None and obj.requires_grad:
         warn_user("torch.asarray: unspecified requires_grad now defaults to "
-                      "obj.requires_grad instead of False. Pass requires_grad=False explicitly "
-                      "to get the old behavior and silence this warning.", UserWarning)
+                  "obj.requires_grad instead of False. Pass requires_grad=False explicitly "
+                  "to get the old behavior and silence this warning.", UserWarning)
     t = obj.detach() if requires_grad is False else obj
     converted = t.to(device=device, dtype=None if dtype is None else _dt.to_dtype(dtype))
     if copy and converted is t:

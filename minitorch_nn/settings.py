@@ -66,7 +66,7 @@ def set_float32_matmul_precision(precision: str) -> None:
     """"highest", "high" or "medium"; another value warns and changes nothing (PyTorch)."""
     if precision not in _PRECISIONS:
         warn_user(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
-                      "setFloat32MatmulPrecision call has no effect.", UserWarning)
+                  "setFloat32MatmulPrecision call has no effect.", UserWarning)
         return
     _STATE["matmul_precision"] = precision
 

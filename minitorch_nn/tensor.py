@@ -316,8 +316,8 @@ class Tensor:
     def __float__(self) -> float:
         if self._requires_grad and _grad_enabled():   # PyTorch: not under no_grad
             warn_user("Converting a tensor with requires_grad=True to a scalar may lead to "
-                          "unexpected behavior.\nConsider using tensor.detach() first.",
-                          UserWarning)
+                      "unexpected behavior.\nConsider using tensor.detach() first.",
+                      UserWarning)
         return float(self._scalar_value("double"))
 
     def __int__(self) -> int:

@@ -15,7 +15,7 @@ __all__ = ["CudaAutocast", "CpuAutocast", "CudaGradScaler", "CpuGradScaler", "cu
 
 def _warn(old: str, new: str) -> None:
     warn_user(f"`torch.{old}(args...)` is deprecated. Please use `torch.{new}` instead.",
-                  FutureWarning)
+              FutureWarning)
 
 
 class CudaAutocast(_mode.autocast):

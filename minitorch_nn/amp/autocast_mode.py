@@ -182,7 +182,7 @@ def autocast_decrement_nesting() -> int:
 
 def _deprecated(old: str, new: str) -> None:
     warn_user(f"torch.{old}() is deprecated. Please use torch.{new} instead.",
-                  DeprecationWarning)
+              DeprecationWarning)
 
 
 def get_autocast_cpu_dtype() -> _dt.dtype:
@@ -267,8 +267,8 @@ class autocast:
         if self.fast_dtype not in supported:
             upper = self.device.upper()
             warn_user(f"In {upper} autocast, but the target dtype is not supported. "
-                          f"Disabling autocast.\n{upper} Autocast only supports dtypes of "
-                          + ", ".join(map(str, supported)) + " currently.")
+                      f"Disabling autocast.\n{upper} Autocast only supports dtypes of "
+                      + ", ".join(map(str, supported)) + " currently.")
             return False
         return True
 

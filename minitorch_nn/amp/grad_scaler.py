@@ -118,7 +118,7 @@ class GradScaler:
         self._enabled = enabled
         if self._device == "cuda" and enabled and not _cuda.is_available():
             warn_user("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
-                          "Disabling.")
+                      "Disabling.")
             self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:

@@ -89,8 +89,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64" \
                 and not x.is_complex():
             warn_user(f"Input #{i} requires gradient and is not a double precision floating "
-                          "point or complex. This check will likely fail if all the inputs are "
-                          "not of double precision floating point or complex. ", UserWarning)
+                      "point or complex. This check will likely fail if all the inputs are "
+                      "not of double precision floating point or complex. ", UserWarning)
     sizes = [o.numel() for o in _outputs(func, inputs)]
     analytical = _analytical(func, inputs, diff_inputs)
     for i, x in enumerate(diff_inputs):

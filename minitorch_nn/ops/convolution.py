@@ -370,7 +370,7 @@ def _same_padding(kernel, dilation, stride) -> tuple:
     totals = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
     if any(t % 2 for t in totals):
         warn_user("Using padding='same' with even kernel lengths and odd dilation may "
-                      "require a zero-padded copy of the input be created", UserWarning)   # the caller's line (past conv*d's autocast hook)
+                  "require a zero-padded copy of the input be created", UserWarning)
     return tuple(t // 2 for t in totals), totals
 
 

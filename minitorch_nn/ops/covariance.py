@@ -83,7 +83,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
         norm = w_sum - correction
     if bool((norm.detach() <= 0).item()):
         warn_user("cov(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the number of observations.", UserWarning)
+                  "than the number of observations.", UserWarning)
         norm = norm.detach() * 0
     centred = x - avg.unsqueeze(1)
     c = centred.mm((centred if w is None else centred * w).t().conj())

@@ -131,11 +131,11 @@ def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """`torch.cholesky` (deprecated by PyTorch, with its warning): `linalg.cholesky`."""
     check_tensor(input, "input", "cholesky")
     warn_user("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
-                  "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
-                  "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
-                  "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
-                  "transform will produce equivalent results for all valid (symmetric positive "
-                  "definite) inputs.", UserWarning)
+              "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
+              "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
+              "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
+              "transform will produce equivalent results for all valid (symmetric positive "
+              "definite) inputs.", UserWarning)
     return _cholesky_op(input, upper, "linalg.cholesky", True, Cholesky)[0]
 
 
@@ -227,10 +227,10 @@ def qr(input: Tensor, some: bool = True):
     """`torch.qr` (deprecated by PyTorch, with its warning): some=True is mode 'reduced'."""
     check_tensor(input, "input", "qr")
     warn_user("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in "
-                  "a future PyTorch release.\nThe boolean parameter 'some' has been replaced "
-                  "with a string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be "
-                  "replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
-                  "'complete')", UserWarning)
+              "a future PyTorch release.\nThe boolean parameter 'some' has been replaced "
+              "with a string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be "
+              "replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else "
+              "'complete')", UserWarning)
     return _qr(input, "reduced" if some else "complete", qr_type)
 
 

@@ -232,8 +232,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     (see the module docstring). `sparse=True` is accepted; the gradient stays dense."""
     if weight.dtype.name == "int64" and input.is_floating_point():
         warn_user("Argument order of nn.functional.embedding_bag was changed. Usage "
-                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
-                      "`embedding_bag(input, weight, ...)`.")
+                  "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                  "`embedding_bag(input, weight, ...)`.")
         weight, input = input, weight
     if per_sample_weights is not None and tuple(input.size()) != tuple(per_sample_weights.size()):
         raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) "

@@ -344,8 +344,8 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
     spatial = size[2:]
     if align_corners and min(spatial) == 1:
         warn_user("Since version 1.3.0, affine_grid behavior has changed for unit-size "
-                      "grids when align_corners=True. This is not an intended use case of "
-                      "affine_grid. See the documentation of affine_grid for details.")
+                  "grids when align_corners=True. This is not an intended use case of "
+                  "affine_grid. See the documentation of affine_grid for details.")
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     if theta.shape[0] != size[0]:

@@ -80,8 +80,8 @@ def _as_items(index) -> tuple:
             isinstance(i, (Tensor, list, tuple, slice)) or i is None or i is Ellipsis
             for i in index):
         warn_user("Using a non-tuple sequence for multidimensional indexing is deprecated "
-                      "and will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq].",
-                      UserWarning)
+                  "and will be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq].",
+                  UserWarning)
         return tuple(index)
     return (index,)
 
@@ -126,7 +126,7 @@ def _classify_array(arr, item):
     kind = arr.dtype.kind
     if kind == "u" and arr.dtype.itemsize == 1:
         warn_user("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
-                      "torch.bool instead.", UserWarning)
+                  "torch.bool instead.", UserWarning)
         arr = arr.astype(bool)
         kind = "b"
     if kind == "b":

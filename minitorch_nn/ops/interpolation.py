@@ -430,7 +430,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
              align_corners=None):
     """Deprecated spelling of F.interpolate (warns, then calls it)."""
     warn_user("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
-                  "instead.")
+              "instead.")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
@@ -438,7 +438,7 @@ def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
 def upsample_nearest(input: Tensor, size=None, scale_factor=None):
     """Deprecated: F.interpolate with mode='nearest'."""
     warn_user("`nn.functional.upsample_nearest` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.")
+              "`nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
@@ -446,5 +446,5 @@ def upsample_nearest(input: Tensor, size=None, scale_factor=None):
 def upsample_bilinear(input: Tensor, size=None, scale_factor=None):
     """Deprecated: F.interpolate with mode='bilinear', align_corners=True."""
     warn_user("`nn.functional.upsample_bilinear` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.")
+              "`nn.functional.interpolate` instead.")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

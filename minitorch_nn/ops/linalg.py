@@ -201,13 +201,13 @@ def _T(self: Tensor) -> Tensor:
     """`x.T`: all dims reversed (a view). PyTorch deprecates it for ndim != 2."""
     if self._data.ndim == 0:
         warn_user("Tensor.T is deprecated on 0-D tensors. This function is the identity "
-                      "in these cases.", UserWarning)
+                  "in these cases.", UserWarning)
     elif self._data.ndim != 2:
         warn_user("The use of `x.T` on tensors of dimension other than 2 to reverse their "
-                      "shape is deprecated and it will throw an error in a future release. "
-                      "Consider `x.mT` to transpose batches of matrices or "
-                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
-                      "dimensions of a tensor.", UserWarning)
+                  "shape is deprecated and it will throw an error in a future release. "
+                  "Consider `x.mT` to transpose batches of matrices or "
+                  "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                  "dimensions of a tensor.", UserWarning)
     return Permute.apply(self)
 
 

@@ -147,9 +147,9 @@ def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     check_tensor(other, "other", "cross", 2)
     if dim is None:
         warn_user("Using torch.cross without specifying the dim arg is deprecated.\n"
-                      "Please either pass the dim explicitly or simply use "
-                      "torch.linalg.cross.\nThe default value of dim will change to agree "
-                      "with that of linalg.cross in a future release.", UserWarning)     # past the registry's axis=/keepdims= wrapper
+                  "Please either pass the dim explicitly or simply use "
+                  "torch.linalg.cross.\nThe default value of dim will change to agree "
+                  "with that of linalg.cross in a future release.", UserWarning)
         sizes = list(input.shape)
         if 3 not in sizes:
             raise RuntimeError("no dimension of size 3 in input")

@@ -49,8 +49,8 @@ def _grad_to(grad, t: Tensor | None):
 def _warn_size(input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warn_user(f"Using a target size ({target.shape}) that is different to the input "
-                      f"size ({input.shape}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.", UserWarning)   # the caller's line, past the loss's autocast hook
+                  f"size ({input.shape}). This will likely lead to incorrect results due "
+                  "to broadcasting. Please ensure they have the same size.", UserWarning)
 
 
 def _no_grad_arg(t: Tensor | None, fn: str, name: str) -> None:
@@ -431,9 +431,9 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
         reduction = reduction_of(size_average, reduce)
     elif reduction == "mean":
         warn_user("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with "
-                      "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning)   # the caller's line, past the autocast hook
+                  "support size.'batchmean' divides only by the batch size, and aligns with "
+                  "the KL div math definition.'mean' will be changed to behave the same as "
+                  "'batchmean' in the next major release.", UserWarning)
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     require_float(input, "kl_div")

@@ -81,8 +81,8 @@ def where(condition: Tensor, input=None, other=None):
     _require_operand(other, "where", "other", 3)
     if condition._data.dtype == np.uint8:
         warn_user("where received a uint8 condition tensor. This behavior is deprecated "
-                      "and will be removed in a future version of PyTorch. Use a boolean "
-                      "condition instead.", UserWarning)
+                  "and will be removed in a future version of PyTorch. Use a boolean "
+                  "condition instead.", UserWarning)
     return Where.apply(condition, input, other)
 
 

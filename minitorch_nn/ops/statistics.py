@@ -35,8 +35,8 @@ def _moments(arr, dims: tuple, correction):
 def _warn_dof(fn: str, n: int, correction) -> None:
     if n - correction <= 0:
         warn_user(f"{fn}(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the reduction factor (input numel divided by output numel).",
-                      UserWarning)
+                  "than the reduction factor (input numel divided by output numel).",
+                  UserWarning)
 
 
 class _VarBase(ArrayFunction):

@@ -169,7 +169,7 @@ class LRScheduler:
     def _warn_if_called_outside_step(self) -> None:
         if not self._get_lr_called_within_step:
             warn_user("To get the last learning rate computed by the scheduler, please use "
-                          "`get_last_lr()`.", UserWarning)
+                      "`get_last_lr()`.", UserWarning)
 
 
 class _LRScheduler(LRScheduler):

@@ -202,8 +202,8 @@ class Optimizer:
             param_group.setdefault(name, default)
         if len(tensors) != len(set(tensors)):
             warn_user("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error; see "
-                          "github.com/pytorch/pytorch/issues/40967 for more information")
+                      "in future, this will cause an error; see "
+                      "github.com/pytorch/pytorch/issues/40967 for more information")
         seen: set = set()
         for group in self.param_groups:
             seen.update(group["params"])

@@ -96,7 +96,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None,
         if is_grad_enabled() and not any(isinstance(a, Tensor) and a.requires_grad
                                          for a in args):
             warn_user("None of the inputs have requires_grad=True. Gradients will be None",
-                          UserWarning)
+                      UserWarning)
         rng_state = get_rng_state() if preserve_rng_state else None
         return CheckpointFunction.apply(function, {}, rng_state, None, None, *args)
     if not is_grad_enabled():

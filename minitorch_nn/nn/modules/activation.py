@@ -58,11 +58,11 @@ class Hardtanh(Module):
         super().__init__()
         if min_value is not None:
             warn_user("keyword argument `min_value` is deprecated and renamed to `min_val`",
-                          FutureWarning)
+                      FutureWarning)
             min_val = min_value
         if max_value is not None:
             warn_user("keyword argument `max_value` is deprecated and renamed to `max_val`",
-                          FutureWarning)
+                      FutureWarning)
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val

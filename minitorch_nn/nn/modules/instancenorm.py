@@ -81,8 +81,8 @@ class _InstanceNorm(_NormBase):
                                  f"num_features ({self.num_features}), but got: "
                                  f"{input.size(feature_dim)}.")
             warn_user(f"input's size at dim={feature_dim} does not match num_features. "
-                          "You can silence this warning by not passing in num_features, "
-                          "which is not used because affine=False")
+                      "You can silence this warning by not passing in num_features, "
+                      "which is not used because affine=False")
         if input.dim() == self._get_no_batch_dim():
             return self._handle_no_batch_input(input)
         return self._apply_instance_norm(input)

@@ -682,7 +682,7 @@ class Module:
         if bw_hook:
             if not isinstance(result, (Tensor, tuple)):
                 warn_user("For backward hooks to be called, module output should be a "
-                              f"Tensor or a tuple of Tensors but received {type(result)}")
+                          f"Tensor or a tuple of Tensors but received {type(result)}")
             result = bw_hook.setup_output_hook(result)
         if non_full_backward_hooks:
             self._attach_non_full_backward_hooks(non_full_backward_hooks, args, result)
@@ -714,8 +714,8 @@ class Module:
                         state["result"] = hook_result
                 except Exception as e:
                     warn_user("global module forward hook with ``always_call=True`` raised "
-                                  "an exception that was silenced as another error was raised "
-                                  f"in forward: {str(e)}")
+                              "an exception that was silenced as another error was raised "
+                              f"in forward: {str(e)}")
         for hook_id, hook in self._forward_hooks.items():
             if hook_id in self._forward_hooks_always_called and \
                     hook_id not in state["called"]:
@@ -728,8 +728,8 @@ class Module:
                         state["result"] = hook_result
                 except Exception as e:
                     warn_user("module forward hook with ``always_call=True`` raised an "
-                                  "exception that was silenced as another error was raised in "
-                                  f"forward: {str(e)}")
+                              "exception that was silenced as another error was raised in "
+                              f"forward: {str(e)}")
 
     def _maybe_warn_non_full_backward_hook(self, inputs, result, grad_fn) -> None:
         """PyTorch's FutureWarnings for the cases the deprecated hook gets wrong."""
@@ -937,8 +937,8 @@ class Module:
         """
         if args:
             warn_user("Positional args are being deprecated, use kwargs instead. Refer to "
-                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
-                          "#torch.nn.Module.state_dict for details.", FutureWarning)
+                      "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                      "#torch.nn.Module.state_dict for details.", FutureWarning)
             if destination is None:
                 destination = args[0]
             if len(args) > 1 and prefix == "":

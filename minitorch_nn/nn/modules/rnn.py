@@ -377,8 +377,8 @@ def _check_rnn_args(mode, input_size, hidden_size, num_layers, bias, batch_first
                          "probability of an element being zeroed")
     if dropout > 0 and num_layers == 1:
         warn_user("dropout option adds dropout after all but last recurrent layer, so "
-                      "non-zero dropout expects num_layers greater than 1, but got "
-                      f"dropout={dropout} and num_layers={num_layers}")
+                  "non-zero dropout expects num_layers greater than 1, but got "
+                  f"dropout={dropout} and num_layers={num_layers}")
     for name, value, kind in (("bias", bias, bool), ("batch_first", batch_first, bool),
                               ("input_size", input_size, int),
                               ("hidden_size", hidden_size, int)):

@@ -181,7 +181,7 @@ class TransformerEncoder(Module):
         why_not = _why_not_sparsity_fast_path(encoder_layer)
         if enable_nested_tensor and why_not:
             warn_user(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
-                          f"because {why_not}")
+                      f"because {why_not}")
             self.use_nested_tensor = False
 
     def forward(self, src: Tensor, mask: Tensor | None = None,

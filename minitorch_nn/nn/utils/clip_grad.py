@@ -81,7 +81,7 @@ def clip_grad_norm_(parameters: _TensorOrTensors, max_norm: float, norm_type: fl
         parameters = list(parameters)
         if is_generator and len(parameters) == 0:
             warn_user("`parameters` is an empty generator, no gradient clipping will "
-                          "occur.")
+                      "occur.")
     grads = [p.grad for p in parameters if p.grad is not None]
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
     clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
@@ -92,7 +92,7 @@ def clip_grad_norm(parameters: _TensorOrTensors, max_norm: float, norm_type: flo
                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Deprecated alias of `clip_grad_norm_`."""
     warn_user("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
-                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning)
+              "`torch.nn.utils.clip_grad_norm_`.", FutureWarning)
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 

@@ -65,8 +65,8 @@ def warn_if_has_hooks(tensor) -> None:
     for hook in hooks.values():
         if not hasattr(hook, "__torch_unserializable__"):
             warn_user(f"backward hook {hook!r} on tensor will not be serialized.  If this "
-                          "is expected, you can decorate the function with "
-                          "@torch.utils.hooks.unserializable_hook to suppress this warning")
+                      "is expected, you can decorate the function with "
+                      "@torch.utils.hooks.unserializable_hook to suppress this warning")
 
 
 class BackwardHook:
@@ -175,9 +175,9 @@ class BackwardHook:
     def _fire_without_input_grads(self) -> None:
         """No input needed a gradient: the hooks still run, with grad_input all None."""
         warn_user("Full backward hook is firing when gradients are computed with respect "
-                      "to module outputs since no inputs require gradients. See "
-                      "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
-                      "#torch.nn.Module.register_full_backward_hook for more details.")   # the user line calling backward()
+                  "to module outputs since no inputs require gradients. See "
+                  "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                  "#torch.nn.Module.register_full_backward_hook for more details.")
         grad_inputs = self._pack_with_none([], [], self.n_inputs)
         for user_hook in self.user_hooks:
             res = user_hook(self.module, grad_inputs, self.grad_outputs)

@@ -33,7 +33,7 @@ class WeightNorm:
     @staticmethod
     def apply(module, name: str, dim: int | None) -> "WeightNorm":
         warn_user("`torch.nn.utils.weight_norm` is deprecated in favor of "
-                      "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning)
+                  "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning)
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError("Cannot register two weight_norm hooks on the same "

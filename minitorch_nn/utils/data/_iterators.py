@@ -85,8 +85,8 @@ def _warn_pin_memory(loader) -> None:
         return
     if loader.pin_memory_device:
         warn_user("pin_memory_device is deprecated, the current accelerator will be used "
-                      f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.")
+                  f"as the device,ignore pin_memory_device='{loader.pin_memory_device}'.")
     from ... import cuda
     if not cuda.is_available():
         warn_user("'pin_memory' argument is set as true but no accelerator is found, "
-                      "then device pinned memory won't be used.")
+                  "then device pinned memory won't be used.")

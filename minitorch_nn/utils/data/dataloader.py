@@ -188,9 +188,9 @@ class DataLoader(Generic[_T_co]):
                       f"{cpuset}, which is smaller than what this DataLoader is going to "
                       "create.")
         warn_user(f"This DataLoader will create {self.num_workers} worker processes in "
-                      f"total. {detail} Please be aware that excessive worker creation might "
-                      "get DataLoader running slow or even freeze, lower the worker number to "
-                      "avoid potential slowness/freeze if necessary.")
+                  f"total. {detail} Please be aware that excessive worker creation might "
+                  "get DataLoader running slow or even freeze, lower the worker number to "
+                  "avoid potential slowness/freeze if necessary.")
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):

@@ -187,7 +187,7 @@ class ConcatDataset(Dataset[_T_co]):
     def cummulative_sizes(self) -> list[int]:
         """The old, misspelt name of `cumulative_sizes` (FutureWarning, as in PyTorch)."""
         warn_user("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
-                      FutureWarning)
+                  FutureWarning)
         return self.cumulative_sizes
 
 
@@ -248,7 +248,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         for i, length in enumerate(lengths):
             if length == 0:
                 warn_user(f"Length of split at index {i} is 0. This might result in an "
-                              "empty dataset.")
+                          "empty dataset.")
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = randperm(sum(lengths), generator=generator).tolist()
