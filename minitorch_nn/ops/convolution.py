@@ -418,6 +418,8 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, spatial, na
     result = _FUNCTIONS.get(spatial, Convolution).apply(x, weight, bias, geom)
     if spatial == 1:
         result = result.squeeze(2)
+    if x.shape[1] == 0:   # PyTorch's zero-channel input gives zero output channels too
+        result = result[:, :0]
     return result.squeeze(0) if unbatched else result
 
 
