@@ -10,7 +10,8 @@ nn, optim, func, data. See docs/ for a tour of each.
 """
 from . import autograd, array_backends, cuda, dtypes, ops
 from ._tensor_str import get_printoptions, printoptions, set_printoptions
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                       no_grad, set_grad_enabled)
 from .device import device, get_default_device, set_default_device
 from .settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                        get_num_interop_threads, get_num_threads,

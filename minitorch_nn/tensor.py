@@ -8,6 +8,7 @@ in-place ops) and its place in the graph (`grad_fn`, `_output_nr`). The ops them
 from __future__ import annotations
 
 import copy as _copy
+import threading as _threading
 
 import numpy as np
 
@@ -64,6 +65,30 @@ class Size(tuple):
 _new = object.__new__
 
 
+class _InferenceState(_threading.local):
+    """Whether `inference_mode` is on in this thread (set by autograd.grad_mode)."""
+
+    on = False
+
+
+_inference = _InferenceState()
+
+
+class _GradState(_threading.local):
+    """Whether grad mode is on in this thread (set by autograd.grad_mode, which sits above
+    tensor.py; kept here so a Tensor can read it without importing upward)."""
+
+    enabled = True
+
+
+_grad_state = _GradState()
+
+_INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
+
+
 _generic = np.generic
 
 
@@ -81,6 +106,8 @@ def _wrap(data, requires_grad: bool = False) -> "Tensor":
     t.grad_fn = None
     t._output_nr = 0
     t._base = None
+    if _inference.on:   # made inside inference_mode: an inference tensor
+        t._is_inference = True
     return t
 
 
@@ -102,6 +129,8 @@ def _view_of(base: "Tensor", data, view_fn) -> "Tensor":
     else:
         outer = base._view_fn
         t._base, t._view_fn = root, (lambda a: view_fn(outer(a)))
+    if base._is_inference:   # a view is an inference tensor iff its base is
+        t._is_inference = True
     return t
 
 
@@ -120,6 +149,7 @@ class Tensor:
     _accumulator = None
     _retains_grad = False
     _view_fn = None
+    _is_inference = False   # True for a tensor created inside inference_mode
     __array_priority__ = 1000   # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, *args, device=None):
@@ -139,6 +169,14 @@ class Tensor:
         self.grad_fn = None
         self._output_nr = 0
         self._base = None
+        if _inference.on:
+            self._is_inference = True
+
+    def is_inference(self) -> bool:
+        """Whether this tensor was created inside `inference_mode` (PyTorch's inference
+        tensors: outside that mode they cannot be saved for backward, updated in place, or
+        made to require grad)."""
+        return self._is_inference
 
     # ---------------------------------------------------------------- metadata
     @property
@@ -314,7 +352,7 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self) -> float:
-        if self._requires_grad and _grad_enabled():   # PyTorch: not under no_grad
+        if self._requires_grad and _grad_state.enabled:   # PyTorch: not under no_grad
             warn_user("Converting a tensor with requires_grad=True to a scalar may lead to "
                       "unexpected behavior.\nConsider using tensor.detach() first.",
                       UserWarning)
@@ -367,6 +405,9 @@ class Tensor:
                 "var_no_grad = var.detach().")
         if requires_grad and not self._is_differentiable_dtype():
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self._is_inference and not _inference.on:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
         self._requires_grad = requires_grad
         return self
 
@@ -427,6 +468,8 @@ class Tensor:
         """The same storage and version counter, outside the graph."""
         t = _wrap(self._data)
         t._version_counter = self._version_counter
+        if self._is_inference:
+            t._is_inference = True
         return t
 
     def detach_(self) -> "Tensor":
@@ -508,11 +551,6 @@ def _rebuild(cls, array, requires_grad, device, state):
     t._base = None
     t.__dict__.update(state)
     return t
-
-
-def _grad_enabled() -> bool:
-    from .autograd.grad_mode import is_grad_enabled   # lazy: autograd sits above tensor
-    return is_grad_enabled()
 
 
 def _wrap_dim_of_shape(dim: int, ndim: int) -> int:

@@ -8,14 +8,16 @@ from __future__ import annotations
 from . import tensor_methods as _tensor_methods  # noqa: F401  (binds Tensor.backward, hooks)
 from .api import backward, grad
 from .function import ArrayFunction, Function, FunctionCtx, once_differentiable
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 from .gradcheck import gradcheck
 from .graph import Node
 from .variable import Variable
 
 __all__ = ["backward", "grad", "Function", "ArrayFunction", "FunctionCtx",
            "once_differentiable", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "inference_mode", "gradcheck", "Node", "graph", "Variable"]
+           "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "gradcheck", "Node",
+           "graph", "Variable"]
 
 from . import graph  # noqa: E402  (torch.autograd.graph.Node)
 

@@ -25,7 +25,7 @@ import warnings
 from numpy.exceptions import ComplexWarning as _ComplexWarning
 
 from ..array_backends import _BY_ARRAY_TYPE
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _inference, _wrap
 from . import grad_mode
 from .graph import _NO_GRAD, _NO_TENSOR, Node, SavedTensor
 
@@ -398,6 +398,12 @@ def _fresh_output(o, args, dirty=()):
 
 def _pack(t, outputs):
     """A saved tensor, remembered as output `nr` of its node when it is one of its outputs."""
+    if t._is_inference and not _inference.on:
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created "
+            "in inference mode in computation tracked by autograd. To work around this, you can "
+            "make a clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` "
+            "instead of `torch.inference_mode()`.")
     nr = 0
     for o in outputs:
         if t is o:

@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+from ..tensor import _grad_state as _state, _inference   # the thread-local switches
 
-
-class _State(threading.local):
-    enabled = True
-
-
-_state = _State()
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 
 def is_grad_enabled() -> bool:
     return _state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return _inference.on
 
 
 class _GradModeContext:
@@ -99,10 +98,23 @@ class enable_grad(_NoParamDecorator):
 
 
 class inference_mode(_GradModeContext):
-    """Like no_grad (minitorch_nn has no separate inference tensors)."""
+    """Like no_grad, and tensors created inside are inference tensors (`t.is_inference()`):
+    outside inference mode they cannot be saved for backward, updated in place, or made to
+    require grad (PyTorch's errors). `inference_mode(False)` turns it off inside."""
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
+
+    def __enter__(self):
+        self._prev = _state.enabled
+        self._prev_inference = _inference.on
+        _state.enabled = self._mode
+        _inference.on = not self._mode
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        _inference.on = self._prev_inference
+        return False
 
     def clone(self):
         return inference_mode(not self._mode)

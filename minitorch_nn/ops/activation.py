@@ -63,6 +63,32 @@ def _erf(xp, a):
     return erf(a)
 
 
+def _fma32(a, b, c):
+    """fma(a, b, c) for float32 arrays: the product is exact in float64, rounded once more."""
+    return (a.astype(np.float64) * b + c).astype(np.float32)
+
+
+def _erf_f32(x):
+    """PyTorch's vectorized float32 erf (ATen Vectorized<float>::erf, Abramowitz-Stegun 7.1.26:
+    sign(x) * (1 - r(t) t exp(-x^2)), t = 1 / (1 + p|x|)), in float32 as its CPU kernels for
+    float16/bfloat16 compute it (numpy's float32 exp stands in for Sleef's expf)."""
+    f32, one = np.float32, np.float32(1.0)
+    t = (one / _fma32(f32(0.3275911), np.abs(x), one)).astype(f32)
+    r = _fma32(np.full_like(t, f32(1.061405429)), t, f32(-1.453152027))
+    for c in (1.421413741, -0.284496736, 0.254829592):
+        r = _fma32(r, t, f32(c))
+    e = np.exp(-(x * x)).astype(f32)
+    return np.copysign(_fma32((-e * t).astype(f32), r, one), x)
+
+
+def _gelu_half_np(xp, x, tanh_approx):
+    """GELU of float16/bfloat16 (x given in float32): PyTorch's x * 0.5 * (1 + erf(x / sqrt 2))
+    with its float32 erf, rounded once by the caller."""
+    if tanh_approx or xp is not np:
+        return _gelu_np(xp, x, tanh_approx)
+    return x * np.float32(0.5) * (np.float32(1.0) + _erf_f32(x * np.float32(math.sqrt(0.5))))
+
+
 def _sigmoid(xp, a):
     """1 / (1 + exp(-a)), PyTorch's formula (exp(-a) = inf for a << 0 gives 0, silently)."""
     with np.errstate(over="ignore"):
@@ -150,7 +176,9 @@ class Gelu(ArrayFunction):
             raise RuntimeError("approximate argument must be either none or tanh.")
         ctx.save_for_backward(x)
         ctx.tanh = approximate == "tanh"
-        return _wrap(_elementwise("gelu_fwd", _gelu_np, [x._data], ctx.tanh))
+        half = x._data.dtype.itemsize == 2   # float16/bfloat16: PyTorch's float32 erf
+        return _wrap(_elementwise("gelu_fwd", _gelu_half_np if half else _gelu_np, [x._data],
+                                  ctx.tanh))
 
     @staticmethod
     def backward(ctx, g):

@@ -166,3 +166,5 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"match the calculated number of sliding blocks {out[0]} * {out[1]} "
                            f"= {out[0] * out[1]}, but got input.size(2)={length}.")
     return Col2Im.apply(input, (k, d, p, s, out), hw)
+from . import conv_tbc  # noqa: F401
+from . import linear_cross_entropy  # noqa: F401

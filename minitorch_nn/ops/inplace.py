@@ -13,7 +13,7 @@ from .. import dtypes as _dt
 from ..autograd import grad_mode
 from ..autograd.function import _edge
 from ..autograd.graph import Node
-from ..tensor import Tensor, _wrap
+from ..tensor import _INFERENCE_INPLACE, Tensor, _inference, _wrap
 
 __all__ = ["apply_inplace", "check_inplace", "bump", "write_result"]
 
@@ -26,6 +26,8 @@ def bump(t: Tensor) -> None:
 
 def check_inplace(self: Tensor, *others) -> bool:
     """Raise PyTorch's errors for forbidden in-place ops; return True if a graph is recorded."""
+    if self._is_inference and not _inference.on:
+        raise RuntimeError(_INFERENCE_INPLACE)
     if not _state.enabled:
         return False
     recording = self._requires_grad or any(getattr(o, "_requires_grad", False) for o in others)

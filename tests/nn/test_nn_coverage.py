@@ -119,12 +119,8 @@ OMITTED = {
         "grouped_mm": "deliberate: Mixture-of-Experts grouped GEMM, a CUDA kernel in PyTorch",
         "scaled_mm": "deliberate: float8 scaled GEMM (low-precision GPU kernels)",
         "scaled_grouped_mm": "deliberate: float8 scaled grouped GEMM (low-precision GPU kernels)",
-        "linear_cross_entropy": "not yet: linear + cross-entropy fused",
-        "conv_tbc": "not yet: time-batch-channel 1-D convolution (legacy fairseq op)",
     },
-    "optim": {
-        "Muon": "not yet: the Muon optimizer (orthogonalized momentum)",
-    },
+    "optim": {},
     "optim.lr_scheduler": {},
     "utils.data": {
         "DistributedSampler": "deliberate: needs torch.distributed (one process here)",
