@@ -155,9 +155,12 @@ def _lerp(start, end, weight: float, one_minus_weight: float):
     return end - (end - start) * one_minus_weight
 
 
-def _adam_formula(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
-                  weight_decay, step_size, bc2_sqrt, maximize, decoupled) -> None:
-    """The Adam update with whole-array ops, computed in float32 for 16-bit storage."""
+def _adam_moments(p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, maximize,
+                  decoupled):
+    """The part Adam, NAdam and RAdam share, with whole-array ops in float32 for 16-bit
+    storage: the gradient (negated for maximize, plus L2 weight decay, or the parameter
+    decayed when decoupled), then both moments updated in place. Returns (xp, the parameter,
+    the gradient, the new first and second moments) in the compute dtype."""
     xp = xp_of(p)
     ct = _compute_dtype(p)
     x = p.astype(ct)
@@ -173,8 +176,16 @@ def _adam_formula(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, e
     v = exp_avg_sq.astype(ct) * beta2 + (1 - beta2) * (d * d)
     exp_avg[...] = m
     exp_avg_sq[...] = v
+    return xp, x, d, m, v
+
+
+def _adam_formula(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps,
+                  weight_decay, step_size, bc2_sqrt, maximize, decoupled) -> None:
+    """The Adam update with whole-array ops, computed in float32 for 16-bit storage."""
+    xp, x, d, m, v = _adam_moments(p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                                   maximize, decoupled)
     if max_exp_avg_sq is not None:
-        v = xp.maximum(max_exp_avg_sq.astype(ct), v)
+        v = xp.maximum(max_exp_avg_sq.astype(v.dtype), v)
         max_exp_avg_sq[...] = v
     denom = xp.sqrt(v) / bc2_sqrt + eps
     p[...] = x + (-step_size) * (m / denom)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..array_backends import xp_of
 from ..tensor import Tensor
 from ._common import (check_betas, check_eps, check_lr, check_weight_decay,
                       restore_group_defaults, restore_scalar_state, zeros_state)
-from .adam import _lerp
+from .adam import _adam_moments
 from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
-                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl)
+                        _new_step, _params_with_grad, _real_view, _step_impl)
 
 __all__ = ["RAdam", "radam_update"]
 
@@ -114,21 +113,8 @@ def radam_update(p, g, exp_avg, exp_avg_sq, step: float, lr: float, beta1: float
               c(1 - lr * weight_decay), c(bias_correction1), c(lr), c(bc2_sqrt),
               c(rect or 0.0), rect is not None, bool(maximize), bool(decoupled))
         return
-    xp = xp_of(p)
-    ct = _compute_dtype(p)
-    x = p.astype(ct)
-    d = g.astype(ct)
-    if maximize:
-        d = -d
-    if weight_decay != 0:
-        if decoupled:
-            x = x * (1 - lr * weight_decay)
-        else:
-            d = d + weight_decay * x
-    m = _lerp(exp_avg.astype(ct), d, 1 - beta1, beta1)
-    v = exp_avg_sq.astype(ct) * beta2 + (1 - beta2) * (d * d)
-    exp_avg[...] = m
-    exp_avg_sq[...] = v
+    xp, x, d, m, v = _adam_moments(p, g, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                                   maximize, decoupled)
     step_ = (m / bias_correction1) * lr
     if rect is not None:
         step_ = step_ * (bc2_sqrt / (xp.sqrt(v) + eps)) * rect
