@@ -10,14 +10,14 @@ from .api import backward, grad
 from .function import ArrayFunction, Function, FunctionCtx, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .graph import Node
 from .variable import Variable
 
 __all__ = ["backward", "grad", "Function", "ArrayFunction", "FunctionCtx",
            "once_differentiable", "no_grad", "enable_grad", "set_grad_enabled",
-           "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "gradcheck", "Node",
-           "graph", "Variable"]
+           "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "gradcheck",
+           "gradgradcheck", "Node", "graph", "Variable"]
 
 from . import graph  # noqa: E402  (torch.autograd.graph.Node)
 

@@ -5,6 +5,7 @@ from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .engine import run_backward
 from .function import _edge
+from .higher_order import run_backward_graph
 
 __all__ = ["backward", "grad"]
 
@@ -17,8 +18,9 @@ def _as_tuple(x):
     return (x,)
 
 
-def _make_roots(outputs, grad_outputs):
-    """Pair each output with its gradient array, checking shapes as PyTorch does."""
+def _make_roots(outputs, grad_outputs, as_tensors: bool = False):
+    """Pair each output with its gradient array (a Tensor with `as_tensors`: create_graph
+    differentiates through the gradients too), checking shapes as PyTorch does."""
     roots = []
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -47,42 +49,55 @@ def _make_roots(outputs, grad_outputs):
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}.")
             garr = g._data.astype(out._data.dtype, copy=False)
+            if as_tensors:
+                garr = g if g._data.dtype == out._data.dtype else g.to(out.dtype)
+        if as_tensors and not isinstance(garr, Tensor):
+            garr = _wrap(garr)
         roots.append((node, nr, garr))
     return roots
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Compute gradients of `tensors` and accumulate them into the leaves' `.grad`."""
-    if create_graph:
-        raise NotImplementedError("minitorch_nn does not support create_graph=True "
-                                  "(higher-order gradients)")
+    """Compute gradients of `tensors` and accumulate them into the leaves' `.grad`.
+
+    With `create_graph=True` the pass records its own graph (higher_order.py): `.grad` can
+    then be differentiated again; `retain_graph` defaults to `create_graph`, as in PyTorch."""
+    if retain_graph is None:
+        retain_graph = create_graph
     tensors = _as_tuple(tensors)
-    roots = _make_roots(tensors, _as_tuple(grad_tensors))
+    roots = _make_roots(tensors, _as_tuple(grad_tensors), create_graph)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         grads = grad(tensors, inputs, grad_tensors, retain_graph=retain_graph,
-                     allow_unused=True)
+                     create_graph=create_graph, allow_unused=True)
         for t, g in zip(inputs, grads):
             if g is not None:
-                t._accumulate_grad(g._data)
+                if create_graph:
+                    t._grad = g if t._grad is None else t._grad + g
+                else:
+                    t._accumulate_grad(g._data)
         return
-    run_backward(roots, bool(retain_graph))
+    if create_graph:
+        run_backward_graph(roots, bool(retain_graph))
+    else:
+        run_backward(roots, bool(retain_graph))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Return the gradients of `outputs` with respect to `inputs` (no `.grad` is touched)."""
-    if create_graph:
-        raise NotImplementedError("minitorch_nn does not support create_graph=True "
-                                  "(higher-order gradients)")
+    """Return the gradients of `outputs` with respect to `inputs` (no `.grad` is touched).
+
+    With `create_graph=True` the gradients are recorded results (differentiable again)."""
+    if retain_graph is None:
+        retain_graph = create_graph
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    roots = _make_roots(outputs, _as_tuple(grad_outputs))
+    roots = _make_roots(outputs, _as_tuple(grad_outputs), create_graph)
     capture = {}
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
@@ -90,7 +105,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         capture[_edge(t)] = i
-    captured = run_backward(roots, bool(retain_graph), capture, accumulate=False)
+    run = run_backward_graph if create_graph else run_backward
+    captured = run(roots, bool(retain_graph), capture, accumulate=False)
     result = []
     for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
@@ -103,5 +119,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "the desired behavior.")
             result.append(None)
         else:
-            result.append(_wrap(g))
+            result.append(g if create_graph else _wrap(g))
     return tuple(result)

@@ -372,7 +372,8 @@ def _conjugated_node_class(node_cls):
                 warnings.simplefilter("ignore", _ComplexWarning)
                 out = node_cls.apply(self, grads)
             return tuple([_conj(g) for g in out])
-        sub = _CONJUGATED[node_cls] = type(node_cls.__name__, (node_cls,), {"apply": apply})
+        sub = _CONJUGATED[node_cls] = type(node_cls.__name__, (node_cls,),
+                                           {"apply": apply, "_conjugate": True})
     return sub
 
 
@@ -413,5 +414,13 @@ def _pack(t, outputs):
 
 
 def once_differentiable(fn):
-    """Accepted for compatibility: minitorch_nn backward passes are never differentiated."""
-    return fn
+    """Mark a Function's `backward` as not differentiable: it runs without recording, and a
+    gradient it computes under `create_graph=True` raises if differentiated (PyTorch's)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            return fn(ctx, *grads)
+    wrapper._once_differentiable = True
+    return wrapper

@@ -12,9 +12,9 @@ from .._user_warning import warn_user
 from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .api import grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -115,3 +115,42 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 def _as_tensor(block: np.ndarray, like):
     """A Jacobian block printed as a tensor of the input's dtype (as PyTorch shows it)."""
     return _wrap(np.ascontiguousarray(block).astype(like._data.dtype))
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, **kwargs) -> bool:
+    """True if the second derivatives of `func` match finite differences of its gradients.
+
+    As PyTorch's: the function checked is `(inputs, grad_outputs) -> autograd.grad(func(inputs),
+    inputs, grad_outputs, create_graph=True)`, by `gradcheck`; `grad_outputs` default to random
+    float64 tensors (they require grad, so the derivative with respect to them is checked too).
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = tuple(
+            _wrap(backend_of(o._data).from_host(
+                rng.uniform(-1, 1, tuple(o.shape)).astype(o._host_array().dtype), o.device),
+                True)
+            for o in outs)
+    else:
+        grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) \
+            else (grad_outputs,)
+    n_in = len(inputs)
+
+    def first_derivative(*args):
+        with enable_grad():   # gradcheck's finite differences run under no_grad
+            return _first_derivative(args)
+
+    def _first_derivative(args):
+        ins, gos = args[:n_in], args[n_in:]
+        diff = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        outputs = [o for o in _outputs(func, ins) if o.requires_grad]
+        used = [g for o, g in zip(_outputs(func, ins), gos) if o.requires_grad]
+        grads = grad(outputs, diff, used, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

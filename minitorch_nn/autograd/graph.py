@@ -12,7 +12,7 @@ import weakref
 from collections import OrderedDict
 
 from ..dtypes import from_numpy_dtype
-from ..tensor import _wrap
+from ..tensor import _grad_state, _wrap
 
 __all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
 
@@ -162,6 +162,18 @@ class AccumulateGrad(Node):
             for fn in list(hooks.values()):
                 fn(leaf)
 
+    def accumulate_tensor(self, grad) -> None:
+        """`accumulate` under create_graph: `.grad` keeps the gradient's graph (a first
+        gradient is taken as is, later ones are added out of place), as PyTorch does."""
+        leaf = self._variable_ref()
+        if leaf is None:
+            return
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+        hooks = self._post_accumulate_hooks
+        if hooks:
+            for fn in list(hooks.values()):
+                fn(leaf)
+
     _post_accumulate_hooks = None   # fn(leaf) after .grad was updated (optimizers in backward)
 
     def _add_post_accumulate_hook(self, fn) -> RemovableHandle:
@@ -199,6 +211,9 @@ class SavedTensor:
             return self.tensor
         t = _wrap(self.data)
         t._version_counter = self.counter
+        if _grad_state.enabled and owner is not None:   # create_graph: PyTorch's saved
+            t._requires_grad = True                     # output unpacks attached to the
+            t.grad_fn, t._output_nr = owner, self.output_nr   # node that made it
         return t
 
     def _raise_modified(self, owner):

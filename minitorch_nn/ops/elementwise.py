@@ -9,6 +9,7 @@ input's shape (`sum_to_shape`) and casts them to that input's dtype.
 from __future__ import annotations
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._quiet import quiet_numpy
 from ._util import binary_operands, grad_cast, shape_mismatch, sum_to_shape, xp_of
@@ -41,6 +42,11 @@ class Add(ArrayFunction):
         a, b = ctx.inputs
         gb = g if ctx.alpha == 1 else g * ctx.alpha
         return _input_grad(g, a), _input_grad(gb, b), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.inputs
+        return reduce_grad(g, a), reduce_grad(g if ctx.alpha == 1 else g * ctx.alpha, b), None
 
 
 def _sub_check(a, b) -> None:
@@ -75,6 +81,11 @@ class Sub(ArrayFunction):
         a, b = ctx.inputs
         return _input_grad(g, a), _input_grad(-g * ctx.alpha, b), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.inputs
+        return reduce_grad(g, a), reduce_grad(-g * ctx.alpha, b), None
+
 
 class Mul(ArrayFunction):
     @staticmethod
@@ -98,6 +109,15 @@ class Mul(ArrayFunction):
         vb = b._data if b is not None else sb
         ga = _input_grad(g * vb, sa) if ctx.needs_input_grad[0] else None
         gb = _input_grad(g * va, sb) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        needs = ctx.needs_input_grad
+        ga = reduce_grad(g * (b if b is not None else sb), sa) if needs[0] else None
+        gb = reduce_grad(g * (a if a is not None else sa), sb) if needs[1] else None
         return ga, gb
 
 
@@ -137,6 +157,20 @@ class Div(ArrayFunction):
         gb = _input_grad(-g * va / (vb * vb), sb) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        if getattr(ctx, "rounding", False):
+            a, b = ctx.scalars
+            return reduce_grad(g * 0, a), reduce_grad(g * 0, b), None
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        va = a if a is not None else sa
+        vb = b if b is not None else sb
+        needs = ctx.needs_input_grad
+        ga = reduce_grad(g / vb, sa) if needs[0] else None
+        gb = reduce_grad(-g * va / (vb * vb), sb) if needs[1] else None
+        return ga, gb, None
+
 
 def _rounded_div(x, y, mode, res):
     import numpy as np
@@ -170,6 +204,10 @@ class Neg(ArrayFunction):
     def backward(ctx, g):
         return -g
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return -g
+
 
 class Exp(ArrayFunction):
     @staticmethod
@@ -182,6 +220,11 @@ class Exp(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * out._data
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
 
 
 def _float_array(x: Tensor):
