@@ -1,6 +1,7 @@
 """`backward` and `grad`: the two entry points into the engine, with PyTorch's checks."""
 from __future__ import annotations
 
+from .._user_warning import warn_user
 from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from .engine import run_backward
@@ -57,6 +58,21 @@ def _make_roots(outputs, grad_outputs, as_tensors: bool = False):
     return roots
 
 
+_CYCLE_WARNING = {"given": False}
+
+
+def _warn_cycle_once() -> None:
+    """PyTorch's warning (once per process) for backward(create_graph=True) into `.grad`."""
+    if not _CYCLE_WARNING["given"]:
+        _CYCLE_WARNING["given"] = True
+        warn_user("Using backward() with create_graph=True will create a reference cycle "
+                  "between the parameter and its gradient which can cause a memory leak. We "
+                  "recommend using autograd.grad when creating the graph to avoid this. If you "
+                  "have to use this function, make sure to reset the .grad fields of your "
+                  "parameters to None after use to break the cycle and avoid the leak.",
+                  UserWarning)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Compute gradients of `tensors` and accumulate them into the leaves' `.grad`.
 
@@ -64,6 +80,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     then be differentiated again; `retain_graph` defaults to `create_graph`, as in PyTorch."""
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph and inputs is None:
+        _warn_cycle_once()
     tensors = _as_tuple(tensors)
     roots = _make_roots(tensors, _as_tuple(grad_tensors), create_graph)
     if inputs is not None:

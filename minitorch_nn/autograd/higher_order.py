@@ -25,10 +25,11 @@ import heapq
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .function import BackwardFunction, numpy_quiet, numpy_restore
+from .function import ArrayFunction, BackwardFunction, numpy_quiet, numpy_restore
 from .graph import AccumulateGrad, Node
 
-__all__ = ["run_backward_graph", "NoDoubleBackward", "reduce_grad", "sum_to"]
+__all__ = ["run_backward_graph", "NoDoubleBackward", "reduce_grad", "sum_to", "unreduce",
+           "linear_formula"]
 
 _state = grad_mode._state
 
@@ -61,6 +62,15 @@ def sum_to(g, shape: tuple):
     return g.sum(dims, keepdim=True) if dims else g
 
 
+def unreduce(g, shape: tuple, dims: tuple, keepdim: bool):
+    """Tensor `g`, the gradient of a reduction over `dims` of a tensor of `shape`, put back
+    to `shape` (unsqueezed where keepdim was False, then expanded): recorded, differentiable."""
+    if not keepdim:
+        for d in sorted(dims):
+            g = g.unsqueeze(d)
+    return g.expand(*shape) if tuple(g.shape) != tuple(shape) else g
+
+
 def reduce_grad(g, x):
     """Tensor `g` summed to input `x`'s shape and cast to its dtype; None for a Python
     number `x` or no gradient (the Tensor-level twin of ops/elementwise._input_grad)."""
@@ -70,19 +80,59 @@ def reduce_grad(g, x):
     return g if g._data.dtype == x._data.dtype else g.to(x.dtype)
 
 
+class _LinearBackward(ArrayFunction):
+    """The array backward of a *linear* op (its gradient depends on g alone: an index view,
+    a diagonal, sliding windows), made a differentiable op of g. Its forward is the op's own
+    fast array backward; its derivative is the op itself (the adjoint of an adjoint), applied
+    with the Tensor function `redo`. Each op gets a subclass named like PyTorch's node for
+    that case (`SelectBackwardBackward0`), made once by `linear_formula`."""
+
+    @staticmethod
+    def forward(ctx, g, node, redo):
+        ctx.redo = redo
+        return _wrap(node._forward_cls.backward(node, g._data)[0])
+
+    @staticmethod
+    def backward(ctx, gg):
+        return ctx.redo(_wrap(gg))._data, None, None
+
+    @staticmethod
+    def grad_formula(ctx, gg):
+        return ctx.redo(gg), None, None
+
+
+_ADJOINTS: dict = {}
+
+
+def linear_formula(node, g, redo):
+    """The grad_formula of a linear op whose backward ignores saved tensors: the first input's
+    gradient as a recorded op of `g` (see _LinearBackward); `redo(t)` is the op applied to a
+    Tensor `t` shaped like its input (e.g. `lambda t: t[idx]`)."""
+    cls = type(node)
+    adjoint = _ADJOINTS.get(cls)
+    if adjoint is None:
+        name = cls.__name__.replace("Backward", "BackwardBackward", 1)
+        adjoint = _ADJOINTS[cls] = type(name, (_LinearBackward,), {"node_name": name})
+    return adjoint.apply(g, node, redo)
+
+
 def _edge_of(t):
     from .function import _edge
     return _edge(t) if isinstance(t, Tensor) else (None, 0)
 
 
-def _without_graph(node, grads, message: str):
-    """Run the node's array backward; its results stand behind a NoDoubleBackward node."""
+def _without_graph(node, grads, message: str, through_inputs: bool = True):
+    """Run the node's array backward; its results stand behind a NoDoubleBackward node
+    whose edges lead to the gradients that require grad and (`through_inputs`) to the node's
+    own inputs, on which the result also depends. PyTorch's once_differentiable looks at
+    the gradients only: its results require grad only where an incoming gradient does."""
     with grad_mode.no_grad():
         out = node.apply(tuple(None if g is None else g._data for g in grads))
     if type(out) is not tuple:
         out = (out,)
     edges = [_edge_of(g) for g in grads if isinstance(g, Tensor) and g._requires_grad]
-    edges += [e for e in node._edges if e[0] is not None]
+    if through_inputs:
+        edges += [e for e in node._edges if e[0] is not None]
     result = []
     guard = NoDoubleBackward(message, edges) if edges else None
     for g in out:
@@ -145,7 +195,7 @@ def _user_backward(node, fwd, grads):
     backward = fwd.backward
     if getattr(backward, "_once_differentiable", False):
         return _without_graph(node, grads, "trying to differentiate twice a function that was "
-                                           "marked with @once_differentiable")
+                                           "marked with @once_differentiable", False)
     out = _as_tuple(backward(node, *grads))
     meta = node.__dict__.get("_input_meta", ())
     result = []

@@ -146,6 +146,10 @@ class T(ArrayFunction):
     def backward(ctx, g):
         return g.T
 
+    @staticmethod
+    def grad_formula(ctx, g):   # the same reversal, recorded (T and Permute alike)
+        return ctx._forward_cls.apply(g)
+
 
 class Permute(T):
     """`.T`: the same reversal of all dims, recorded as PermuteBackward0 as in PyTorch."""
@@ -162,6 +166,10 @@ class Transpose(ArrayFunction):
     def backward(ctx, g):
         return g.swapaxes(-1, -2)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Transpose.apply(g)
+
 
 class Adjoint(ArrayFunction):
     """`.mH` of a complex tensor: the conjugate transpose (a copy here, not a view)."""
@@ -173,6 +181,10 @@ class Adjoint(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _adjoint(g)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Adjoint.apply(g)
 
 
 # ------------------------------------------------------------------ declarations

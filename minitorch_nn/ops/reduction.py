@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import unreduce
 from ..tensor import Tensor, _wrap
 from ._reduce_util import (_acc, _dims, _expand_back, _is_floating, _is_low_float, _numel_over,
                            _one_dim, _require_float, _squeeze, _sum_dtype, _type_name,
@@ -55,6 +56,11 @@ class Sum(ArrayFunction):
         return _expand_back(g.astype(in_dtype, copy=False), shape, dims, keepdim), None, None, \
             None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, in_dtype, dims, keepdim = ctx.meta
+        return _cast(unreduce(g, shape, dims, keepdim), in_dtype), None, None, None
+
 
 class SumDim(Sum):
     """sum with an explicit dim: PyTorch's node is then SumBackward1."""
@@ -81,6 +87,13 @@ class Nansum(ArrayFunction):
         grad = _expand_back(g.astype(a.dtype, copy=False), a.shape, dims, keepdim)
         return xp.where(xp.isnan(a), xp.zeros((), a.dtype), grad), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        grad = unreduce(_cast(g, x._data.dtype), x._data.shape, dims, keepdim)
+        return grad.masked_fill(x.isnan(), 0), None, None, None
+
 
 class Mean(ArrayFunction):
     """mean over `dims` in numpy dtype `out_np` (the input dtype or the `dtype=` given)."""
@@ -101,6 +114,11 @@ class Mean(ArrayFunction):
         with np.errstate(invalid="ignore", divide="ignore"):
             g = (g / n).astype(in_dtype, copy=False)
         return _expand_back(g, shape, dims, keepdim), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, in_dtype, dims, keepdim, n = ctx.meta
+        return _cast(unreduce(g / n, shape, dims, keepdim), in_dtype), None, None, None
 
 
 class MeanDim(Mean):
@@ -133,6 +151,13 @@ class Nanmean(ArrayFunction):
             # a product, not a select: an all-NaN slice (count 0) gets NaN, as in PyTorch
             return per * ~xp.isnan(a), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        dims, keepdim, count = ctx.meta
+        per = unreduce(_cast(g / _wrap(count), x._data.dtype), x._data.shape, dims, keepdim)
+        return per * x.isnan().logical_not(), None, None, None
+
 
 class Prod(ArrayFunction):
     """prod over `dims`; backward is exact when the input holds zeros."""
@@ -163,6 +188,17 @@ class Prod(ArrayFunction):
         one_zero = xp.where(zero & (n_zeros == 1), g_keep * prod_nonzero, a.dtype.type(0))
         grad = xp.where(n_zeros == 0, no_zero, one_zero)
         return grad.astype(x._data.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """Differentiable through the input too: each element's gradient is the product of
+        the others, computed without division (so zeros in the input are exact)."""
+        (x,) = ctx.saved_tensors
+        dims, keepdim, out_np = ctx.meta
+        shape = x._data.shape
+        g_full = unreduce(g, shape, dims, keepdim)
+        others = _product_of_others(x, dims)
+        return _cast(g_full * others, x._data.dtype), None, None, None
 
 
 class ProdDim(Prod):
@@ -199,6 +235,42 @@ class Logsumexp(ArrayFunction):
         with np.errstate(invalid="ignore", over="ignore"):
             grad = _unreduce(_acc(g), dims, keepdim) * xp.exp(a - _unreduce(out, dims, keepdim))
         return grad.astype(x._data.dtype, copy=False), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        dims, keepdim, _ = ctx.meta
+        shape = x._data.shape
+        result = x.logsumexp(dims, keepdim=True)   # recomputed: differentiable through x
+        return unreduce(g, shape, dims, keepdim) * (x - result).exp(), None, None
+
+
+def _product_of_others(x, dims: tuple):
+    """For each element of x, the product of the other elements of its slice over `dims`:
+    exclusive cumulative products from both sides (no division, so zeros are exact)."""
+    shape = x._data.shape
+    keep = [d for d in range(len(shape)) if d not in dims]
+    flat = x.permute(*keep, *dims).reshape(*[shape[d] for d in keep], -1)
+    ones = flat.new_ones(tuple(flat.shape[:-1]) + (1,))
+    left = flat[..., :-1].cumprod(-1)
+    before = _cat_last(ones, left)
+    right = flat.flip(-1)[..., :-1].cumprod(-1)
+    after = _cat_last(ones, right).flip(-1)
+    others = (before * after).reshape(*[shape[d] for d in keep], *[shape[d] for d in dims])
+    inverse = sorted(range(len(shape)), key=(keep + list(dims)).__getitem__)
+    return others.permute(*inverse)
+
+
+def _cat_last(a, b):
+    from .joining import cat
+    return cat([a, b], -1)
+
+
+def _cast(g, np_dtype):
+    """Tensor `g` in numpy dtype `np_dtype` (a recorded cast when it differs)."""
+    if g._data.dtype == np_dtype:
+        return g
+    return g.to(_dt.from_numpy_dtype(np_dtype))
 
 
 def _logsumexp_array(a, dims: tuple, keepdim: bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import sum_to
 from ..tensor import Size, Tensor, _view_of, _wrap, _wrap_dim
 from ._reduce_util import _type_name
 from ._util import check_tensor, sum_to_shape, xp_of
@@ -35,6 +36,10 @@ class Expand(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return sum_to_shape(g, ctx.in_shape), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return sum_to(g, ctx.in_shape), None
 
 
 def _expand_shape(x: Tensor, sizes: tuple) -> tuple:
@@ -136,6 +141,15 @@ class Repeat(ArrayFunction):
         g = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
         return g.reshape(shape), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, reps = ctx.meta
+        padded = (1,) * (len(reps) - len(shape)) + tuple(shape)
+        split = []
+        for r, s in zip(reps, padded):
+            split += [r, s]
+        return g.reshape(split).sum(tuple(range(0, len(split), 2))).reshape(shape), None
+
 
 @op("repeat", namespace="Tensor", methods=("repeat",))
 def repeat(self: Tensor, *sizes, repeats=None) -> Tensor:
@@ -182,6 +196,10 @@ class Flip(ArrayFunction):
     def backward(ctx, g):
         return (xp_of(g).flip(g, axis=ctx.dims) if ctx.dims else g), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return (Flip.apply(g, ctx.dims) if ctx.dims else g), None
+
 
 @op("flip", methods=("flip",))
 def flip(input: Tensor, *dims, **kwargs) -> Tensor:
@@ -222,6 +240,12 @@ class Roll(ArrayFunction):
         shifts, dims = ctx.args
         back = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
         return xp_of(g).roll(g, back, axis=dims), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shifts, dims = ctx.args
+        back = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return Roll.apply(g, back, dims), None, None
 
 
 @op("roll", methods=("roll",))
@@ -270,6 +294,11 @@ class RepeatInterleave(ArrayFunction):
         shape, r, d = ctx.meta
         runs = g.reshape(shape[:d] + (shape[d], r) + shape[d + 1:])
         return runs.sum(axis=d + 1), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, r, d = ctx.meta
+        return g.reshape(shape[:d] + (shape[d], r) + shape[d + 1:]).sum(d + 1), None, None
 
 
 def _is_int(value) -> bool:
@@ -370,6 +399,11 @@ class Rot90(ArrayFunction):
     def backward(ctx, g):
         k, d0, d1 = ctx.meta
         return _rot90(g, (4 - k) % 4, d0, d1), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        k, d0, d1 = ctx.meta
+        return Rot90.apply(g, (4 - k) % 4, d0, d1), None, None, None
 
 
 def _rot90(a, k: int, d0: int, d1: int):

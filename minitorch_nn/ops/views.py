@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import linear_formula
 from ..tensor import Tensor, _view_of, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
 from .registry import op
@@ -158,6 +159,10 @@ class View(ArrayFunction):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
 
 class UnsafeView(ArrayFunction):
     """A reshape that had to copy (PyTorch names its node UnsafeViewBackward0)."""
@@ -169,6 +174,10 @@ class UnsafeView(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
         return g.reshape(ctx.in_shape), None
 
 
@@ -308,6 +317,11 @@ class _IndexView(ArrayFunction):
         z[idx] = g
         return z, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        idx = ctx.meta[1]
+        return linear_formula(ctx, g, lambda t: ctx._forward_cls.apply(t, idx)), None
+
 
 class Select(_IndexView):
     pass
@@ -427,6 +441,10 @@ class Transpose(ArrayFunction):
     def backward(ctx, g):
         return g.swapaxes(*ctx.dims), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g.transpose(*ctx.dims), None, None
+
 
 class Permute(ArrayFunction):
     @staticmethod
@@ -440,6 +458,10 @@ class Permute(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return g.transpose(ctx.inverse), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g.permute(*ctx.inverse), None
 
 
 @op("transpose", aliases=("swapaxes", "swapdims"), methods=("transpose", "swapaxes", "swapdims"))
@@ -518,6 +540,7 @@ class Diagonal(ArrayFunction):
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         ctx.in_shape = x._data.shape
+        ctx.args = (offset, d1, d2)
 
         def fn(a):
             return _diagonal_view(a, offset, d1, d2)
@@ -529,6 +552,10 @@ class Diagonal(ArrayFunction):
         z = xp_of(g).zeros(ctx.in_shape, g.dtype)
         ctx.fn(z)[...] = g
         return z, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return linear_formula(ctx, g, lambda t: Diagonal.apply(t, *ctx.args)), None, None, None
 
 
 def _diagonal_view(a, offset: int, d1: int, d2: int):
@@ -591,6 +618,11 @@ class Unfold(ArrayFunction):
                 part = xp.moveaxis(g[_select_index(g.ndim, d, i)], -1, d)
                 z[_select_index(len(shape), d, slice(i * step, i * step + size))] += part
         return z, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        _, d, size, step = ctx.meta
+        return linear_formula(ctx, g, lambda t: Unfold.apply(t, d, size, step)), None, None, None
 
 
 def _unfold_view(a, d: int, size: int, step: int):
