@@ -45,7 +45,9 @@ def test_autograd_doc_prints_what_it_says(capsys):
     for expected in ["tensor(14., grad_fn=<SumBackward0>)", "True False True", "MulBackward0",
                      "['AccumulateGrad', 'AccumulateGrad']", "tensor([2., 4., 6.])",
                      "tensor([12., 24.]) tensor([36., 72.])", "tensor([2., 4.])",
-                     "tensor([2.+4.j, 6.-2.j])"]:
+                     "tensor([2.+4.j, 6.-2.j])",
+                     "tensor([ 3., 12.], dtype=torch.float64, grad_fn=<AddBackward0>)",
+                     "tensor([ 6., 12.], dtype=torch.float64)"]:
         assert expected in out, f"missing {expected!r} in the printed output"
 
 
