@@ -112,7 +112,6 @@ _DATAPIPE = "deliberate: DataPipes (the legacy torchdata API, deprecated in PyTo
 OMITTED = {
     "nn": {
         "Container": "deliberate: deprecated base class (PyTorch warns to use Module)",
-        "LinearCrossEntropyLoss": "not yet: a Linear and cross-entropy fused in one layer",
     },
     "nn.functional": {
         "assert_int_or_pair": "deliberate: internal argument-check helper, undocumented",
@@ -123,7 +122,6 @@ OMITTED = {
     "optim": {},
     "optim.lr_scheduler": {},
     "utils.data": {
-        "DistributedSampler": "deliberate: needs torch.distributed (one process here)",
         **dict.fromkeys(["DFIterDataPipe", "DataChunk", "IterDataPipe", "MapDataPipe",
                          "argument_validation", "functional_datapipe",
                          "guaranteed_datapipes_determinism", "non_deterministic",

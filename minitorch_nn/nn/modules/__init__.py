@@ -7,8 +7,8 @@ family's file.
 from __future__ import annotations
 
 from . import (activation, adaptive, batchnorm, channelshuffle, container, conv, distance,
-               dropout, flatten, fold, instancenorm, lazy, linear, loss, normalization,
-               padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
+               dropout, flatten, fold, instancenorm, lazy, linear, linear_cross_entropy, loss,
+               normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
 from .module import Module
 from .activation import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
@@ -23,6 +23,7 @@ from .fold import *  # noqa: F401,F403
 from .instancenorm import *  # noqa: F401,F403
 from .lazy import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
+from .linear_cross_entropy import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
@@ -34,7 +35,7 @@ from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
 
 _FAMILIES = (activation, adaptive, batchnorm, channelshuffle, container, conv, distance,
-             dropout, flatten, fold, instancenorm, lazy, linear, loss, normalization, padding,
-             pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
+             dropout, flatten, fold, instancenorm, lazy, linear, linear_cross_entropy, loss,
+             normalization, padding, pixelshuffle, pooling, rnn, sparse, transformer, upsampling)
 __all__ = ["Module"] + [name for family in _FAMILIES for name in family.__all__]
 _LAYERS = __all__   # the name nn/__init__.py used before the families listed themselves
