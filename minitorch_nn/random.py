@@ -20,7 +20,6 @@ Known differences (see tests/test_random_streams.py):
     from the host CPU's features).
   * GPU tensors draw on this host stream and are then moved: their numbers are the CPU
     stream's, not PyTorch's CUDA (Philox) numbers; GPU dropout draws its own mask.
-  * poisson uses the mt19937 stream but not PyTorch's sampler, so its values differ.
 """
 from __future__ import annotations
 
@@ -522,6 +521,10 @@ class _RandomSample(ArrayFunction):
         xp = backend_of(g).xp
         return (None,) + tuple(None if s is None else xp.zeros(s, g.dtype) for s in ctx.shapes)
 
+    @staticmethod
+    def grad_formula(ctx, g):   # zero, and a constant: every higher derivative is zero too
+        return (None,) + tuple(None if s is None else g.new_zeros(s) for s in ctx.shapes)
+
 
 # Their nodes print as PyTorch's: normal has three overloads, numbered as PyTorch numbers them.
 class _NormalTF(_RandomSample):
@@ -538,6 +541,10 @@ class _NormalTT(_RandomSample):
 
 class _Bernoulli(_RandomSample):
     node_name = "BernoulliBackward0"
+
+
+class _Poisson(_RandomSample):
+    node_name = "PoissonBackward0"
 
 
 def _check_std(std) -> None:
@@ -715,10 +722,19 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
 
 @op("poisson")
 def poisson(input, generator=None) -> Tensor:
-    """Poisson samples with rates `input` (drawn from this generator's stream; the values
-    are not PyTorch's: its sampler is not reproduced)."""
-    rates = input._host_array().astype(np.float64)
+    """Poisson samples with rates `input`, PyTorch's CPU sampler on this generator's stream
+    (equal to PyTorch's draws for a contiguous input): one element after another, uniform
+    doubles of 53 bits, Hoermann's transformed rejection for rates >= 10, products of
+    uniforms below. The result has the input's dtype."""
+    if input.dtype.kind != 2:
+        raise NotImplementedError(f'"poisson_cpu" not implemented for '
+                                  f"'{_legacy(input.dtype)}'")
+    rates = np.ascontiguousarray(input._host_array(), dtype=np.float64).reshape(-1)
+    if rates.size and not bool((rates >= 0).all()):   # NaN fails too, as in PyTorch
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    out = np.empty(rates.size, np.float64)
     g = _gen(generator)
-    seed = int(g._random64(1)[0])
-    host = np.random.Generator(np.random.PCG64(seed)).poisson(rates)
-    return _place(np.asarray(host, dtype=np.float64), input.dtype, input.device, False)
+    _kernels().poisson(g._mt, g._ctl, rates, out)
+    with np.errstate(over="ignore"):   # a draw beyond float16's range is inf, silently
+        host = out.reshape(tuple(input.shape)).astype(input._data.dtype)
+    return _Poisson.apply(backend_of(input._data).from_host(host, input.device), input)

@@ -512,3 +512,59 @@ def multinomial_replacement(mt, ctl, probs, out):
                 else:
                     hi = mid
             out[r, j] = lo
+
+
+_INT64_MIN = -9223372036854775808
+
+
+@njit(cache=True, inline="always")
+def _as_int64(x):
+    """static_cast<int64_t>(double) as x86 does it: NaN, +-inf and out-of-range values give
+    INT64_MIN (Numba would leave that undefined)."""
+    if not (-9.223372036854775e18 <= x < 9.223372036854775e18):
+        return _INT64_MIN
+    return np.int64(x)
+
+
+@njit(cache=True)
+def _poisson_one(mt, ctl, lam):
+    """One Poisson draw, PyTorch's sample_poisson (NumPy's legacy algorithm): Hoermann's
+    transformed rejection (1993) for rates >= 10, multiplication of uniforms below."""
+    if lam >= 10:
+        slam = math.sqrt(lam)
+        loglam = math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = _u01_f64(mt, ctl) - 0.5
+            v = _u01_f64(mt, ctl)
+            us = 0.5 - abs(u)
+            k = _as_int64(math.floor((2 * a / us + b) * u + lam + 0.43))
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= \
+                    -lam + k * loglam - math.lgamma(np.float64(k) + 1):
+                return k
+    if lam == 0:
+        return np.int64(0)
+    enlam = math.exp(-lam)
+    x = np.int64(0)
+    prod = 1.0
+    while True:
+        prod *= _u01_f64(mt, ctl)
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+@njit(cache=True)
+def poisson(mt, ctl, rates, out):
+    """out[i] = a Poisson draw of rate rates[i] (float64), element by element in order, as
+    PyTorch's serial CPU kernel; the rates were checked to be >= 0."""
+    for i in range(rates.size):
+        out[i] = np.float64(_poisson_one(mt, ctl, rates[i]))
