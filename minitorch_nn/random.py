@@ -10,8 +10,6 @@ of normal_fill for >= 16 contiguous elements, one-at-a-time sampling otherwise),
 random_, randperm, bernoulli, exponential_, geometric_, log_normal_, cauchy_, multinomial.
 
 Known differences (see tests/test_random_streams.py):
-  * float16/bfloat16 normal_ on >= 16 contiguous elements: equal except the last 16 values
-    of a size that is not a multiple of 16 (PyTorch redraws that tail differently there).
   * PyTorch builds with MKL may draw exponential_ and bernoulli_(float p) through MKL's own
     streams on Intel CPUs; torch 2.13 on the reference (AMD, AVX512) machine uses the
     mt19937 paths reproduced here.
@@ -371,7 +369,8 @@ def _normal(g: Generator, n: int, d, mean=0.0, std=1.0, contiguous=True) -> np.n
             k.normal_fill_f64(g._mt, g._ctl, out, mean, std)
             return out
         out = np.empty(n, np.float32)
-        k.normal_fill_f32(g._mt, g._ctl, out, mean, std, _has_avx2() or d.name != "float32")
+        half = d.name != "float32"
+        k.normal_fill_f32(g._mt, g._ctl, out, mean, std, _has_avx2() or half, half)
         return out.astype(d.np, copy=False)
     out = np.empty(n, np.float64)
     k.normal_scalar(g._mt, g._ctl, g._normal, out, mean, std)

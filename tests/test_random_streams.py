@@ -315,3 +315,16 @@ def test_reduced_precision_uniform(seed, dtype, lo, hi):
     _both(lambda: mt.empty(5000, dtype=md).uniform_(lo, hi),
           lambda: torch.empty(5000, dtype=td).uniform_(lo, hi), seed)
     _both(lambda: mt.randn(15, dtype=md), lambda: torch.randn(15, dtype=td), seed)
+
+
+@needs_torch
+@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("dtype", ("float16", "bfloat16"))
+@pytest.mark.parametrize("n", (16, 17, 20, 31, 33, 1001))
+@pytest.mark.parametrize("mean,std", [(0.0, 1.0), (0.3, 2.5)])
+def test_reduced_precision_normal_ragged_tail(seed, dtype, n, mean, std):
+    """float16/bfloat16 normal_ on >= 16 elements: blocks of 16 in float32, and for a ragged
+    size the uniforms of the last partial block are never drawn, only the tail's 16."""
+    md, td = getattr(mt, dtype), getattr(torch, dtype)
+    _both(lambda: mt.empty(n, dtype=md).normal_(mean, std),
+          lambda: torch.empty(n, dtype=td).normal_(mean, std), seed)

@@ -353,15 +353,18 @@ def _normal16_f32(data, j0, mean, std):
 
 
 @njit(cache=True)
-def normal_fill_f32(mt, ctl, out, mean, std, avx2):
+def normal_fill_f32(mt, ctl, out, mean, std, avx2, blockwise):
     """normal_fill for >= 16 contiguous float32 elements: PyTorch's AVX2/AVX512 builds run
     normal_fill_AVX2 (avx_mathfun polynomials, `avx2` True); other CPUs the scalar
-    normal_fill<float> with libm (`avx2` False)."""
+    normal_fill<float> with libm (`avx2` False). `blockwise` (float16/bfloat16, computed in
+    float32 one block of 16 at a time): the uniforms of a ragged size's last partial block
+    are never drawn, only the 16 of the redrawn tail."""
     n = out.size
     mean = _F(mean)
     std = _F(std)
-    w = _words(mt, ctl, n)
-    for i in range(n):
+    first = n - n % 16 if blockwise else n
+    w = _words(mt, ctl, first)
+    for i in range(first):
         out[i] = _u24(w[i])
     i = 0
     while i < n - 15:
