@@ -29,6 +29,7 @@ from .serialization import load, save
 from . import nn  # noqa: E402  (after ops: nn.parameter reads the op methods on Tensor)
 from . import optim, utils  # noqa: E402  (optimizers, data loading)
 from . import func  # noqa: E402  (functional_call over nn Modules)
+from .func import vmap  # noqa: E402  (torch.vmap is torch.func.vmap)
 from . import fft, linalg, special  # noqa: E402  (op namespaces: torch.linalg.inv, ...)
 from . import return_types  # noqa: E402  (the named tuples: torch.return_types.max, ...)
 from . import backends  # noqa: E402  (torch.backends.cudnn.benchmark and the other switches)

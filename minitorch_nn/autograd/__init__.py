@@ -17,7 +17,9 @@ from .variable import Variable
 __all__ = ["backward", "grad", "Function", "ArrayFunction", "FunctionCtx",
            "once_differentiable", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "gradcheck",
-           "gradgradcheck", "Node", "graph", "Variable"]
+           "gradgradcheck", "Node", "graph", "Variable", "functional", "forward_ad"]
 
 from . import graph  # noqa: E402  (torch.autograd.graph.Node)
+from . import functional  # noqa: E402  (jacobian, hessian, vjp, jvp, hvp, vhp)
+from . import forward_ad  # noqa: E402  (absent: its functions raise, see docs/func.md)
 

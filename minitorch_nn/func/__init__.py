@@ -1,13 +1,18 @@
-"""Function transforms over Modules (`torch.func`): call a module with other weights.
+"""Function transforms (`torch.func`): grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, and
+`functional_call` / `stack_module_state` to call a module with other weights.
 
-    from minitorch_nn.func import functional_call, stack_module_state
-    out = functional_call(model, {"weight": w, "bias": b}, (x,))
+    from minitorch_nn.func import grad, vmap, functional_call
+    per_sample_grads = vmap(grad(loss_fn), in_dims=(None, 0, 0))(params, x, y)
 
-Only the parts that need no vmap/grad transforms are here: `functional_call` and
-`stack_module_state`.
+The gradient transforms are built on the tape (autograd.grad with create_graph=True where an
+outer transform needs it); jvp is computed by double vjp and vmap runs per sample. See
+docs/func.md for how each works and what is absent (forward-mode AD, batching rules).
 """
 from __future__ import annotations
 
+from .eager_transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
 from .functional_call import functional_call, stack_module_state
+from .vmap import vmap
 
-__all__ = ["functional_call", "stack_module_state"]
+__all__ = ["functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp",
+           "jacrev", "jacfwd", "hessian", "vmap"]

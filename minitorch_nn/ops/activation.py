@@ -28,6 +28,12 @@ from .inplace import apply_inplace
 from .registry import op
 
 
+def _where(cond, a, b):
+    """mt.where (recorded) for the Tensor formulas of double backward."""
+    from .selection import where
+    return where(cond, a, b)
+
+
 # ------------------------------------------------------------------ kernel dispatch
 def _run_kernel(name: str, arrays, *params):
     """Kernel `name` over flat copies of `arrays`, or None when the numpy path must run.
@@ -185,6 +191,18 @@ class Gelu(ArrayFunction):
         (x,) = ctx.saved_tensors
         return _elementwise("gelu_bwd", _gelu_grad_np, [x._data, g], ctx.tanh), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.tanh:
+            k = math.sqrt(2.0 / math.pi)
+            t = (k * (x + 0.044715 * x * x * x)).tanh()
+            dt = k * (1.0 + 3.0 * 0.044715 * x * x)
+            return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dt), None
+        cdf = 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf())
+        pdf = (-0.5 * x * x).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+        return g * (cdf + x * pdf), None
+
 
 class Silu(ArrayFunction):
     @staticmethod
@@ -197,6 +215,12 @@ class Silu(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return _elementwise("silu_bwd", _silu_grad_np, [x._data, g])
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return g * s * (1.0 + x * (1.0 - s))
 
 
 class Elu(ArrayFunction):
@@ -212,6 +236,14 @@ class Elu(ArrayFunction):
         (x,) = ctx.saved_tensors
         return _elementwise("elu_bwd", _elu_grad_np, [x._data, g], ctx.alpha), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's elu_backward / elu_double_backward: alpha exp(x) where x <= 0 (exp
+        taken of x masked to 0 elsewhere, so a large positive x does not overflow)."""
+        (x,) = ctx.saved_tensors
+        neg = x <= 0
+        return _where(neg, g * ctx.alpha * (x * neg).exp(), g), None
+
 
 class Softplus(ArrayFunction):
     @staticmethod
@@ -226,6 +258,13 @@ class Softplus(ArrayFunction):
         (x,) = ctx.saved_tensors
         grad = _elementwise("softplus_bwd", _softplus_grad_np, [x._data, g], *ctx.params)
         return grad, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        beta, threshold = ctx.params
+        bx = x * beta
+        return _where(bx > threshold, g, g * bx.sigmoid()), None, None
 
 
 class EluInplace(Elu):
@@ -247,6 +286,11 @@ class LeakyRelu(ArrayFunction):
         (x,) = ctx.saved_tensors
         return _elementwise("leaky_relu_bwd", _leaky_relu_grad_np, [x._data, g],
                             ctx.slope), None
+
+    @staticmethod
+    def grad_formula(ctx, g):   # linear in g; zero second derivative in x (PyTorch's)
+        (x,) = ctx.saved_tensors
+        return _where(x > 0, g, g * ctx.slope), None
 
 
 class LeakyReluInplace(LeakyRelu):
@@ -276,6 +320,12 @@ class Hardtanh(ArrayFunction):
         a = x._data
         inside = (a > lo) & (a < hi)
         return g * inside, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):   # linear in g; zero second derivative in x (PyTorch's)
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return g * ((x > lo) & (x < hi)), None, None
 
 
 # ------------------------------------------------------------------ softmax family
@@ -331,6 +381,13 @@ class Softmax(ArrayFunction):
                 out = yc * (gc - (gc * yc).sum(axis=dim, keepdims=True))
         return out.astype(in_dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (y,) = ctx.saved_tensors
+        dim, in_dtype = ctx.meta
+        g = _same_dtype_as(g, y)
+        return _cast(y * (g - (g * y).sum(dim, keepdim=True)), in_dtype), None, None
+
 
 class LogSoftmax(ArrayFunction):
     """log_softmax along `dim` (x - max - log(sum(exp(x - max)))), same paths as Softmax."""
@@ -363,6 +420,13 @@ class LogSoftmax(ArrayFunction):
                 out = gc - xp.exp(yc) * gc.sum(axis=dim, keepdims=True)
         return out.astype(in_dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (y,) = ctx.saved_tensors
+        dim, in_dtype = ctx.meta
+        g = _same_dtype_as(g, y)
+        return _cast(g - y.exp() * g.sum(dim, keepdim=True), in_dtype), None, None
+
 
 def _as_one_row_backward(fn, g, y, in_dtype):
     """The backward of softmax/log_softmax of a 0-d tensor, through its 1-element row."""
@@ -370,6 +434,15 @@ def _as_one_row_backward(fn, g, y, in_dtype):
     ctx.meta, ctx.saved_tensors = (0, in_dtype), (_wrap(y.reshape(1)),)
     grad = fn.backward(ctx, g.reshape(1))[0]
     return grad.reshape(()), None, None
+
+
+def _same_dtype_as(g: Tensor, y: Tensor) -> Tensor:
+    return g if g._data.dtype == y._data.dtype else g.to(_dt.from_numpy_dtype(y._data.dtype))
+
+
+def _cast(t: Tensor, np_dtype) -> Tensor:
+    """Tensor `t` cast to the NumPy dtype `np_dtype` (recorded, so differentiable)."""
+    return t if t._data.dtype == np_dtype else t.to(_dt.from_numpy_dtype(np_dtype))
 
 
 def _softmax_input(x: Tensor, dim: int, dtype, name: str):
@@ -436,6 +509,10 @@ class NativeDropout(ArrayFunction):
         grad = g * ctx.mask
         grad *= grad.dtype.type(ctx.scale)
         return grad, None
+
+    @staticmethod
+    def grad_formula(ctx, g):   # the mask is a constant: linear in g (PyTorch's)
+        return g * _wrap(ctx.mask != 0) * float(ctx.scale), None
 
 
 def _dropout_seed(generator) -> int:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, kernel_for, type_name
 from ._util import sum_to_shape, xp_of
@@ -72,6 +73,7 @@ class ScaledDotProductAttention(ArrayFunction):
             pd = p
         out = xp.matmul(pd, va)
         ctx.save_for_backward(q, k, v)
+        ctx.mask = mask
         ctx.state = (p, drop, scale, gqa_repeat, None if mask is None else mask._data.shape,
                      mask is not None and mask._data.dtype != np.bool_)
         return _wrap(out.astype(q._data.dtype, copy=False))
@@ -102,6 +104,58 @@ class ScaledDotProductAttention(ArrayFunction):
             gv = _fold_heads(gv, rep[1])
         return (_to(gq, q), _to(gk, k), _to(gv, v),
                 None if gmask is None else gmask, None, None, None)
+
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward's formula with recorded ops; the weights P are recomputed from q, k and
+        the mask (a softmax of exp / sum, shifted by the rows' constant max), so the
+        gradients differentiate again through q, k, v and a float mask."""
+        import minitorch_nn as mt
+        q, k, v = ctx.saved_tensors
+        p_arr, drop, scale, rep, mask_shape, float_mask = ctx.state
+        xp = xp_of(p_arr)
+        mask = ctx.mask
+        kr = k.repeat_interleave(rep[0], dim=-3) if rep[0] > 1 else k
+        vr = v.repeat_interleave(rep[1], dim=-3) if rep[1] > 1 else v
+        s = q.matmul(kr.transpose(-1, -2)) * scale
+        if mask is not None:
+            s = s + mask if float_mask else mt.where(mask, s, -math.inf)
+        top = xp.max(s._data, axis=-1, keepdims=True) if s._data.size else s._data
+        top = xp.where(xp.isfinite(top), top, 0)
+        e = (s - _wrap(top)).exp()
+        total = e.sum(-1, keepdim=True)
+        dead = total._data == 0   # every key masked: zero weights ("safe softmax")
+        p = e / (mt.where(_wrap(dead), 1.0, total) if bool(dead.any()) else total)
+        drop_t = None if drop is None else _wrap(drop.astype(p_arr.dtype, copy=False))
+        pd = p if drop_t is None else p * drop_t
+        g = g.to(q.dtype) if g.dtype != q.dtype else g
+        needs = ctx.needs_input_grad
+        gq = gk = gv = gmask = None
+        if needs[2]:
+            gv = pd.transpose(-1, -2).matmul(g)
+            gv = _fold_heads_t(gv, rep[1]) if rep[1] > 1 else gv
+            gv = reduce_grad(gv, v)
+        if needs[0] or needs[1] or (float_mask and needs[3]):
+            gp = g.matmul(vr.transpose(-1, -2))
+            gp = gp if drop_t is None else gp * drop_t
+            gs = p * (gp - (gp * p).sum(-1, keepdim=True))
+            if float_mask and needs[3]:
+                gmask = reduce_grad(gs, mask)
+            gs = gs * scale
+            if needs[0]:
+                gq = reduce_grad(gs.matmul(kr), q)
+            if needs[1]:
+                gk = gs.transpose(-1, -2).matmul(q)
+                gk = reduce_grad(_fold_heads_t(gk, rep[0]) if rep[0] > 1 else gk, k)
+        return gq, gk, gv, gmask, None, None, None
+
+
+def _fold_heads_t(grad, rep):
+    """_fold_heads with Tensor ops."""
+    shape = tuple(grad.shape)
+    heads = shape[-3] // rep
+    return grad.reshape(shape[:-3] + (heads, rep) + shape[-2:]).sum(-3)
 
 
 def _fold_heads(grad, rep):

@@ -19,7 +19,9 @@ import numpy as np
 
 from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
+from ._im2col3d import _im2col3d
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
 from .registry import op
@@ -280,6 +282,79 @@ class Convolution(ArrayFunction):
         dtype = input._data.dtype   # input, weight and bias share one dtype (checked)
         return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
             + (None,)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _conv_grad_formula(Convolution, ctx, g)
+
+
+def _conv_grad_formula(cls, ctx, g):
+    """The gradients of a convolution (Function `cls`, 2-D or 3-D) as recorded ops: the input
+    gradient of a convolution is the transposed convolution of g (and the other way round),
+    the weight gradient a `ConvWeightGrad` of input and g; so every order works."""
+    input, weight = ctx.saved_tensors
+    stride, pad, dil, out, groups, transposed = ctx.geom
+    needs = ctx.needs_input_grad
+    gx = gw = gb = None
+    if g.dtype != input.dtype:
+        g = g.to(input.dtype)
+    spatial = tuple(input.shape[2:])
+    if not transposed:
+        if needs[0]:
+            gx = cls.apply(g, weight, None, (stride, pad, dil, spatial, groups, True))
+        if needs[1]:
+            gw = ConvWeightGrad.apply(input, g, ctx.geom, tuple(weight.shape))
+    else:
+        if needs[0]:
+            gx = cls.apply(g, weight, None, (stride, pad, dil, spatial, groups, False))
+        if needs[1]:
+            gw = ConvWeightGrad.apply(g, input, (stride, pad, dil, spatial, groups, False),
+                                      tuple(weight.shape))
+    if ctx.has_bias and needs[2]:
+        gb = g.sum((0,) + tuple(range(2, g.dim())))
+    return gx, gw, gb, None
+
+
+class ConvWeightGrad(ArrayFunction):
+    """The weight gradient of the convolution `conv(input, w)` (geometry `geom`, never
+    transposed) for the output gradient `gout`: bilinear in (input, gout). Its own gradients
+    are convolutions with the incoming gradient as weight, so it differentiates to any order
+    (a transposed convolution's weight gradient is this with input and gout swapped)."""
+
+    @staticmethod
+    def forward(ctx, input, gout, geom, w_shape):
+        stride, pad, dil, out, groups, _ = geom
+        x = compute_array(input._data)
+        gm = _channels_first(compute_array(gout._data))
+        k = tuple(w_shape[2:])
+        if x.ndim == 5:
+            cols = _im2col3d(x, k, stride, pad, dil, out)
+        else:
+            cols = _im2col(x, k[0], k[1], stride, pad, dil, out)
+        gw = _grouped(gm, cols, groups, trans_b=True).reshape(w_shape)
+        ctx.save_for_backward(input, gout)
+        ctx.geom = geom
+        return _wrap(gw.astype(input._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, gg):
+        with no_grad():
+            gx, gout_g, _, _ = ConvWeightGrad.grad_formula(ctx, _wrap(gg))
+        return (None if gx is None else gx._data, None if gout_g is None else gout_g._data,
+                None, None)
+
+    @staticmethod
+    def grad_formula(ctx, gg):
+        input, gout = ctx.saved_tensors
+        stride, pad, dil, out, groups, _ = ctx.geom
+        cls = _FUNCTIONS.get(input.dim() - 2, Convolution)
+        needs = ctx.needs_input_grad
+        if gg.dtype != input.dtype:
+            gg = gg.to(input.dtype)
+        gx = cls.apply(gout, gg, None, (stride, pad, dil, tuple(input.shape[2:]), groups,
+                                        True)) if needs[0] else None
+        gout_g = cls.apply(input, gg, None, ctx.geom) if needs[1] else None
+        return gx, gout_g, None, None
 
 
 # The Functions of n-d convolutions other than 1-D and 2-D (which use `Convolution`): 3-D

@@ -17,55 +17,10 @@ from __future__ import annotations
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
-from ._util import xp_of
-from .convolution import (_FUNCTIONS, _batch_first, _channels_first, _conv_nd,
-                          _conv_transpose_nd, _grouped)
+from ._im2col3d import _col2im3d, _im2col3d
+from .convolution import (_FUNCTIONS, _batch_first, _channels_first, _conv_grad_formula,
+                          _conv_nd, _conv_transpose_nd, _grouped)
 from .registry import op
-
-
-# ------------------------------------------------------------------ im2col / col2im (3-D)
-def _frame_shape(shape, k, stride, pad, dil, out):
-    """(N, C, D', H', W'): a zero frame holding every field (`pad` before, the rest after)."""
-    sizes = []
-    for size, ki, s, p, d, o in zip(shape[2:], k, stride, pad, dil, out):
-        sizes.append(max((o - 1) * s + (ki - 1) * d + 1, p + size))
-    return tuple(shape[:2]) + tuple(sizes)
-
-
-def _field(a: int, i: int, j: int, stride, dil, out) -> tuple:
-    """The slices of a frame that kernel offset (a, i, j) reads for every output position."""
-    return tuple(slice(o0 * d, o0 * d + s * (o - 1) + 1, s)
-                 for o0, s, d, o in zip((a, i, j), stride, dil, out))
-
-
-def _im2col3d(x, k, stride, pad, dil, out):
-    """(N, C, D, H, W) → (C*kd*kh*kw, N*OD*OH*OW) columns; zero where a field reads padding."""
-    xp = xp_of(x)
-    n, c, d, h, w = x.shape
-    frame = xp.zeros(_frame_shape(x.shape, k, stride, pad, dil, out), x.dtype)
-    frame[:, :, pad[0]:pad[0] + d, pad[1]:pad[1] + h, pad[2]:pad[2] + w] = x
-    frame = frame.transpose(1, 0, 2, 3, 4)
-    cols = xp.empty((c, k[0], k[1], k[2], n) + tuple(out), x.dtype)
-    for a in range(k[0]):
-        for i in range(k[1]):
-            for j in range(k[2]):
-                cols[:, a, i, j] = frame[(slice(None), slice(None))
-                                         + _field(a, i, j, stride, dil, out)]
-    return cols.reshape(c * k[0] * k[1] * k[2], n * out[0] * out[1] * out[2])
-
-
-def _col2im3d(cols, shape, k, stride, pad, dil, out):
-    """The adjoint of `_im2col3d`: sum columns into an array of `shape` (N, C, D, H, W)."""
-    xp = xp_of(cols)
-    n, c, d, h, w = shape
-    frame = xp.zeros(_frame_shape(shape, k, stride, pad, dil, out), cols.dtype)
-    cols8 = cols.reshape((c, k[0], k[1], k[2], n) + tuple(out))
-    for a in range(k[0]):
-        for i in range(k[1]):
-            for j in range(k[2]):
-                frame[(slice(None), slice(None)) + _field(a, i, j, stride, dil, out)] += \
-                    cols8[:, a, i, j].transpose(1, 0, 2, 3, 4)
-    return frame[:, :, pad[0]:pad[0] + d, pad[1]:pad[1] + h, pad[2]:pad[2] + w]
 
 
 # ------------------------------------------------------------------ the Function
@@ -129,6 +84,10 @@ class Convolution3D(ArrayFunction):
         dtype = input._data.dtype
         return tuple(None if a is None else a.astype(dtype, copy=False) for a in (gx, gw, gb)) \
             + (None,)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _conv_grad_formula(Convolution3D, ctx, g)
 
 
 _FUNCTIONS[3] = Convolution3D

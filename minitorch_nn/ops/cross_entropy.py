@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import acc_dtype, compute_array, kernel_for, reduction_of, require_float, \
     type_name
@@ -152,6 +153,35 @@ class NllLoss(ArrayFunction):
         grad = _unrows(grad, input._data.shape)
         return grad.astype(input._data.dtype, copy=False), None, None, None, None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """d(loss)/d(log-probs) is constant in the input (PyTorch's nll_loss_backward, whose
+        own derivative in self is 0): G = coef * g. With `from_logits` it goes through
+        log_softmax's backward, G - softmax(x) * sum(G), differentiable in x."""
+        input, _ = ctx.saved_tensors
+        rows, _, tgt, w, wt, reduction, ignore_index, eps, from_logits = ctx.state
+        xp = xp_of(rows)
+        m, c = rows.shape
+        valid = tgt != ignore_index
+        coef = xp.zeros((m, c), dtype=rows.dtype)
+        if eps > 0.0:
+            coef -= (eps / c) * xp.asarray(w, dtype=rows.dtype)[None, :] * valid[:, None]
+        coef[xp.arange(m), xp.where(valid, tgt, 0)] -= (1.0 - eps) * wt
+        coef = _unrows(coef, input._data.shape).astype(input._data.dtype)
+        dim = 0 if input.ndim == 1 else 1
+        if reduction == "none":
+            s = g if input.ndim == 1 else g.unsqueeze(1)
+        elif reduction == "mean":
+            total = float(ctx.total)
+            s = g / total if total else g * 0.0   # no weighted rows: a zero gradient
+        else:
+            s = g
+        grad = _wrap(xp.ascontiguousarray(coef)) * s
+        if from_logits:
+            from .activation import Softmax
+            grad = grad - Softmax.apply(input, dim, None) * grad.sum(dim, keepdim=True)
+        return reduce_grad(grad, input), None, None, None, None, None, None
+
 
 def _logsumexp_rows(xp, rows):
     """Per-row log-sum-exp as log_softmax uses it (the kernels' formula): NaN for a row that
@@ -257,6 +287,41 @@ class SoftCrossEntropy(ArrayFunction):
             grads[1] = _unrows(gp, shape).astype(target._data.dtype, copy=False)
         if weight is not None and ctx.needs_input_grad[2]:
             grads[2] = (-(logp * p) * scale).sum(axis=0).astype(weight._data.dtype)
+        return tuple(grads)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The derivatives of PyTorch's composite -(log_softmax(x) * p * w).sum(class dim),
+        p = target (1 - eps) + eps / C, reduced."""
+        from .activation import LogSoftmax
+        input, target, weight = ctx.saved_tensors
+        reduction, eps = ctx.state[3], ctx.state[4]
+        dim = 0 if input.ndim == 1 else 1
+        c = input.shape[dim]
+        logp = LogSoftmax.apply(input, dim, None)
+        if target.dtype is not input.dtype:
+            target = target.to(input.dtype)
+        p = target * (1.0 - eps) + eps / c if eps > 0 else target
+        wv = None
+        if weight is not None:
+            wv = weight.reshape(tuple(c if i == dim else 1 for i in range(input.ndim)))
+        if reduction == "none":
+            s = g if input.ndim == 1 else g.unsqueeze(1)
+        elif reduction == "mean":
+            s = g / (input.numel() // c)
+        else:
+            s = g
+        ws = s if wv is None else wv * s
+        grads = [None, None, None, None, None]
+        if ctx.needs_input_grad[0]:
+            gl = -(p * ws)
+            grads[0] = reduce_grad(gl - logp.exp() * gl.sum(dim, keepdim=True), input)
+        if ctx.needs_input_grad[1]:
+            grads[1] = reduce_grad(-(logp * ws) * (1.0 - eps), ctx.saved_tensors[1])
+        if weight is not None and ctx.needs_input_grad[2]:
+            gw = -(logp * p) * s
+            dims = tuple(i for i in range(input.ndim) if i != dim)
+            grads[2] = reduce_grad(gw.sum(dims) if dims else gw, weight)
         return tuple(grads)
 
 

@@ -235,6 +235,46 @@ def _einsum_grad(plan: _EinsumPlan, i: int, g, arrays):
     return grad.reshape(plan.shapes[i])
 
 
+def _squeezed_tensor(x: Tensor, axes: tuple) -> Tensor:
+    if not axes:
+        return x
+    return x.reshape(tuple(s for k, s in enumerate(x.shape) if k not in axes))
+
+
+def _einsum_grad_tensor(plan: _EinsumPlan, i: int, g: Tensor, operands) -> Tensor:
+    """`_einsum_grad` with Tensor ops (einsum, expand, a constant identity per repeated
+    label), so the gradient is differentiable again."""
+    labels = plan.inputs[i]
+    unique = "".join(dict.fromkeys(labels))
+    others = [j for j in range(len(operands)) if j != i]
+    available = set(plan.output).union(*(plan.inputs[j] for j in others))
+    keep = "".join(c for c in unique if c in available)
+    terms = [plan.output] + [plan.inputs[j] for j in others]
+    tensors = [g] + [operands[j].conj() if operands[j].is_complex() else operands[j]
+                     for j in others]
+    grad = einsum(",".join(terms) + "->" + keep, *tensors)
+    if len(keep) < len(unique):
+        for k, c in enumerate(unique):
+            if c not in available:
+                grad = grad.unsqueeze(k)
+        grad = grad.expand(*(plan.sizes[c] for c in unique))
+    if len(unique) < len(labels):   # repeated labels: the gradient on their diagonal
+        xp = xp_of(g._data)
+        spare = [c for c in _SUBSCRIPTS if c not in labels]
+        renamed, eyes, seen = [], [], set()
+        for c in labels:
+            if c in seen:
+                r = spare.pop(0)
+                renamed.append(r)
+                eyes.append((c + r, _wrap(xp.eye(plan.sizes[c], dtype=g._data.dtype))))
+            else:
+                seen.add(c)
+                renamed.append(c)
+        grad = einsum(",".join([unique] + [e for e, _ in eyes]) + "->" + "".join(renamed),
+                      grad, *(t for _, t in eyes))
+    return grad.reshape(plan.shapes[i])
+
+
 class Einsum(ArrayFunction):
     """einsum over any number of operands; `plan` (first argument) holds the equation."""
 
@@ -260,6 +300,17 @@ class Einsum(ArrayFunction):
         for i in range(len(operands)):
             grads.append(_einsum_grad(plan, i, g, arrays) if ctx.needs_input_grad[i + 1]
                          else None)
+        return tuple(grads)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        plan = ctx.plan
+        operands = ctx.saved_tensors
+        squeezed = [_squeezed_tensor(x, ax) for x, ax in zip(operands, plan.squeeze)]
+        grads = [None]
+        for i in range(len(operands)):
+            grads.append(_einsum_grad_tensor(plan, i, g, squeezed)
+                         if ctx.needs_input_grad[i + 1] else None)
         return tuple(grads)
 
 

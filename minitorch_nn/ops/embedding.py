@@ -64,6 +64,29 @@ class Embedding(ArrayFunction):
             out[padding_idx] = 0
         return out, None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The weight gradient as a WindowScatter of g's rows (linear in g; its own gradient
+        gathers rows again). With scale_grad_by_freq the rows are divided by their index's
+        count, also in the second derivative: the exact adjoint (PyTorch's double backward
+        leaves that division out, so with repeated indices its second derivative is not the
+        derivative of its first)."""
+        from .pooling_windows import WindowScatter
+        idx = ctx.saved_tensors[0]._data
+        shape, padding_idx, by_freq = ctx.meta
+        xp = xp_of(idx)
+        flat = idx.reshape(-1).astype(np.int64, copy=False)
+        rows = g.reshape(flat.size, shape[1])
+        if by_freq:
+            counts = xp.bincount(flat, minlength=shape[0])
+            rows = rows / _wrap(counts[flat][:, None].astype(g._data.dtype))
+        pos = flat[:, None] * shape[1] + xp.arange(shape[1], dtype=np.int64)
+        valid = None if padding_idx is None else \
+            xp.broadcast_to((flat != padding_idx)[:, None], pos.shape).reshape(1, -1, 1)
+        gw = WindowScatter.apply(rows.reshape(1, -1), pos.reshape(1, -1, 1), valid,
+                                 tuple(shape))
+        return gw, None, None, None
+
 
 def _check_indices(input: Tensor) -> None:
     if input.dtype.name not in ("int64", "int32"):

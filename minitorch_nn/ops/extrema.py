@@ -12,9 +12,10 @@ import numpy as np
 
 from .. import dtypes as _dt, return_types
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad, unreduce
 from ..tensor import Tensor, _wrap, _wrap_dim
-from ._reduce_util import (_IndexReduction, _check_nonempty_dims, _dims, _evenly, _one_dim,
-                           _type_name, _unreduce, xp_of)
+from ._reduce_util import (_IndexReduction, _check_nonempty_dims, _dims, _evenly, _is_floating,
+                           _one_dim, _type_name, _unreduce, xp_of)
 from ._util import binary_operands, check_tensor, sum_to_shape
 from .registry import op
 
@@ -43,6 +44,11 @@ class MaxAll(ArrayFunction):
         dims = tuple(range(a.ndim))
         return _evenly(g, a, out._data, dims, nan_aware=True).astype(a.dtype, copy=False)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return _evenly_tensor(g, x, out._data, tuple(range(x.dim())), nan_aware=True)
+
 
 class MinAll(MaxAll):
     _reduce = "min"
@@ -62,6 +68,10 @@ class Max(_IndexReduction):
     def forward(ctx, x, d, keepdim):
         return Max._run(ctx, x, d, keepdim)
 
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        return index_grad_formula(ctx, g)
+
 
 class Min(_IndexReduction):
     @staticmethod
@@ -71,6 +81,10 @@ class Min(_IndexReduction):
     @staticmethod
     def forward(ctx, x, d, keepdim):
         return Min._run(ctx, x, d, keepdim)
+
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        return index_grad_formula(ctx, g)
 
 
 class Amax(ArrayFunction):
@@ -97,6 +111,15 @@ class Amax(ArrayFunction):
         grad = _evenly(_unreduce(g, dims, keepdim), a, _unreduce(out._data, dims, keepdim),
                        dims, nan_aware=False)
         return grad.astype(a.dtype, copy=False), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        shape = tuple(x.shape)
+        return _evenly_tensor(unreduce(g, shape, dims, keepdim), x,
+                              _unreduce(out._data, dims, keepdim), dims, nan_aware=False), \
+            None, None
 
 
 class Amin(Amax):
@@ -130,6 +153,17 @@ class Aminmax(ArrayFunction):
                               _unreduce(hi._data, dims, keepdim), dims, nan_aware=False)
         return grad.astype(a.dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g_lo, g_hi):
+        x, lo, hi = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        shape = tuple(x.shape)
+        grad = _evenly_tensor(unreduce(g_lo, shape, dims, keepdim), x,
+                              _unreduce(lo._data, dims, keepdim), dims, nan_aware=False)
+        grad = grad + _evenly_tensor(unreduce(g_hi, shape, dims, keepdim), x,
+                                     _unreduce(hi._data, dims, keepdim), dims, nan_aware=False)
+        return grad, None, None
+
 
 class Maximum(ArrayFunction):
     """Elementwise maximum (the binary `max(a, b)`); ties share the gradient 0.5 / 0.5."""
@@ -149,6 +183,44 @@ class Maximum(ArrayFunction):
         ga = sum_to_shape(g * share, x.shape).astype(x.dtype, copy=False)
         gb = sum_to_shape(g * (1 - share), y.shape).astype(y.dtype, copy=False)
         return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        x, y = a._data, b._data
+        share = _wrap(xp_of(x).where(x > y, 1.0, xp_of(x).where(x == y, 0.5, 0.0))
+                      .astype(g._data.dtype))
+        return reduce_grad(g * share, a), reduce_grad(g * (1 - share), b)
+
+
+def _evenly_tensor(g, x: Tensor, value_keep, dims: tuple, nan_aware: bool):
+    """`_evenly` for a Tensor gradient `g` (already broadcastable to x): the mask of the
+    elements equal to the (constant) value and their count are constants."""
+    a = x._data
+    xp = xp_of(a)
+    mask = a == value_keep
+    if nan_aware and _is_floating(a.dtype):
+        mask = mask | (xp.isnan(a) & xp.isnan(value_keep))
+    dtype = g._data.dtype
+    count = mask.sum(axis=dims, keepdims=True).astype(dtype)
+    grad = g * _wrap(mask.astype(dtype)) / _wrap(count)
+    return grad if grad.dtype == x.dtype else grad.to(x.dtype)
+
+
+def index_grad_formula(ctx, g):
+    """The gradient of values picked along a dim (max/min/median/mode with dim), with Tensor
+    ops: g put back at the picked index, zero elsewhere (value_selecting_reduction_backward)."""
+    from .selection import where
+    shape, in_dtype, d, idx, scalar = ctx.meta
+    if g._data.dtype != in_dtype:
+        g = g.to(_dt.from_numpy_dtype(in_dtype))
+    if scalar:
+        return g.reshape(shape), None, None
+    xp = xp_of(idx)
+    positions = xp.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
+    hit = _wrap(xp.broadcast_to(positions == idx, shape))
+    g_keep = g if ctx.keepdim else g.unsqueeze(d)
+    return where(hit, g_keep, _wrap(xp.zeros((), g._data.dtype))), None, None
 
 
 def _maximum(a, b):

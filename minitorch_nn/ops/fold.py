@@ -67,6 +67,11 @@ class Im2Col(ArrayFunction):
         gx = _col2im(g if len(shape) == 4 else g[None], geom, shape[-2:])
         return gx.reshape(shape), None
 
+    @staticmethod
+    def grad_formula(ctx, g):   # linear: the adjoint is col2im (and its adjoint im2col)
+        geom, shape = ctx.meta
+        return Col2Im.apply(g, geom, tuple(shape[-2:])), None
+
 
 class Col2Im(ArrayFunction):
     """col2im of (N, C*kh*kw, L), or of (C*kh*kw, L) as a batch of one."""
@@ -82,6 +87,11 @@ class Col2Im(ArrayFunction):
     def backward(ctx, g):
         geom, shape = ctx.meta
         return _im2col(g if len(shape) == 3 else g[None], geom).reshape(shape), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        geom, _ = ctx.meta
+        return Im2Col.apply(g, geom), None, None
 
 
 def _pair(value, name: str) -> tuple:

@@ -236,6 +236,29 @@ class _Resample(ArrayFunction):
             gc = _scatter_dim(xp, gc, axis, idx, w, shape[axis])
         return gc.astype(g.dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward's per-dim scatters, one WindowScatter per tap (linear in g; the adjoint
+        gathers differentiate it again)."""
+        from .pooling_windows import WindowScatter
+        shape, plan, _ = ctx.meta
+        nd = len(plan)
+        for d in range(nd):
+            idx, w = plan[d]
+            axis = len(shape) - nd + d
+            moved = g.transpose(axis, -1)
+            lead = tuple(moved.shape[:-1])
+            rows = moved.reshape(int(np.prod(lead, dtype=np.int64)), moved.shape[-1])
+            total = None
+            for t in range(idx.shape[0]):
+                values = rows if w is None else \
+                    rows * _wrap(np.asarray(w[t]).astype(g._data.dtype)).reshape(1, -1)
+                term = WindowScatter.apply(values, np.asarray(idx[t]).reshape(1, -1, 1),
+                                           None, (rows.shape[0], shape[axis]))
+                total = term if total is None else total + term
+            g = total.reshape(lead + (shape[axis],)).transpose(axis, -1)
+        return g, None, None
+
 
 def _node_class(name: str):
     return type(name, (_Resample,), {"__doc__": f"{name}: see _Resample."})

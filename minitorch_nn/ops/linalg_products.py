@@ -108,6 +108,19 @@ class LinalgCross(ArrayFunction):
         gb = sum_to_shape(_cross_arrays(g, a._data.conj(), d), b._data.shape)
         return ga, gb, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from ..autograd.higher_order import sum_to
+        a, b = ctx.saved_tensors
+        d = ctx.d
+        ca = a.conj() if a.is_complex() else a
+        cb = b.conj() if b.is_complex() else b
+        ga = sum_to(LinalgCross.apply(cb, g, d), tuple(a.shape)) if ctx.needs_input_grad[0] \
+            else None
+        gb = sum_to(LinalgCross.apply(g, ca, d), tuple(b.shape)) if ctx.needs_input_grad[1] \
+            else None
+        return ga, gb, None
+
 
 def _cross(input: Tensor, other: Tensor, dim: int) -> Tensor:
     if input.dtype != other.dtype:

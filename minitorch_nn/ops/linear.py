@@ -12,6 +12,7 @@ from __future__ import annotations
 from math import prod
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import sum_to
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
@@ -70,6 +71,30 @@ class Addmm(ArrayFunction):
             gw = None if gw is None else gw.astype(weight._data.dtype)
             gb = None if gb is None else gb.astype(half)
         return gx, gw, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The same products as Tensor ops: g @ W, g^T @ rows, g summed to bias."""
+        from .products import matmul, mm
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        n_rows = prod(x.shape[:-1])
+        rows = x.reshape(n_rows, x.shape[-1])
+        g2 = g.reshape(n_rows, weight.shape[0] if weight.dim() == 2 else 1)
+        gx = gw = gb = None
+        if needs[0]:
+            gx = (matmul(g2, weight) if weight.dim() == 2 else g2 * weight).reshape(x.shape)
+            gx = _as_dtype(gx, x.dtype)
+        if needs[1]:
+            gw = mm(g2.transpose(0, 1), rows) if weight.dim() == 2 else (g2 * rows).sum(0)
+            gw = _as_dtype(gw, weight.dtype)
+        if ctx.bias_shape is not None and needs[2]:
+            gb = sum_to(g, tuple(ctx.bias_shape))
+        return gx, gw, gb
+
+
+def _as_dtype(t, dtype):
+    return t if t.dtype == dtype else t.to(dtype)
 
 
 def _rows(a):
@@ -140,6 +165,17 @@ class Bilinear(ArrayFunction):
         gw = xp.einsum("no,ni,nj->oij", g.reshape(-1, g.shape[-1]), a.reshape(-1, a.shape[-1]),
                        b.reshape(-1, b.shape[-1])) if n[2] else None
         gb = g.reshape(-1, g.shape[-1]).sum(axis=0) if ctx.has_bias and n[3] else None
+        return g1, g2, gw, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .einsum import einsum
+        x1, x2, weight = ctx.saved_tensors
+        n = ctx.needs_input_grad
+        g1 = einsum("...o,oij,...j->...i", g, weight, x2) if n[0] else None
+        g2 = einsum("...o,oij,...i->...j", g, weight, x1) if n[1] else None
+        gw = einsum("...o,...i,...j->oij", g, x1, x2) if n[2] else None
+        gb = sum_to(g, (g.shape[-1],)) if ctx.has_bias and n[3] else None
         return g1, g2, gw, gb
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array, reduce_loss, reduction_of, require_float, \
     type_name
@@ -98,6 +99,49 @@ def _pointwise_backward(ctx, g):
     return gx, gt, None
 
 
+def _pointwise_grad_formula(ctx, g):
+    """The Tensor twin of _pointwise_backward (create_graph=True): PyTorch's X_loss_backward
+    and X_loss_double_backward. The pieces that are constant in d (l1's sign, the branch of
+    smooth_l1 and huber) are constants, so their derivative is 0, as PyTorch's."""
+    input, target = ctx.saved_tensors
+    reduction, kind, param, shape = ctx.meta
+    d = input - target
+    s = g / _count(shape) if reduction == "mean" else g
+    if kind == "mse":
+        grad = 2.0 * d * s
+    else:
+        xp = xp_of(d._data)
+        inside = None
+        if kind != "l1":
+            inside = _wrap(xp.abs(d._data) < param)
+        if kind == "huber":
+            outer = _wrap(xp.clip(d._data, -param, param))
+        else:
+            outer = _wrap(xp.sign(d._data))
+        if inside is None:
+            grad = outer * s
+        else:
+            from .selection import where
+            grad = where(inside, d / param if kind == "smooth_l1" else d, outer) * s
+    gx = reduce_grad(_expand(grad, shape), input) if ctx.needs_input_grad[0] else None
+    gt = reduce_grad(_expand(-grad, shape), target) if ctx.needs_input_grad[1] else None
+    return gx, gt, None
+
+
+def _count(shape) -> int:
+    return int(np.prod(shape)) if len(shape) else 1
+
+
+def _expand(t: Tensor, shape) -> Tensor:
+    """Tensor `t` broadcast to the loss's `shape` (recorded)."""
+    return t if tuple(t.shape) == tuple(shape) else t.expand(tuple(shape))
+
+
+def _scale_tensor(g: Tensor, reduction: str, count) -> Tensor:
+    """The Tensor twin of _scale_for, left to broadcast: g / count for 'mean', else g."""
+    return g / count if reduction == "mean" else g
+
+
 def _mse(xp, d, _):
     return d * d
 
@@ -142,6 +186,7 @@ class MseLoss(ArrayFunction):
         return _pointwise_forward(ctx, input, target, reduction, "mse", None)
 
     backward = staticmethod(_pointwise_backward)
+    grad_formula = staticmethod(_pointwise_grad_formula)
 
 
 class L1Loss(ArrayFunction):
@@ -150,6 +195,7 @@ class L1Loss(ArrayFunction):
         return _pointwise_forward(ctx, input, target, reduction, "l1", None)
 
     backward = staticmethod(_pointwise_backward)
+    grad_formula = staticmethod(_pointwise_grad_formula)
 
 
 class SmoothL1Loss(ArrayFunction):
@@ -161,6 +207,10 @@ class SmoothL1Loss(ArrayFunction):
     def backward(ctx, g):
         return _pointwise_backward(ctx, g) + (None,)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _pointwise_grad_formula(ctx, g) + (None,)
+
 
 class HuberLoss(ArrayFunction):
     @staticmethod
@@ -170,6 +220,10 @@ class HuberLoss(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _pointwise_backward(ctx, g) + (None,)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _pointwise_grad_formula(ctx, g) + (None,)
 
 
 def _weighted(loss: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
@@ -282,6 +336,23 @@ class BinaryCrossEntropy(ArrayFunction):
             gt = ((log_1mx - log_x) * scale).astype(target._data.dtype, copy=False)
         return gx, gt, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's binary_cross_entropy_backward (x - t) / max(x (1 - x), 1e-12) and
+        binary_cross_entropy_target_backward -logit(x), scaled by g and the weight."""
+        input, target = ctx.saved_tensors
+        w, reduction = ctx.state[:2]
+        s = _scale_tensor(g, reduction, input.numel())
+        if w is not None:
+            s = s * _wrap(w)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = reduce_grad((input - target) / ((1.0 - input) * input).clamp_min(1e-12) * s,
+                             input)
+        if ctx.needs_input_grad[1]:
+            gt = reduce_grad(((-input).log1p() - input.log()) * s, target)
+        return gx, gt, None, None
+
 
 class BinaryCrossEntropyWithLogits(ArrayFunction):
     """(1 - t) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) t: stable for any x."""
@@ -324,6 +395,34 @@ class BinaryCrossEntropyWithLogits(ArrayFunction):
         if ctx.needs_input_grad[1]:
             d = -x if pos_weight is None else -x + (compute_array(pos_weight._data) - 1) * sp
             gt = xp.broadcast_to(d * scale, t.shape).astype(target._data.dtype, copy=False)
+        return gx, gt, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's binary_cross_entropy_with_logits_backward and _target_backward:
+        ((pw t + 1 - t) sigmoid(x) - pw t) and log_sigmoid(-x) - pw log_sigmoid(x)."""
+        from .activation import Softplus
+        input, target = ctx.saved_tensors
+        w, _, _, reduction, pos_weight = ctx.state
+        shape = tuple(input.shape)
+        s = _scale_tensor(g, reduction, input.numel())
+        if w is not None:
+            s = s * _wrap(w)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                d = input.sigmoid() - target
+            else:
+                pt = pos_weight * target
+                d = (pt + 1.0 - target) * input.sigmoid() - pt
+            gx = reduce_grad(_expand(d * s, shape), input)
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                d = -input
+            else:
+                d = pos_weight * Softplus.apply(-input, 1.0, 20.0) - \
+                    Softplus.apply(input, 1.0, 20.0)
+            gt = reduce_grad(_expand(d * s, shape), target)
         return gx, gt, None, None, None
 
 
@@ -420,6 +519,27 @@ class KlDiv(ArrayFunction):
                 with np.errstate(invalid="ignore", divide="ignore"):
                     d = xp.log(t) + 1.0 - x
             gt = _grad_to(xp.broadcast_to(d, shape) * scale, target)
+        return gx, gt, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The derivatives of PyTorch's composite: exp(t) (t - x), or xlogy(t, t) - t x."""
+        input, target = ctx.saved_tensors
+        reduction, log_target, shape = ctx.meta
+        if reduction == "batchmean":
+            s = g / (shape[0] if len(shape) else 1)
+        else:
+            s = _scale_tensor(g, reduction, _count(shape))
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            d = -target.exp() if log_target else -target
+            gx = reduce_grad(_expand(d * s, shape), input)
+        if ctx.needs_input_grad[1]:
+            if log_target:
+                d = target.exp() * (target - input + 1.0)
+            else:
+                d = target.log() + 1.0 - input
+            gt = reduce_grad(_expand(d * s, shape), target)
         return gx, gt, None, None
 
 

@@ -254,6 +254,17 @@ class SoftMarginLoss(ArrayFunction):
         gx = -scale * t * z / (1.0 + z) * compute_array(g)
         return xp.broadcast_to(gx, x.shape).astype(input._data.dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's soft_margin_loss_backward: -t sigmoid(-t x) g, / numel for 'mean'."""
+        from ..autograd.higher_order import reduce_grad
+        input, target = ctx.saved_tensors
+        t = target if target.dtype is input.dtype else target.to(input.dtype)
+        gx = -t * (-t * input).sigmoid() * (g * _mean_scale(ctx.reduction, input.numel()))
+        if tuple(gx.shape) != tuple(input.shape):
+            gx = gx.expand(tuple(input.shape))
+        return reduce_grad(gx, input), None, None
+
 
 def _soft_margin_operands(input: Tensor, target: Tensor):
     """input and target as arrays of the type PyTorch computes in: the promotion of the two

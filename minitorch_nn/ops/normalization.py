@@ -100,6 +100,7 @@ class NativeLayerNorm(ArrayFunction):
         out, mean, rstd = _row_forward(rows, w, b, eps)
         ctx.save_for_backward(x, weight)
         ctx.stats = (mean, rstd, d, None if bias is None else bias._data)
+        ctx.eps, ctx.n_norm = eps, n_norm
         return _wrap(out.reshape(arr.shape).astype(arr.dtype, copy=False))
 
     @staticmethod
@@ -116,6 +117,26 @@ class NativeLayerNorm(ArrayFunction):
             gb = gb.reshape(bias.shape).astype(bias.dtype, copy=False)
         return gx, gw if weight is not None else None, gb if bias is not None else None, \
             None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The backward with the statistics recomputed from x in Tensor ops."""
+        x, weight = ctx.saved_tensors
+        bias = ctx.stats[3]
+        n_norm = ctx.n_norm
+        dims = tuple(range(x.dim() - n_norm, x.dim()))
+        lead = tuple(range(x.dim() - n_norm))
+        needs = ctx.needs_input_grad
+        xhat, rstd = _normalized(x, dims, ctx.eps)
+        gx = gw = gb = None
+        if needs[0]:
+            gx = _as_dtype(_norm_input_grad(g if weight is None else g * weight, xhat, rstd,
+                                            dims), x.dtype)
+        if weight is not None and needs[1]:
+            gw = _as_dtype(_sum_over(g * xhat, lead), weight.dtype)
+        if bias is not None and needs[2]:
+            gb = _as_dtype(_sum_over(g, lead), g.dtype)
+        return gx, gw, gb, None, None
 
 
 class NativeGroupNorm(ArrayFunction):
@@ -134,6 +155,7 @@ class NativeGroupNorm(ArrayFunction):
             out = out + compute_array(bias._data).reshape(1, c, 1)
         ctx.save_for_backward(x, weight)
         ctx.stats = (mean, rstd, groups, bias is not None)
+        ctx.eps = eps
         return _wrap(out.reshape(arr.shape).astype(arr.dtype, copy=False))
 
     @staticmethod
@@ -158,6 +180,27 @@ class NativeGroupNorm(ArrayFunction):
         grows = g3.reshape(rows.shape).astype(rows.dtype, copy=False)
         gx, _, _ = _row_backward(rows, grows, mean, rstd, None)
         return gx.reshape(arr.shape).astype(arr.dtype, copy=False), gw, gb, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, weight = ctx.saved_tensors
+        groups, has_bias = ctx.stats[2], ctx.stats[3]
+        n, c = x.shape[0], x.shape[1]
+        l = int(np.prod(x.shape[2:], dtype=np.int64))
+        rows = x.reshape(n, groups, c // groups * l)
+        xhat, rstd = _normalized(rows, (2,), ctx.eps)
+        g3 = g.reshape(n, c, l)
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            dxhat = g3 if weight is None else g3 * weight.reshape(1, c, 1)
+            gx = _norm_input_grad(dxhat.reshape(rows.shape), xhat, rstd, (2,))
+            gx = _as_dtype(gx.reshape(x.shape), x.dtype)
+        if weight is not None and needs[1]:
+            gw = _as_dtype((g3 * xhat.reshape(n, c, l)).sum((0, 2)), weight.dtype)
+        if has_bias and needs[2]:
+            gb = _as_dtype(g3.sum((0, 2)), x.dtype)
+        return gx, gw, gb, None, None
 
 
 # ------------------------------------------------------------------ batch normalization
@@ -210,6 +253,7 @@ class NativeBatchNorm(ArrayFunction):
             _update_running(running_mean, running_var, mean, var, momentum, x3.shape)
         ctx.save_for_backward(x, weight)
         ctx.stats = (mean, rstd, use_batch, bias is not None)
+        ctx.eps = eps
         return _wrap(out.reshape(arr.shape).astype(arr.dtype, copy=False))
 
     @staticmethod
@@ -241,6 +285,53 @@ class NativeBatchNorm(ArrayFunction):
         gb = gb.astype(arr.dtype if weight is None else weight._data.dtype, copy=False) \
             if has_bias else None
         return gx, gw, gb, None, None, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """Training: the batch statistics recomputed from x in Tensor ops; eval: the running
+        statistics (constants) as the forward used them."""
+        x, weight = ctx.saved_tensors
+        mean, rstd, use_batch, has_bias = ctx.stats
+        n, c = x.shape[0], x.shape[1]
+        x3 = x.reshape(n, c, int(np.prod(x.shape[2:], dtype=np.int64)))
+        g3 = g.reshape(x3.shape)
+        if use_batch:
+            xhat, rstd_t = _normalized(x3, (0, 2), ctx.eps)
+        else:
+            rstd_t = _wrap(rstd.reshape(1, c, 1).astype(x._data.dtype, copy=False))
+            xhat = (x3 - _wrap(mean.reshape(1, c, 1).astype(x._data.dtype, copy=False))) * rstd_t
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            dxhat = g3 if weight is None else g3 * weight.reshape(1, c, 1)
+            gx = _norm_input_grad(dxhat, xhat, rstd_t, (0, 2)) if use_batch else dxhat * rstd_t
+            gx = _as_dtype(gx.reshape(x.shape), x.dtype)
+        if weight is not None and needs[1]:
+            gw = _as_dtype((g3 * xhat).sum((0, 2)), weight.dtype)
+        if has_bias and needs[2]:
+            gb = _as_dtype(g3.sum((0, 2)), x.dtype if weight is None else weight.dtype)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def _normalized(x: Tensor, dims: tuple, eps: float):
+    """(x - mean) * rstd and rstd over `dims` (keepdim), biased variance, as Tensor ops."""
+    centered = x - x.mean(dims, keepdim=True)
+    rstd = ((centered * centered).mean(dims, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+def _norm_input_grad(dxhat: Tensor, xhat: Tensor, rstd: Tensor, dims: tuple) -> Tensor:
+    """d/dx of a normalization over `dims` applied to dxhat (the gradient at xhat)."""
+    return rstd * (dxhat - dxhat.mean(dims, keepdim=True)
+                   - xhat * (dxhat * xhat).mean(dims, keepdim=True))
+
+
+def _sum_over(t: Tensor, dims: tuple) -> Tensor:
+    return t.sum(dims) if dims else t
+
+
+def _as_dtype(t: Tensor, dtype) -> Tensor:
+    return t if t.dtype == dtype else t.to(dtype)
 
 
 def _batch_norm_bwd_np(x3, g3, mean, rstd, w, use_batch):

@@ -66,6 +66,54 @@ class LinalgVectorNorm(ArrayFunction):
                                  _unreduce(_acc(g), dims, keepdim), p, dims)
         return grad.astype(x._data.dtype, copy=False), None, None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's linalg_vector_norm_backward in Tensor ops; the norm is recomputed from
+        x (keepdim), so it is differentiable too. Masks (ties, zeros) are constants."""
+        (x,) = ctx.saved_tensors
+        p, dims, keepdim, out_np, _ = ctx.meta
+        a = x if x._data.dtype == out_np else x.to(_dt.from_numpy_dtype(out_np))
+        if not keepdim:
+            for d in dims:
+                g = g.unsqueeze(d)
+        grad = _vector_norm_grad_tensor(a, g, p, dims, out_np)
+        return (grad if grad.dtype == x.dtype else grad.to(x.dtype)), None, None, None, None
+
+
+def _const(array) -> Tensor:
+    return _wrap(array)
+
+
+def _vector_norm_grad_tensor(a: Tensor, g: Tensor, p: float, dims: tuple, out_np):
+    """`_vector_norm_grad` with Tensor ops. `g` has the reduced dims kept (size 1)."""
+    arr = a._data
+    xp = xp_of(arr)
+    if p == 0:
+        return _const(xp.zeros_like(arr))
+    sgn = _const(_sgn(arr)) if arr.dtype.kind != "c" else None
+    if p == 1:
+        return (sgn if sgn is not None else a.sgn()) * g
+    norm = LinalgVectorNorm.apply(a, p, dims, True, out_np)
+    ab_arr = xp.abs(arr)
+    if math.isinf(p):
+        mask = ab_arr == norm._data
+        count = mask.sum(axis=dims, keepdims=True).astype(g._data.dtype)
+        return (sgn if sgn is not None else a.sgn()) * (g / _const(count)) \
+            * _const(mask.astype(g._data.dtype))
+    zero = _const((norm._data == 0).astype(norm._data.dtype))   # masked_fill(norm == 0, 0)
+    if p == 2:
+        return a * (g / (norm + zero) * (1 - zero))
+    ab = a.abs()
+    if p < 1:
+        at_zero = _const((arr == 0).astype(ab_arr.dtype))
+        scaled = (sgn if sgn is not None else a.sgn()) * ((ab + at_zero) ** (p - 1)) \
+            * (1 - at_zero)
+        return scaled * g * norm ** (1 - p)
+    scale = g / ((norm + zero) ** (p - 1)) * (1 - zero)
+    if p < 2:
+        return (sgn if sgn is not None else a.sgn()) * ab ** (p - 1) * scale
+    return a * ab ** (p - 2) * scale
+
 
 def _vector_norm_grad(a, norm, g, p: float, dims: tuple):
     """PyTorch's linalg_vector_norm_backward: subgradient 0 where the norm is 0."""

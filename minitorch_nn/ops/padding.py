@@ -60,6 +60,20 @@ class ConstantPadNd(ArrayFunction):
         gx[src] = g[dst]
         return gx, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """Cropping back is constant padding by the negated pads (and the other way round),
+        so the gradient is this op again: linear, every order."""
+        shape, src, dst = ctx.slices
+        pad = []
+        for dim in reversed(range(len(shape))):
+            before = (dst[dim].start or 0) - (src[dim].start or 0)
+            after = (g.shape[dim] - (dst[dim].stop if dst[dim].stop is not None
+                                     else g.shape[dim])) - \
+                (shape[dim] - (src[dim].stop if src[dim].stop is not None else shape[dim]))
+            pad += [-before, -after]
+        return ConstantPadNd.apply(g, tuple(pad), 0), None, None
+
 
 def _index_map(size: int, before: int, after: int, mode: str):
     """Source index of each output position along one dim; negative pads crop, as PyTorch:
@@ -97,6 +111,19 @@ class IndexPad(ArrayFunction):
             out = xp.zeros((size,) + moved.shape[1:], g.dtype)
             xp.add.at(out, idx, moved)
             g = xp.moveaxis(out, 0, dim)
+        return g, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward's scatter-adds as WindowScatter (its adjoint gather differentiates it)."""
+        from .pooling_windows import WindowScatter
+        for dim, idx, size in reversed(ctx.maps):
+            moved = g.transpose(dim, -1)
+            lead = tuple(moved.shape[:-1])
+            planes = int(np.prod(lead, dtype=np.int64))
+            out = WindowScatter.apply(moved.reshape(planes, moved.shape[-1]),
+                                      idx.reshape(1, -1, 1), None, (planes, size))
+            g = out.reshape(lead + (size,)).transpose(dim, -1)
         return g, None, None
 
 

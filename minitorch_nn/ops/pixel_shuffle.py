@@ -52,6 +52,10 @@ class PixelShuffle(ArrayFunction):
     def backward(ctx, g):
         return _unshuffle(g, ctx.r), None
 
+    @staticmethod
+    def grad_formula(ctx, g):   # a permutation: its inverse, every order
+        return PixelUnshuffle.apply(g, ctx.r), None
+
 
 class PixelUnshuffle(ArrayFunction):
     @staticmethod
@@ -63,6 +67,10 @@ class PixelUnshuffle(ArrayFunction):
     def backward(ctx, g):
         return _shuffle(g, ctx.r), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return PixelShuffle.apply(g, ctx.r), None
+
 
 class ChannelShuffle(ArrayFunction):
     @staticmethod
@@ -73,6 +81,10 @@ class ChannelShuffle(ArrayFunction):
     @staticmethod
     def backward(ctx, g):   # the inverse permutation: shuffle with C/groups groups
         return _group_shuffle(g, g.shape[1] // ctx.groups), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return ChannelShuffle.apply(g, g.shape[1] // ctx.groups), None
 
 
 def _int_arg(value, name: str, fn: str) -> int:

@@ -21,6 +21,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
+from .pooling_windows import WindowScatter, _adaptive_windows, _strided_windows, window_avg_grad
 from .registry import op
 
 
@@ -294,6 +295,13 @@ class MaxPool2DWithIndices(ArrayFunction):
             gx = _max_pool_bwd_np(gc, ctx.idx, ctx.shape)
         return gx.astype(g.dtype, copy=False), None
 
+    @staticmethod
+    def grad_formula(ctx, g, _g_idx):
+        n, c, h, w = ctx.shape
+        idx = ctx.idx.reshape(n * c, -1, 1)
+        inside = (idx >= 0) & (idx < h * w)   # a window wholly in the padding: nowhere
+        return WindowScatter.apply(g.reshape(n * c, -1), idx, inside, ctx.shape), None
+
 
 class AvgPool2D(ArrayFunction):
     @staticmethod
@@ -326,6 +334,15 @@ class AvgPool2D(ArrayFunction):
             gx = _avg_pool_bwd_np(compute_array(g), shape, k, s, p, out, include_pad,
                                   override).astype(g.dtype, copy=False)
         return gx, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, k, s, p, out, include_pad, override = ctx.meta
+        windows = _strided_windows(shape[2:], k, s, p, (1, 1), out)
+        divisor = _avg_divisor_grid(np, shape, k, s, p, out, include_pad, override,
+                                    np.float64)
+        divisor = divisor if override else divisor.reshape(-1)
+        return window_avg_grad(g, windows, divisor, shape), None, None, None
 
 
 class AdaptiveAvgPool2D(ArrayFunction):
@@ -364,6 +381,14 @@ class AdaptiveAvgPool2D(ArrayFunction):
         mh = _adaptive_matrix(xp, shape[2], g.shape[2], gc.dtype)
         mw = _adaptive_matrix(xp, shape[3], g.shape[3], gc.dtype)
         return (mh.T @ gc @ mw).astype(g.dtype, copy=False), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        if 0 in g.shape[2:]:   # the array backward's check and message
+            return AdaptiveAvgPool2D.backward(ctx, g._data)
+        windows = _adaptive_windows(ctx.shape[2:], tuple(g.shape[2:]))
+        divisor = windows.valid[0].sum(axis=-1)
+        return window_avg_grad(g, windows, divisor, ctx.shape), None, None
 
 
 # ------------------------------------------------------------------ declarations

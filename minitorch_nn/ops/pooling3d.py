@@ -18,7 +18,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._nn_util import type_name
 from .pooling import _half, _out_size, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from .pooling_windows import WindowAvg, WindowMax, Windows, axis_windows
+from .pooling_windows import WindowAvg, WindowMax, _adaptive_windows, _strided_windows
 from .registry import op
 from .unary import relu
 from . import fractional_pool, pooling_unpool   # noqa: F401  (their ops register on import)
@@ -121,23 +121,6 @@ def _geometry3d(x: Tensor, shape, kernel_size, stride, padding, dilation, ceil_m
                            f"output size: ({c}x{'x'.join(map(str, out))}). Output size is "
                            f"too small")
     return k, s, p, d, out
-
-
-def _strided_windows(sizes, k, s, p, d, out) -> Windows:
-    axes = [axis_windows(i, np.arange(o) * si - pi, ki, di)
-            for i, ki, si, pi, di, o in zip(sizes, k, s, p, d, out)]
-    return Windows(sizes, axes)
-
-
-def _adaptive_windows(sizes, out) -> Windows:
-    """PyTorch's adaptive windows: output o of an axis covers [floor(oI/O), ceil((o+1)I/O))."""
-    axes = []
-    for i, o in zip(sizes, out):
-        pos = np.arange(o)
-        start = (pos * i) // o if o else pos
-        end = -((-(pos + 1) * i) // o) if o else pos
-        axes.append(axis_windows(i, start, end - start))
-    return Windows(sizes, axes)
 
 
 # ------------------------------------------------------------------ max / avg pool 3d

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import no_grad
 from ..tensor import _wrap
 from ._nn_util import compute_array
 from ._util import xp_of
@@ -146,6 +147,12 @@ class WindowMax(ArrayFunction):
                          _planes(ctx.windows.sizes))
         return gx.astype(g.dtype, copy=False), None
 
+    @staticmethod
+    def grad_formula(ctx, g, _g_idx):
+        check_grad_output(ctx, g)
+        idx = ctx.idx
+        return WindowScatter.apply(g.reshape(idx.shape), idx[..., None], None, ctx.shape), None
+
 
 class WindowAvg(ArrayFunction):
     """Sum over the windows of x divided by `divisor` (O,) (or a number); int64 divides as C
@@ -179,6 +186,99 @@ class WindowAvg(ArrayFunction):
         gx = scatter_add(values, flat, ctx.shape, _planes(w.sizes))
         return gx.astype(g.dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        check_grad_output(ctx, g)
+        return window_avg_grad(g, ctx.windows, ctx.divisor, ctx.shape), None, None
+
+
+# ------------------------------------------------------------------ differentiable gradients
+# The gradients of the poolings (and of embedding) under create_graph: a linear pair of
+# Functions, each the other's adjoint, so their gradients are each other (every order works).
+def _table(flat, valid, planes: int):
+    """The (planes, O, K) positions (0 where invalid) and validity (or None: all valid)."""
+    xp = xp_of(flat)
+    pos = xp.broadcast_to(flat, (planes,) + tuple(flat.shape[1:]))
+    if valid is None:
+        return pos, None
+    ok = xp.broadcast_to(xp.asarray(valid), pos.shape)
+    return xp.where(ok, pos, 0), ok
+
+
+class WindowScatter(ArrayFunction):
+    """values (P, O) → an array of `shape` (P planes): value (p, o) added at every valid plane
+    position flat[p, o, k] (flat, valid: (P or 1, O, K) constant tables)."""
+
+    @staticmethod
+    def forward(ctx, values, flat, valid, shape):
+        v = compute_array(values._data)
+        xp = xp_of(v)
+        pos, ok = _table(flat, valid, v.shape[0])
+        spread = xp.broadcast_to(v[..., None], pos.shape)
+        if ok is not None:
+            spread = xp.where(xp.asarray(ok), spread, 0)
+        out = scatter_add(spread, xp.asarray(pos), shape, _planes(shape) // max(v.shape[0], 1))
+        ctx.table = (flat, valid, tuple(v.shape), tuple(shape))
+        return _wrap(out.astype(values._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        flat, valid, vshape, _ = ctx.table
+        return _gather_sum(compute_array(g), flat, valid, vshape).astype(g.dtype, copy=False), \
+            None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        flat, valid, vshape, _ = ctx.table
+        return WindowGather.apply(g, flat, valid, vshape), None, None, None
+
+
+def _gather_sum(x, flat, valid, vshape):
+    """(P, O): the sum over k of x's plane p at the valid positions flat[p, o, k]."""
+    xp = xp_of(x)
+    planes = x.reshape(vshape[0], -1)
+    pos, ok = _table(flat, valid, vshape[0])
+    k = pos.shape[-1]
+    values = xp.take_along_axis(planes, xp.asarray(pos).reshape(vshape[0], -1), axis=1) \
+        if planes.shape[1] else xp.zeros((vshape[0], pos[0].size), x.dtype)
+    values = values.reshape(tuple(vshape) + (k,))
+    if ok is not None:
+        values = xp.where(xp.asarray(ok), values, 0)
+    return values.sum(axis=-1)
+
+
+class WindowGather(ArrayFunction):
+    """x (P planes, any shape) → (P, O) = the sum over each window of valid plane positions;
+    WindowScatter's adjoint."""
+
+    @staticmethod
+    def forward(ctx, x, flat, valid, vshape):
+        ctx.table = (flat, valid, tuple(vshape), tuple(x.shape))
+        arr = compute_array(x._data)
+        return _wrap(_gather_sum(arr, flat, valid, vshape).astype(x._data.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, g):
+        flat, valid, _, shape = ctx.table
+        with no_grad():
+            out = WindowScatter.apply(_wrap(g), flat, valid, shape)
+        return out._data, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        flat, valid, _, shape = ctx.table
+        return WindowScatter.apply(g, flat, valid, shape), None, None, None
+
+
+def window_avg_grad(g, windows, divisor, shape):
+    """The input gradient (a Tensor of `shape`) of the windowed average with `divisor` (a
+    number or an (O,) array), written with recorded ops."""
+    planes = _planes(shape[:len(shape) - len(windows.sizes)])
+    share = g.reshape(planes, windows.flat.shape[1])
+    if not (isinstance(divisor, (int, float)) and divisor == 1):
+        share = share / _wrap(np.asarray(divisor, dtype=g._data.dtype))
+    return WindowScatter.apply(share, windows.flat, windows.valid, tuple(shape))
+
 
 def check_grad_output(ctx, g) -> None:
     """Adaptive pooling's backward refuses an empty output (PyTorch's check and message);
@@ -189,3 +289,21 @@ def check_grad_output(ctx, g) -> None:
             raise RuntimeError(f"{name}(): Expected grad_output to have non-zero size for "
                                f"non-batch dimensions, but grad_output has sizes "
                                f"{list(g.shape)} with dimension {dim} being empty")
+
+
+def _strided_windows(sizes, k, s, p, d, out) -> Windows:
+    """The windows of a strided pooling (kernel k, stride s, padding p, dilation d) per axis."""
+    axes = [axis_windows(i, np.arange(o) * si - pi, ki, di)
+            for i, ki, si, pi, di, o in zip(sizes, k, s, p, d, out)]
+    return Windows(sizes, axes)
+
+
+def _adaptive_windows(sizes, out) -> Windows:
+    """PyTorch's adaptive windows: output o of an axis covers [floor(oI/O), ceil((o+1)I/O))."""
+    axes = []
+    for i, o in zip(sizes, out):
+        pos = np.arange(o)
+        start = (pos * i) // o if o else pos
+        end = -((-(pos + 1) * i) // o) if o else pos
+        axes.append(axis_windows(i, start, end - start))
+    return Windows(sizes, axes)

@@ -18,6 +18,7 @@ from math import prod
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import sum_to
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, grad_cast, sum_to_shape, xp_of
 from .inplace import apply_inplace
@@ -182,6 +183,13 @@ class Dot(ArrayFunction):
         gb = g * _conj(a._data) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * _cj(b) if ctx.needs_input_grad[0] else None
+        gb = g * _cj(a) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Vdot(ArrayFunction):
     """conj(x) . y: the first vector is conjugated (the same as dot for real vectors)."""
@@ -198,6 +206,13 @@ class Vdot(ArrayFunction):
         a, b = ctx.saved_tensors
         ga = _conj(g) * b._data if ctx.needs_input_grad[0] else None
         gb = g * a._data if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = _cj(g) * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -218,6 +233,13 @@ class Mv(ArrayFunction):
         gv = _matmul(_adjoint(mat._data), g) if ctx.needs_input_grad[1] else None
         return gm, gv
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        mat, vec = ctx.saved_tensors
+        gm = g.unsqueeze(1) * _cj(vec).unsqueeze(0) if ctx.needs_input_grad[0] else None
+        gv = mv(_adj(mat), g) if ctx.needs_input_grad[1] else None
+        return gm, gv
+
 
 class Mm(ArrayFunction):
     """A (n, k) @ B (k, m); gradients g @ B^H and A^H @ g."""
@@ -233,6 +255,13 @@ class Mm(ArrayFunction):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return _product_grads((False,) + ctx.needs_input_grad, a._data, b._data, g)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = mm(g, _adj(b)) if ctx.needs_input_grad[0] else None
+        gb = mm(_adj(a), g) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Bmm(ArrayFunction):
@@ -250,6 +279,13 @@ class Bmm(ArrayFunction):
         a, b = ctx.saved_tensors
         ga = _matmul(g, _adjoint(b._data)) if ctx.needs_input_grad[0] else None
         gb = _matmul(_adjoint(a._data), g) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = bmm(g, _adj(b)) if ctx.needs_input_grad[0] else None
+        gb = bmm(_adj(a), g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -282,6 +318,23 @@ class Matmul(ArrayFunction):
             g = xp_of(g).expand_dims(g, -1)
         ga = _matmul_grad_a(g, x2, y2).reshape(x.shape) if ctx.needs_input_grad[0] else None
         gb = _matmul_grad_b(g, x2, y2).reshape(y.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """The same on the promoted forms, with Tensor ops (matmul, sum_to, reshape)."""
+        a, b = ctx.saved_tensors
+        x2 = a.unsqueeze(0) if a.dim() == 1 else a
+        y2 = b.unsqueeze(-1) if b.dim() == 1 else b
+        if a.dim() == 1:
+            g = g.unsqueeze(-2)
+        if b.dim() == 1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = sum_to(matmul(g, _adj(y2)), tuple(x2.shape)).reshape(tuple(a.shape))
+        if ctx.needs_input_grad[1]:
+            gb = sum_to(matmul(_adj(x2), g), tuple(y2.shape)).reshape(tuple(b.shape))
         return ga, gb
 
 
@@ -334,6 +387,23 @@ class Addmm(ArrayFunction):
             gb = _matmul(_adjoint(m1._data), g) * _conj_scalar(alpha)
         return gi, ga, gb, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """Also baddbmm's: matmul covers the 2-D and the batched products."""
+        m1, m2 = ctx.saved_tensors
+        shape, beta, alpha = ctx.meta
+        needs = ctx.needs_input_grad
+        gi = ga = gb = None
+        if needs[0]:
+            gi = sum_to(g if beta == 1 else g * _conj_scalar(beta), tuple(shape))
+        if needs[1]:
+            ga = matmul(g, _adj(m2))
+            ga = ga if alpha == 1 else ga * _conj_scalar(alpha)
+        if needs[2]:
+            gb = matmul(_adj(m1), g)
+            gb = gb if alpha == 1 else gb * _conj_scalar(alpha)
+        return gi, ga, gb, None, None
+
 
 class Baddbmm(ArrayFunction):
     """beta * input + alpha * (batch1 @ batch2) for batches of equal size."""
@@ -347,6 +417,21 @@ class Baddbmm(ArrayFunction):
         return _wrap(_scaled_sum(inp._data, _matmul(b1._data, b2._data), beta, alpha))
 
     backward = staticmethod(Addmm.backward)
+    grad_formula = staticmethod(Addmm.grad_formula)
+
+
+def _cj(t: Tensor) -> Tensor:
+    """The conjugate of a complex Tensor (recorded); a real one as it is."""
+    return t.conj() if t.is_complex() else t
+
+
+def _adj(t: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims, as recorded Tensor ops."""
+    return _cj(t.transpose(-2, -1))
+
+
+def _as_dtype(t: Tensor, dtype) -> Tensor:
+    return t if t.dtype == dtype else t.to(dtype)
 
 
 def _is_2d(a, b) -> bool:
@@ -393,6 +478,15 @@ class Outer(ArrayFunction):
         x, y = a._data.astype(g.dtype, copy=False), b._data.astype(g.dtype, copy=False)
         ga = grad_cast(_matmul(g, _conj(y)), a._data) if ctx.needs_input_grad[0] else None
         gb = grad_cast(_matmul(g.T, _conj(x)), b._data) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        x, y = _as_dtype(a, g.dtype), _as_dtype(b, g.dtype)
+        ga = _as_dtype(mv(g, _cj(y)), a.dtype) if ctx.needs_input_grad[0] else None
+        gb = _as_dtype(mv(g.transpose(0, 1), _cj(x)), b.dtype) if ctx.needs_input_grad[1] \
+            else None
         return ga, gb
 
 

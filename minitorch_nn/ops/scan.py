@@ -46,6 +46,12 @@ class Cumsum(ArrayFunction):
             return g.astype(in_dtype, copy=False), None, None
         return _revcumsum(g, d).astype(in_dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, in_dtype, d = ctx.meta
+        grad = g if g.dim() == 0 else _revcumsum_tensor(g, d)
+        return _cast(grad, in_dtype), None, None
+
 
 class Cumprod(ArrayFunction):
     """cumprod along `d`; backward is exact with zeros (see `_cumprod_grad`)."""
@@ -69,6 +75,50 @@ class Cumprod(ArrayFunction):
             return g.astype(x._data.dtype, copy=False), None, None
         a = _acc(x._data.astype(out_np, copy=False))
         return _cumprod_grad(a, _acc(g), d).astype(x._data.dtype, copy=False), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's cumprod_backward with grad mode on: revcumsum(g * out) / x without
+        zeros in x, else the exact sum of omitted products for each k (O(n^2), as PyTorch:
+        exact at zeros, so differentiable again)."""
+        (x,) = ctx.saved_tensors
+        d, out_np = ctx.meta
+        if g.dim() == 0 or x.numel() <= 1 or x.shape[d] == 1:
+            return _cast(g, x._data.dtype), None, None
+        a = _cast(x, np.dtype(out_np))
+        if not bool((a._data == 0).any()):
+            out = Cumprod.apply(a, d, out_np)
+            grad = _revcumsum_tensor(g * out, d) / a
+        else:
+            grad = _cumprod_grad_exact(a, g, d)
+        return _cast(grad, x._data.dtype), None, None
+
+
+def _cast(t, np_dtype):
+    from .. import dtypes as _dt
+    return t if t._data.dtype == np_dtype else t.to(_dt.from_numpy_dtype(np_dtype))
+
+
+def _revcumsum_tensor(g, d: int):
+    """The reversed cumulative sum of Tensor g along d (recorded)."""
+    return g.flip(d).cumsum(d).flip(d)
+
+
+def _cumprod_grad_exact(a, g, d: int):
+    """d/dx_k sum_{j>=k} g_j prod_{i<=j, i!=k} x_i for each k, with Tensor ops."""
+    from .joining import cat, stack
+    n = a.shape[d]
+    slices = []
+    for k in range(n):
+        after = a.narrow(d, k + 1, n - k - 1).cumprod(d) if k < n - 1 else None
+        if k == 0:
+            ones = a.narrow(d, 0, 1) * 0 + 1
+            omitted = cat([ones, after], d)
+        else:
+            until = a.narrow(d, 0, k).prod(d, keepdim=True)
+            omitted = until if after is None else cat([until, until * after], d)
+        slices.append((g.narrow(d, k, n - k) * omitted).sum(d))
+    return stack(slices, d)
 
 
 def _cumprod_grad(a, g, d: int):

@@ -8,16 +8,20 @@ described in reduction.py.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._user_warning import warn_user
 from .. import dtypes as _dt, return_types
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import unreduce
 from ..tensor import Tensor, _wrap
 from ._reduce_util import (_IndexReduction, _acc, _check_nonempty_dims, _dims, _evenly,
                            _is_floating, _numel_over, _one_dim, _real_np, _require_float,
                            _squeeze, _type_name, _unreduce, xp_of)
 from ._util import check_tensor
+from .extrema import _evenly_tensor, index_grad_formula
 from .registry import op
 
 
@@ -80,6 +84,31 @@ class _VarBase(ArrayFunction):
             if g_mean is not None:
                 grad = grad + _unreduce(_acc(g_mean), dims, keepdim) / n
         return grad.astype(x._data.dtype, copy=False), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g, g_mean=None):
+        """`_grad` with Tensor ops (PyTorch's var_backward / std_backward): the deviation
+        and, for std, the result are recomputed from x, so both are differentiable."""
+        (x,) = ctx.saved_tensors
+        is_std, dims, keepdim, divisor, n, _ = ctx.meta
+        shape = tuple(x.shape)
+        dev = x - x.mean(dims, keepdim=True) if dims else x - x
+        scale = 2.0 / divisor if divisor else math.inf
+        g_keep = unreduce(g, shape, dims, keepdim)
+        if is_std:
+            sq = (dev * dev.conj()).real if dev.is_complex() else dev * dev
+            std = (sq.sum(dims, keepdim=True) * (1.0 / divisor if divisor else math.inf)).sqrt() \
+                if dims else sq.sqrt()
+            zero = _wrap((std._data == 0).astype(std._data.dtype))
+            g_keep = g_keep / ((std + zero) * 2) * (1 - zero)
+        grad = g_keep * scale * dev
+        if g_mean is not None:
+            grad = grad + unreduce(g_mean, shape, dims, keepdim) / n
+        return _as_dtype(grad, x.dtype), None, None, None
+
+
+def _as_dtype(t, dtype):
+    return t if t.dtype == dtype else t.to(dtype)
 
 
 class Var(_VarBase):
@@ -163,6 +192,10 @@ class Median(_IndexReduction):
     def forward(ctx, x, d, keepdim):
         return Median._run(ctx, x, d, keepdim)
 
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        return index_grad_formula(ctx, g)
+
 
 class Nanmedian(_IndexReduction):
     node_name = "NanmedianBackward1"
@@ -174,6 +207,10 @@ class Nanmedian(_IndexReduction):
     @staticmethod
     def forward(ctx, x, d, keepdim):
         return Nanmedian._run(ctx, x, d, keepdim)
+
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        return index_grad_formula(ctx, g)
 
 
 class Mode(_IndexReduction):
@@ -201,6 +238,10 @@ class Mode(_IndexReduction):
     @staticmethod
     def forward(ctx, x, d, keepdim):
         return Mode._run(ctx, x, d, keepdim)
+
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        return index_grad_formula(ctx, g)
 
 
 def _highest(np_dtype):
@@ -248,6 +289,11 @@ class MedianAll(ArrayFunction):
         a = x._data
         return _evenly(g, a, out._data, tuple(range(a.ndim)), nan_aware=True).astype(
             a.dtype, copy=False)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return _evenly_tensor(g, x, out._data, tuple(range(x.dim())), nan_aware=True)
 
 
 class NanmedianAll(MedianAll):

@@ -51,12 +51,12 @@ def _second_order(T, fn, tensors, seed: int, third: bool):
     if not isinstance(total, T.Tensor):
         return []   # the first derivative is constant: nothing more to compare
     second = T.autograd.grad(total, diff + vs, create_graph=third, allow_unused=True)
-    result = [None if s is None else s.detach().numpy() for s in second]
+    result = [None if s is None else s.detach().numpy(force=True) for s in second]
     if third:
         total3 = sum(s.sum() for s in second if s is not None and s.requires_grad)
         if isinstance(total3, T.Tensor):
             third_grads = T.autograd.grad(total3, diff, allow_unused=True)
-            result += [None if s is None else s.detach().numpy() for s in third_grads]
+            result += [None if s is None else s.detach().numpy(force=True) for s in third_grads]
     return result
 
 
