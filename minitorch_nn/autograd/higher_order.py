@@ -29,7 +29,7 @@ from .function import ArrayFunction, BackwardFunction, numpy_quiet, numpy_restor
 from .graph import AccumulateGrad, Node
 
 __all__ = ["run_backward_graph", "NoDoubleBackward", "reduce_grad", "sum_to", "unreduce",
-           "linear_formula"]
+           "apply_with_graph", "backward_without_graph", "linear_formula"]
 
 _state = grad_mode._state
 
@@ -77,6 +77,10 @@ def reduce_grad(g, x):
     if not isinstance(x, Tensor) or g is None:
         return None
     g = sum_to(g, x._data.shape)
+    if g._data.dtype == x._data.dtype:
+        return g
+    if g.is_complex() and not x.is_complex():   # a real input's gradient: the real part
+        g = g.real
     return g if g._data.dtype == x._data.dtype else g.to(x.dtype)
 
 
@@ -121,7 +125,7 @@ def _edge_of(t):
     return _edge(t) if isinstance(t, Tensor) else (None, 0)
 
 
-def _without_graph(node, grads, message: str, through_inputs: bool = True):
+def backward_without_graph(node, grads, message: str, through_inputs: bool = True):
     """Run the node's array backward; its results stand behind a NoDoubleBackward node
     whose edges lead to the gradients that require grad and (`through_inputs`) to the node's
     own inputs, on which the result also depends. PyTorch's once_differentiable looks at
@@ -161,28 +165,28 @@ def _op_name(node) -> str:
     return name
 
 
-def _apply_node(node, grads):
+def apply_with_graph(node, grads):
     """The input gradients (Tensors) of `node`, computed with a graph where possible."""
     apply_graph = getattr(node, "apply_graph", None)
     if apply_graph is not None:
         return apply_graph(grads)
     if not isinstance(node, BackwardFunction):
-        return _without_graph(node, grads, f"derivative for {node.name()} is not implemented "
-                                           "in minitorch_nn (create_graph=True through it)")
+        return backward_without_graph(node, grads, f"derivative for {node.name()} is not "
+                                      "implemented in minitorch_nn (create_graph=True through it)")
     fwd = node._forward_cls
     if node._released and node._saved:
         node.saved_tensors   # raises the "second time" error
     if not fwd._array_backward:
         return _user_backward(node, fwd, grads)
-    formula = fwd.__dict__.get("grad_formula") or getattr(fwd, "grad_formula", None)
+    formula = getattr(fwd, "grad_formula", None)
     if formula is None:
-        return _without_graph(node, grads, f"derivative for {type(node).__name__} is not "
-                                           f"implemented: minitorch_nn has no double backward "
-                                           f"for {_op_name(node)} (create_graph=True)")
+        return backward_without_graph(node, grads, f"derivative for {type(node).__name__} is "
+                                      f"not implemented: minitorch_nn has no double backward "
+                                      f"for {_op_name(node)} (create_graph=True)")
     if getattr(node, "_conjugate", False):
-        grads = tuple(None if g is None or not g.is_complex() else g.conj() for g in grads)
+        grads = tuple(g if g is None or not g.is_complex() else g.conj() for g in grads)
         out = _as_tuple(formula(node, *grads))
-        return tuple(None if g is None or not g.is_complex() else g.conj() for g in out)
+        return tuple(g if g is None or not g.is_complex() else g.conj() for g in out)
     return _as_tuple(formula(node, *grads))
 
 
@@ -194,8 +198,8 @@ def _user_backward(node, fwd, grads):
     """A user's Function: its Tensor backward with grad mode on (PyTorch's create_graph)."""
     backward = fwd.backward
     if getattr(backward, "_once_differentiable", False):
-        return _without_graph(node, grads, "trying to differentiate twice a function that was "
-                                           "marked with @once_differentiable", False)
+        return backward_without_graph(node, grads, "trying to differentiate twice a function "
+                                      "that was marked with @once_differentiable", False)
     out = _as_tuple(backward(node, *grads))
     meta = node.__dict__.get("_input_meta", ())
     result = []
@@ -328,7 +332,7 @@ def _run_node(node, grads: list, retain_graph: bool):
     if meta is not None and node._materialize_grads:
         grads = [_zeros_for(meta[i]) if g is None and meta[i] is not None else g
                  for i, g in enumerate(grads)]
-    out = _apply_node(node, grads)
+    out = apply_with_graph(node, grads)
     n_edges = len(node._edges)
     if len(out) != n_edges:
         if len(out) > n_edges and all(g is None for g in out[n_edges:]):

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
@@ -136,6 +137,14 @@ class Pow(ArrayFunction):
                 grad = g * (e * xp_of(g).power(b, e - 1))
         return grad_cast(grad, base._data), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (base,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:   # PyTorch: zeros_like(self), a constant
+            return _zeros_like(base), None
+        return reduce_grad(g * (e * base ** (e - 1)), base), None
+
 
 class PowTensor(ArrayFunction):
     """tensor ** tensor, broadcast (PowBackward1)."""
@@ -166,6 +175,21 @@ class PowTensor(ArrayFunction):
                 ge = _input_grad(ge.astype(g.dtype, copy=False), exponent)
         return gb, ge
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        base, exponent, out = ctx.saved_tensors   # Tensor.where: no import of ops/selection
+        gb = ge = None
+        if ctx.needs_input_grad[0]:   # 0 where exponent == 0
+            gb = (g * (exponent * base ** (exponent - 1))).where(~(exponent == 0), 0)
+            gb = reduce_grad(gb, base)
+        if ctx.needs_input_grad[1]:
+            if exponent.is_complex():   # PyTorch: 0 where base == 0 and exponent is real >= 0
+                nonneg = (exponent.imag == 0) & (exponent.real >= 0)
+            else:
+                nonneg = exponent >= 0
+            ge = reduce_grad(g * (out * base.log()).where(~((base == 0) & nonneg), 0), exponent)
+        return gb, ge
+
 
 class PowScalarBase(ArrayFunction):
     """number ** tensor (PowBackward2): only the exponent gets a gradient."""
@@ -190,6 +214,21 @@ class PowScalarBase(ArrayFunction):
         if b == 0:   # 0 ** e: zero gradient where e >= 0 (not 0 * -inf = nan)
             grad = xp_of(g).where(exponent._data >= 0, 0, grad).astype(g.dtype, copy=False)
         return None, grad_cast(grad, exponent._data)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        exponent, out = ctx.saved_tensors
+        b = ctx.base
+        log_b = math.log(b) if b > 0 else (-math.inf if b == 0 else math.nan)
+        slope = out * log_b
+        if b == 0:   # PyTorch: grad * where(exponent >= 0, 0, result * log(0))
+            slope = slope.where(~(exponent >= 0), 0)
+        return None, reduce_grad(g * slope, exponent)
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    """A constant zero Tensor of t's shape, dtype and device (no graph)."""
+    return _wrap(xp_of(t._data).zeros_like(t._data))
 
 
 # ------------------------------------------------------------------ division-like ops

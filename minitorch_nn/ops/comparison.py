@@ -353,6 +353,10 @@ class Maximum(ArrayFunction):
     def backward(ctx, g):
         return _extremum_backward(ctx, g, larger_wins=True)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _extremum_formula(ctx, g, larger_wins=True)
+
 
 class Minimum(ArrayFunction):
     @staticmethod
@@ -363,6 +367,10 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _extremum_backward(ctx, g, larger_wins=False)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _extremum_formula(ctx, g, larger_wins=False)
 
 
 def _extremum_backward(ctx, g, larger_wins: bool):
@@ -378,6 +386,22 @@ def _extremum_backward(ctx, g, larger_wins: bool):
         ga = _input_grad(xp.where(a_lost, 0, xp.where(x == y, half, g)), a)
     if ctx.needs_input_grad[1]:
         gb = _input_grad(xp.where(b_lost, 0, xp.where(x == y, half, g)), b)
+    return ga, gb
+
+
+def _extremum_formula(ctx, g, larger_wins: bool):
+    """_extremum_backward with recorded Tensor ops (the masks are constants); PyTorch's
+    where(a == b, g / 2, g).masked_fill_(lost, 0), through Tensor methods."""
+    from ..autograd.higher_order import reduce_grad
+    a, b = ctx.saved_tensors
+    x, y, _ = binary_operands(a, b)
+    a_lost, b_lost = (x < y, x > y) if larger_wins else (x > y, x < y)
+    shared = (g / 2).where(_wrap(x == y), g)
+    ga = gb = None
+    if ctx.needs_input_grad[0]:
+        ga = reduce_grad(shared.masked_fill(_wrap(a_lost), 0), a)
+    if ctx.needs_input_grad[1]:
+        gb = reduce_grad(shared.masked_fill(_wrap(b_lost), 0), b)
     return ga, gb
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import backward_without_graph
 from ..creation import tensor as _tensor
 from ..tensor import Tensor, _view_of, _wrap
 from ._util import check_tensor, shape_mismatch, sum_to_shape, xp_of
@@ -100,6 +101,18 @@ class Complex(ArrayFunction):
         sr, si = ctx.shapes
         return sum_to_shape(g.real.copy(), sr), sum_to_shape(g.imag.copy(), si)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from ..autograd.higher_order import sum_to
+        sr, si = ctx.shapes
+        needs = ctx.needs_input_grad
+        return (sum_to(Real.apply(g), sr) if needs[0] else None,
+                sum_to(Imag.apply(g), si) if needs[1] else None)
+
+
+def _zeros_like_tensor(g: Tensor) -> Tensor:
+    return _wrap(xp_of(g._data).zeros(g._data.shape, g._data.dtype))
+
 
 class Polar(ArrayFunction):
     """abs * (cos(angle) + i sin(angle)); gradients Re(g conj(cis)) and Re(g conj(i out))."""
@@ -160,6 +173,10 @@ class Real(ArrayFunction):
     def backward(ctx, g):
         return _to_complex(g, ctx.dtype)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Complex.apply(g, _zeros_like_tensor(g))
+
 
 class Imag(ArrayFunction):
     """`z.imag`: a view of the imaginary parts; the gradient is i g."""
@@ -178,6 +195,10 @@ class Imag(ArrayFunction):
         out.imag = g
         return out
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Complex.apply(_zeros_like_tensor(g), g)
+
 
 class ViewAsReal(ArrayFunction):
     complex_grad_direct = True
@@ -193,6 +214,11 @@ class ViewAsReal(ArrayFunction):
         out.real, out.imag = g[..., 0], g[..., 1]
         return out
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .views import Select
+        return Complex.apply(Select.apply(g, (Ellipsis, 0)), Select.apply(g, (Ellipsis, 1)))
+
 
 class ViewAsComplex(ArrayFunction):
     complex_grad_direct = True
@@ -204,6 +230,12 @@ class ViewAsComplex(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return xp_of(g).stack([g.real, g.imag], axis=-1)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .joining import Stack
+        re = Real.apply(g)
+        return Stack.apply(g.dim(), re._data.dtype, re, Imag.apply(g))
 
 
 def _complex_only(input: Tensor, fn: str) -> None:
@@ -303,6 +335,10 @@ class Conj(ArrayFunction):
     def backward(ctx, g):
         return xp_of(g).conj(g)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Conj.apply(g)
+
 
 class ConjPhysical(Conj):
     pass
@@ -392,6 +428,16 @@ class Angle(ArrayFunction):
         zero = sq == 0
         return xp.where(zero, 0, g * 1j * a / xp.where(zero, 1, sq)).astype(a.dtype), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        a = x._data
+        if a.dtype.kind != "c":   # 0 or pi: a zero gradient
+            return _wrap(xp_of(a).zeros(a.shape, a.dtype)), None
+        return backward_without_graph(ctx, (g,), "derivative for AngleBackward0 is not "
+                                      "implemented: minitorch_nn has no double backward for "
+                                      "complex angle (create_graph=True)")
+
 
 @op("angle", methods=("angle",))
 def angle(input: Tensor) -> Tensor:
@@ -434,6 +480,15 @@ class Sgn(ArrayFunction):
         zero = mag == 0
         grad = (g - s * s * xp.conj(g)) / (2 * xp.where(zero, 1, mag))
         return xp.where(zero, 0, grad).astype(g.dtype)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        if g._data.dtype.kind != "c":   # sign(x): a zero gradient
+            return _wrap(xp_of(g._data).zeros_like(g._data))
+        # complex: the input is not saved, so the formula could not be differentiated again
+        return backward_without_graph(ctx, (g,), "derivative for SgnBackward0 is not "
+                                      "implemented: minitorch_nn has no double backward for "
+                                      "complex sgn (create_graph=True)")
 
 
 @op("sgn", methods=("sgn",))

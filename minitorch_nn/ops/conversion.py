@@ -54,6 +54,18 @@ class ToCopy(ArrayFunction):
             g = src.from_host(gb.to_host(g), dev)
         return g.astype(in_dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        in_dtype, src, dev = ctx.src
+        if g._data.dtype.kind == "c" and in_dtype.kind != "c":
+            from .complex import Real
+            g = Real.apply(g)   # the real part, as numpy's cast (without its warning)
+        moved = backend_of(g._data) is not src
+        if not moved and g._data.dtype == in_dtype:
+            return g, None, None
+        return ToCopy.apply(g, _dt.from_numpy_dtype(in_dtype), dev if moved else None), \
+            None, None
+
 
 class Clone(ArrayFunction):
     @staticmethod
@@ -64,6 +76,10 @@ class Clone(ArrayFunction):
     def backward(ctx, g):
         return g, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g, None
+
 
 class Contiguous(ArrayFunction):
     @staticmethod
@@ -72,6 +88,10 @@ class Contiguous(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def grad_formula(ctx, g):
         return g
 
 
@@ -273,6 +293,20 @@ class CopyInto(ArrayFunction):
         shape, dtype = ctx.meta
         return g * 0, sum_to_shape(g, shape).astype(dtype, copy=False)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from ..autograd.higher_order import sum_to
+        shape, dtype = ctx.meta
+        gsrc = sum_to(g, shape)
+        if gsrc._data.dtype != dtype:
+            gsrc = ToCopy.apply(gsrc, _dt.from_numpy_dtype(dtype), None)
+        return _zeros_of(g), gsrc
+
+
+def _zeros_of(g: Tensor) -> Tensor:
+    """Constant zeros shaped like the Tensor `g` (a gradient that does not depend on g)."""
+    return _wrap(backend_of(g._data).xp.zeros(g._data.shape, g._data.dtype))
+
 
 class FillScalar(ArrayFunction):
     """fill_(number) recorded: the old values get a zero gradient."""
@@ -287,6 +321,10 @@ class FillScalar(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return g * 0, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _zeros_of(g), None
 
 
 class Zero(FillScalar):
@@ -307,6 +345,13 @@ class FillTensor(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return g * 0, g.sum().astype(ctx.value_dtype)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        gv = g.sum()
+        if gv._data.dtype != ctx.value_dtype:
+            gv = ToCopy.apply(gv, _dt.from_numpy_dtype(ctx.value_dtype), None)
+        return _zeros_of(g), gv
 
 
 @op("fill_", namespace="Tensor", methods=("fill_",))

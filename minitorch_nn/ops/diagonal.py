@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import linear_formula
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._reduce_util import _acc, _is_low_float, _type_name
 from ._util import check_tensor, xp_of
@@ -38,6 +39,12 @@ class DiagEmbed(ArrayFunction):
     def backward(ctx, g):
         offset, d1, d2 = ctx.meta
         return _diagonal_view(g, offset, d1, d2).copy(), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        offset, d1, d2 = ctx.meta
+        return linear_formula(ctx, g, lambda t: DiagEmbed.apply(t, offset, d1, d2)), \
+            None, None, None
 
 
 @op("diag_embed", methods=("diag_embed",))
@@ -81,6 +88,11 @@ class DiagCopy(ArrayFunction):
         z = xp_of(g).zeros(shape, g.dtype)
         _diagonal_view(z, offset, 0, 1)[...] = g
         return z, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        offset = ctx.meta[1]
+        return linear_formula(ctx, g, lambda t: DiagCopy.apply(t, offset)), None
 
 
 @op("diag", methods=("diag",))
@@ -128,6 +140,11 @@ class Trace(ArrayFunction):
         z = xp_of(g).zeros(shape, dtype)
         _diagonal_view(z, 0, 0, 1)[...] = g
         return z, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        out_np = g._data.dtype
+        return linear_formula(ctx, g, lambda t: Trace.apply(t, out_np)), None
 
 
 @op("trace", methods=("trace",))

@@ -16,7 +16,7 @@ from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
-from .indexing import _on_device_of
+from .indexing import Index, IndexPut, _on_device_of
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
 from .scatter_gather import _ReduceAt, _as_1d, _index_add_args, _kept, _long_index, _ufunc_at
@@ -55,6 +55,20 @@ class IndexFill(ArrayFunction):
             mask[where] = True
             gv = g1[mask].sum().astype(vdtype)
         return gx.reshape(g.shape), None, gv, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        where, vdtype = ctx.meta
+        g1 = g.reshape(-1) if g.dim() == 0 else g
+        gx = IndexPut.apply(g1, (None, where), 0, False).reshape(tuple(g.shape))
+        gv = None
+        if vdtype is not None and ctx.needs_input_grad[2]:
+            unique = where[:-1] + (xp_of(where[-1]).unique(where[-1]),)
+            gv = Index.apply(g1, unique).sum()
+            if gv._data.dtype != vdtype:
+                gv = gv.to(_dt.from_numpy_dtype(vdtype))
+        return gx, None, gv, None
 
 
 class IndexFillTensor(IndexFill):
@@ -147,6 +161,16 @@ class IndexCopy(ArrayFunction):
         gx[_where(dim, index)] = 0
         gsrc = xp_of(g).take(g1, index, axis=dim).reshape(s_shape)
         return gx.reshape(g.shape), None, None, gsrc, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        dim, index, s_shape = ctx.meta
+        g1 = g.reshape(-1) if g.dim() == 0 else g
+        where = _where(dim, index)
+        gx = IndexPut.apply(g1, (None, where), 0, False).reshape(tuple(g.shape))
+        gsrc = Index.apply(g1, where).reshape(s_shape) if ctx.needs_input_grad[3] else None
+        return gx, None, None, gsrc, None
 
 
 def _copy_shape(shape: tuple, dim: int, n: int) -> tuple:
@@ -291,6 +315,16 @@ class Put(ArrayFunction):
             gx[index] = 0
             gx = gx.reshape(g.shape)
         return gx, None, flat[index].reshape(s_shape), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        index, accumulate, s_shape = ctx.meta
+        shape = tuple(g.shape)
+        flat = g.reshape(-1)
+        gx = g if accumulate else IndexPut.apply(flat, (None, (index,)), 0, False).reshape(shape)
+        gsrc = Index.apply(flat, (index,)).reshape(s_shape) if ctx.needs_input_grad[2] else None
+        return gx, None, gsrc, None, None
 
 
 def _put_args(fn: str, x: Tensor, index, source):

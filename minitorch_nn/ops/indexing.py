@@ -18,6 +18,8 @@ import numpy as np
 from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction, _device_mismatch
 from ..autograd.grad_mode import _state
+from ..autograd.higher_order import linear_formula, sum_to
+from ..dtypes import from_numpy_dtype
 from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from ._util import sum_to_shape, xp_of
@@ -262,6 +264,11 @@ class Index(ArrayFunction):
         _add_at(z, adv, g)
         return z, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        adv = ctx.meta[1]
+        return linear_formula(ctx, g, lambda t: Index.apply(t, adv)), None
+
 
 @op("__getitem__", namespace="Tensor", methods=("__getitem__",))
 def getitem(self: Tensor, index) -> Tensor:
@@ -379,6 +386,29 @@ class IndexPut(ArrayFunction):
         if vmeta is not None and ctx.needs_input_grad[2]:
             gv = _sum_to(_region(g, key), vmeta[0]).astype(vmeta[1], copy=False)
         return gx, None, gv, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        key, accumulate, vmeta = ctx.meta
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = g if accumulate else IndexPut.apply(g, key, 0, False)
+        if vmeta is not None and ctx.needs_input_grad[2]:
+            gv = _region_tensor(g, key)
+            shape = vmeta[0]
+            if gv.dim() < len(shape):
+                gv = gv.reshape((1,) * (len(shape) - gv.dim()) + tuple(gv.shape))
+            gv = sum_to(gv, shape)
+            if gv._data.dtype != vmeta[1]:
+                gv = gv.to(from_numpy_dtype(vmeta[1]))
+        return gx, None, gv, None
+
+
+def _region_tensor(g: Tensor, key) -> Tensor:
+    """`_region` with recorded Tensor ops (differentiable in g)."""
+    basic, adv = key
+    view = Alias.apply(g, view_index(basic)) if basic is not None else g
+    return view if adv is None else Index.apply(view, adv)
 
 
 def _check_value(self: Tensor, value) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode
-from ..autograd.function import _edge
-from ..autograd.graph import Node
+from ..autograd.function import ArrayFunction, _edge
+from ..autograd.graph import Node, SavedTensor
+from ..autograd.higher_order import apply_with_graph
 from ..tensor import _INFERENCE_INPLACE, Tensor, _inference, _wrap
 
 __all__ = ["apply_inplace", "check_inplace", "bump", "write_result"]
@@ -147,6 +148,22 @@ class CopySlices(Node):
             region[...] = res[0]
         return (g_base,) + tuple(res[1:])
 
+    def apply_graph(self, grads):
+        """`apply` with Tensor gradients and recorded ops (create_graph=True): the region
+        is taken and written back by differentiable ops, `fn` runs its own formula."""
+        g = grads[0]
+        region = _TakeRegion.apply(g, self._view_fn, self._order)
+        if region._data.dtype != self._view_dtype:
+            region = region.to(_dt.from_numpy_dtype(self._view_dtype))
+        fn = self._fn
+        if fn is None:
+            return (_ReplaceRegion.apply(g, None, self._view_fn, self._order), region)
+        res = apply_with_graph(fn, (region,))
+        new = res[0]
+        if new is not None and new._data.dtype != g._data.dtype:
+            new = new.to(g.dtype)
+        return (_ReplaceRegion.apply(g, new, self._view_fn, self._order),) + tuple(res[1:])
+
     def _release(self) -> None:
         if self._fn is not None:
             self._fn._release()
@@ -169,6 +186,70 @@ class AsStridedBackward0(Node):
             z = _relaid(z, self._order)
         self._view_fn(z)[...] += g
         return (z,)
+
+    def apply_graph(self, grads):
+        from .._tensor_helpers import zeros_like_array
+        g = grads[0]
+        z = _wrap(zeros_like_array(g._data, *self._base_meta))
+        return (_ReplaceRegion.apply(z, g, self._view_fn, self._order),)
+
+
+class _TakeRegion(ArrayFunction):
+    """`view_fn(x)` as a copy (the region of a base a view covers), differentiable: the
+    create_graph form of CopySlices; `order` is the base's layout (_stride_order)."""
+
+    @staticmethod
+    def forward(ctx, x, view_fn, order):
+        ctx.meta = (view_fn, order, x._data.shape, x._data.dtype)
+        return _wrap(view_fn(_relaid(x._data, order)).copy())
+
+    @staticmethod
+    def backward(ctx, g):
+        from .._tensor_helpers import zeros_like_array
+        view_fn, order, shape, dtype = ctx.meta
+        z = _relaid(zeros_like_array(g, shape, dtype), order)
+        view_fn(z)[...] = g
+        return z, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .._tensor_helpers import zeros_like_array
+        view_fn, order, shape, dtype = ctx.meta
+        z = _wrap(zeros_like_array(g._data, shape, dtype))
+        return _ReplaceRegion.apply(z, g, view_fn, order), None, None
+
+
+class _ReplaceRegion(ArrayFunction):
+    """A copy of `x` with its region `view_fn` set to `new` (zero when `new` is None)."""
+
+    @staticmethod
+    def forward(ctx, x, new, view_fn, order):
+        out = _relaid(x._data, order)
+        region = view_fn(out)
+        region[...] = 0 if new is None else new._data
+        ctx.meta = (view_fn, order, region.shape, region.dtype)
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        view_fn, order, _, _ = ctx.meta
+        gx = gnew = None
+        if ctx.needs_input_grad[1]:
+            gnew = view_fn(_relaid(g, order)).copy()
+        if ctx.needs_input_grad[0]:
+            gx = _relaid(g, order)
+            view_fn(gx)[...] = 0
+        return gx, gnew, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        view_fn, order, _, _ = ctx.meta
+        gx = gnew = None
+        if ctx.needs_input_grad[1]:
+            gnew = _TakeRegion.apply(g, view_fn, order)
+        if ctx.needs_input_grad[0]:
+            gx = _ReplaceRegion.apply(g, None, view_fn, order)
+        return gx, gnew, None, None
 
 
 def _stride_order(array):
@@ -198,6 +279,7 @@ def _rebase_view(view: Tensor, out: Tensor, old_edge) -> None:
             and fn._edges and fn._edges[0] == old_edge:
         copy = CopySlices(view._view_fn, out._data.dtype, order, fn)
         copy._edges = (_edge(base),) + tuple(fn._edges[1:])
+        _save_outputs_on_view(fn, copy, view._view_fn, base._data, order)
     else:
         copy = CopySlices(view._view_fn, out._data.dtype, order)
         copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
@@ -205,3 +287,41 @@ def _rebase_view(view: Tensor, out: Tensor, old_edge) -> None:
     node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype, order)
     node._edges = ((copy, 0),)
     view.grad_fn, view._output_nr, view._requires_grad = node, 0, True
+
+
+class _SavedOnView(SavedTensor):
+    """An output saved by an op written in place into a view (`view.exp_()` saves its
+    result). Under create_graph it unpacks as PyTorch's saved output of an in-place op on a
+    view does: attached to the view's history (AsStridedBackward0 -> CopySlices), not to the
+    op's node, which only CopySlices runs (and releases). The CopySlices is held weakly (no
+    reference cycle); it is alive whenever its double backward unpacks this."""
+
+    __slots__ = ("copy_ref", "view_meta")
+
+    def unpack(self, owner=None):
+        t = SavedTensor.unpack(self, owner)
+        copy = self.copy_ref()
+        if t.grad_fn is owner and owner is not None and copy is not None:
+            node = AsStridedBackward0(*self.view_meta)
+            node._edges = ((copy, 0),)
+            t.grad_fn, t._output_nr = node, 0
+        return t
+
+
+def _save_outputs_on_view(fn, copy: CopySlices, view_fn, base_array, order) -> None:
+    """Make the saved outputs of `fn` (run by `copy`) unpack on the view's history."""
+    import weakref
+    saved = getattr(fn, "_saved", ())
+    if not any(type(x) is SavedTensor and x.output_nr is not None for x in saved):
+        return
+    ref = weakref.ref(copy)
+    meta = (view_fn, base_array.shape, base_array.dtype, order)
+    out = []
+    for x in saved:
+        if type(x) is SavedTensor and x.output_nr is not None:
+            y = _SavedOnView.__new__(_SavedOnView)
+            y.tensor, y.data, y.counter, y.version = x.tensor, x.data, x.counter, x.version
+            y.output_nr, y.copy_ref, y.view_meta = x.output_nr, ref, meta
+            x = y
+        out.append(x)
+    fn._saved = tuple(out)

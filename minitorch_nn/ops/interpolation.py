@@ -13,7 +13,8 @@ positions ("taps") idx[t, o] with weights w[t, o], computed by PyTorch's CPU rul
     Keys' cubic convolution weights with A = -0.75.
 The last spatial dim is applied first (PyTorch's summation order: sum_h w_h (sum_w w_w x)).
 The backward scatters each dim's gradient back with bincount (in float64, then cast).
-Bilinear on the CPU runs a Numba kernel (kernels/cpu/interpolate.py).
+Bilinear on the CPU runs a Numba kernel (kernels/cpu/interpolate.py). uint8 bilinear/bicubic
+follow PyTorch's fixed-point path instead (interpolation_uint8.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
+from .interpolation_uint8 import interpolate_uint8
 from .registry import op
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
@@ -333,12 +335,15 @@ def _check_sizes(input: Tensor, out_sizes) -> None:
 
 
 def _dtype_check(input: Tensor, mode: str, nd: int) -> None:
-    """PyTorch's NotImplementedError for dtypes its kernel lacks (uint8: nearest only here)."""
+    """PyTorch's NotImplementedError for dtypes its kernel lacks (uint8: nearest, and
+    bilinear/bicubic of 4-D input through interpolation_uint8)."""
     if input.is_floating_point():
         return
+    uint8 = str(input.dtype) == "torch.uint8"
+    if uint8 and (mode in ("nearest", "nearest-exact") or
+                  (mode in ("bilinear", "bicubic") and nd == 4)):
+        return
     if mode in ("nearest", "nearest-exact"):
-        if str(input.dtype) == "torch.uint8":
-            return
         kernel = ("upsample_nearest2d_channels_last" if nd == 4
                   else "compute_indices_weights_nearest")
     elif mode == "bilinear":
@@ -347,9 +352,6 @@ def _dtype_check(input: Tensor, mode: str, nd: int) -> None:
         kernel = "compute_indices_weights_cubic"
     else:
         kernel = "compute_indices_weights_linear"
-    if str(input.dtype) == "torch.uint8":   # PyTorch's fixed-point uint8 path: not written
-        raise NotImplementedError(f'"{mode} interpolation of uint8" is not implemented in '
-                                  "minitorch_nn (use a float tensor)")
     raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(input)}\'')
 
 
@@ -391,7 +393,8 @@ def _area_separable(input: Tensor, output_size):
 
 # ------------------------------------------------------------------ declarations
 @op("interpolate", namespace="nn.functional",
-    kernels=("cpu:interpolate.bilinear2d_fwd", "cpu:interpolate.bilinear2d_bwd"))
+    kernels=("cpu:interpolate.bilinear2d_fwd", "cpu:interpolate.bilinear2d_bwd",
+             "cpu:interpolate.uint8_taps", "cpu:interpolate.uint8_resample"))
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):
     """Resample the spatial dims of (N, C, *) input to `size` or by `scale_factor` with
@@ -441,6 +444,8 @@ def _resample(input: Tensor, mode: str, output_size, scales, align_corners: bool
     nd = input.ndim
     _dtype_check(input, mode, nd)
     _check_sizes(input, output_size)
+    if str(input.dtype) == "torch.uint8" and mode in ("bilinear", "bicubic"):
+        return interpolate_uint8(input, mode, output_size, scales, align_corners, antialias)
     T = _opmath(input._data.dtype)
     plan = _plan(mode, input.shape[2:], output_size, scales, align_corners, antialias, T)
     node = _NODES[(mode + ("-aa" if antialias else ""), nd)]

@@ -12,7 +12,7 @@ from ..autograd.function import ArrayFunction, _device_mismatch
 from ..tensor import Tensor, _view_of, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
 from .registry import method_of, op
-from .views import _int_tuple, _select_index, reshape, unsqueeze
+from .views import Select, Slice, _int_tuple, _select_index, reshape, unsqueeze
 
 
 # ------------------------------------------------------------------ split / chunk / unbind
@@ -35,6 +35,10 @@ class Split(ArrayFunction):
     def backward(ctx, *grads):
         return xp_of(grads[0]).concatenate(grads, axis=ctx.dim), None, None
 
+    @staticmethod
+    def grad_formula(ctx, *grads):
+        return Cat.apply(ctx.dim, grads[0]._data.dtype, *grads), None, None
+
 
 class Unbind(ArrayFunction):
     """Every slice along `dim` (views); backward stacks their grads."""
@@ -52,6 +56,10 @@ class Unbind(ArrayFunction):
     @staticmethod
     def backward(ctx, *grads):
         return xp_of(grads[0]).stack(grads, axis=ctx.dim), None
+
+    @staticmethod
+    def grad_formula(ctx, *grads):
+        return Stack.apply(ctx.dim, grads[0]._data.dtype, *grads), None
 
 
 def _indexer(idx):
@@ -173,6 +181,28 @@ class Cat(ArrayFunction):
             start += n
         return (None, None, *grads)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        dim, metas = ctx.meta
+        grads, start = [], 0
+        for (shape, dtype), needed in zip(metas, ctx.needs_input_grad[2:]):
+            if len(shape) == 1 and shape[0] == 0:
+                grads.append(_wrap(xp_of(g._data).zeros(shape, dtype)) if needed else None)
+                continue
+            n = shape[dim]
+            if needed:
+                idx = _select_index(g.dim(), dim, slice(start, start + n))
+                grads.append(_cast(Slice.apply(g, idx), dtype))
+            else:
+                grads.append(None)
+            start += n
+        return (None, None, *grads)
+
+
+def _cast(t: Tensor, dtype) -> Tensor:
+    """Tensor `t` in numpy dtype `dtype` (recorded)."""
+    return t if t._data.dtype == dtype else t.to(_dt.from_numpy_dtype(dtype))
+
 
 def _legacy_empty(a) -> bool:
     """PyTorch's cat skips 1-D empty tensors (shape (0,)) whatever the others' shapes."""
@@ -249,6 +279,14 @@ class Stack(ArrayFunction):
         grads = [g[_select_index(g.ndim, dim, i)].astype(dt, copy=False)
                  for i, dt in enumerate(dtypes)]
         return (None, None, *grads)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        dim, dtypes = ctx.meta
+        return (None, None, *(_cast(Select.apply(g, _select_index(g.dim(), dim, i)), dt)
+                              if needed else None
+                              for i, (dt, needed) in enumerate(zip(dtypes,
+                                                                   ctx.needs_input_grad[2:]))))
 
 
 @op("stack")

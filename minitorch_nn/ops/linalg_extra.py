@@ -59,6 +59,10 @@ class Triu(ArrayFunction):
     def backward(ctx, g):
         return xp_of(g).triu(g, ctx.diagonal), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Triu.apply(g, ctx.diagonal), None
+
 
 class Tril(ArrayFunction):
     @staticmethod
@@ -69,6 +73,10 @@ class Tril(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return xp_of(g).tril(g, ctx.diagonal), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return Tril.apply(g, ctx.diagonal), None
 
 
 @op("triu", methods=("triu",))

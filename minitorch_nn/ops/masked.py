@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import sum_to
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape
 from ._util import check_tensor, sum_to_shape, xp_of
@@ -56,6 +57,18 @@ class MaskedFill(ArrayFunction):
         gv = None
         if vdtype is not None and ctx.needs_input_grad[2]:
             gv = xp.where(mask, g, 0).sum().astype(vdtype)
+        return gx, None, gv
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import Where
+        shape, mask, vdtype = ctx.meta
+        m = _wrap(mask)
+        gx = sum_to(Where.apply(m, 0, g), shape) if ctx.needs_input_grad[0] else None
+        gv = None
+        if vdtype is not None and ctx.needs_input_grad[2]:
+            gv = Where.apply(m, g, 0).sum()
+            gv = gv if gv._data.dtype == vdtype else gv.to(_dt.from_numpy_dtype(vdtype))
         return gx, None, gv
 
 
@@ -106,6 +119,12 @@ class MaskedSelect(ArrayFunction):
         z = xp_of(g).zeros(m.shape, g.dtype)
         z[m] = g
         return sum_to_shape(z, shape), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, m = ctx.meta
+        z = _wrap(xp_of(g._data).zeros(m.shape, g._data.dtype))
+        return sum_to(MaskedScatter.apply(z, m, g, None), shape), None
 
 
 @op("masked_select", methods=("masked_select",))
@@ -168,6 +187,22 @@ class MaskedScatter(ArrayFunction):
         if ctx.needs_input_grad[2]:
             gsrc = xp.zeros(int(np.prod(s_shape)), g.dtype)
             gsrc[:n] = g[m]
+            gsrc = gsrc.reshape(s_shape)
+        return gx, None, gsrc, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import Where
+        ctx.saved_tensors
+        shape, m, n, s_shape = ctx.meta
+        gx = sum_to(Where.apply(_wrap(m), 0, g), shape) if ctx.needs_input_grad[0] else None
+        gsrc = None
+        if ctx.needs_input_grad[2]:
+            gsrc = MaskedSelect.apply(g, m)
+            rest = int(np.prod(s_shape)) - n
+            if rest:
+                from .joining import cat
+                gsrc = cat([gsrc, _wrap(xp_of(g._data).zeros(rest, g._data.dtype))])
             gsrc = gsrc.reshape(s_shape)
         return gx, None, gsrc, None
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import dtypes as _dt, return_types
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array
 from ._util import binary_operands, check_tensor, grad_cast, shape_mismatch, xp_of
@@ -90,6 +91,11 @@ class Exp2(ArrayFunction):
         (out,) = ctx.saved_tensors
         return _half_scaled(g * out._data, _LN2)   # PyTorch: grad * result * ln 2
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * _LN2
+
 
 # ------------------------------------------------------------------ logaddexp, logaddexp2
 def _logaddexp_complex(xp, x, y):
@@ -119,6 +125,13 @@ class Logaddexp(ArrayFunction):
         gb = _input_grad(g / (1 + xp.exp(x - y)), b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = reduce_grad(g / (1 + (b - a).exp()), a) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(g / (1 + (a - b).exp()), b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Logaddexp2(ArrayFunction):
     @staticmethod
@@ -135,6 +148,13 @@ class Logaddexp2(ArrayFunction):
         xp = xp_of(g)
         ga = _input_grad(g / (1 + xp.exp2(y - x)), a) if ctx.needs_input_grad[0] else None
         gb = _input_grad(g / (1 + xp.exp2(x - y)), b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = reduce_grad(g / (1 + (b - a).exp2()), a) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(g / (1 + (a - b).exp2()), b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -174,6 +194,21 @@ class Xlogy(ArrayFunction):
             ga = _input_grad(ga, a)
         if ctx.needs_input_grad[1]:
             gb = _input_grad(g * x / y, b)
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        sa, sb = ctx.scalars
+        a, b = ctx.saved_tensors
+        x = a if a is not None else sa
+        y = b if b is not None else sb
+        ga = gb = None
+        if ctx.needs_input_grad[0]:   # PyTorch: xlogy(grad, other), 0 where self == 0 >= other
+            slope = (Xlogy if isinstance(y, Tensor) else XlogyScalarOther).apply(g, y)
+            ga = reduce_grad(where((x == 0) & (y <= 0), 0, slope), a)
+        if ctx.needs_input_grad[1]:
+            gb = reduce_grad(g * x / y, b)
         return ga, gb
 
 
@@ -224,6 +259,12 @@ class NanToNum(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return xp_of(g).where(xp_of(g).isfinite(x._data), g, 0), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        (x,) = ctx.saved_tensors
+        return where(x.isfinite(), g, 0), None, None, None
 
 
 # ------------------------------------------------------------------ heaviside
@@ -276,6 +317,19 @@ class Copysign(ArrayFunction):
             gb = grad_cast(xp.zeros(b._data.shape, dtype=g.dtype), b._data)
         return ga, gb
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        a, out = ctx.saved_tensors
+        b = ctx.other
+        ga = gb = None
+        if ctx.needs_input_grad[0]:   # PyTorch: grad * (result / self), 0 where self == 0
+            zero = a == 0
+            ga = reduce_grad(g * where(zero, 0, out / where(zero, 1, a)), a)
+        if isinstance(b, Tensor) and ctx.needs_input_grad[1]:   # a constant zero, as PyTorch
+            gb = _wrap(xp_of(g._data).zeros(b._data.shape, dtype=b._data.dtype))
+        return ga, gb
+
 
 class CopysignScalar(Copysign):
     node_name = "CopysignBackward1"
@@ -295,6 +349,11 @@ class Frexp(ArrayFunction):
     def backward(ctx, g, _g_exponent):
         (exponent,) = ctx.saved_tensors   # PyTorch: grad / exponent.exp2()
         return g / xp_of(g).exp2(exponent._data).astype(g.dtype)
+
+    @staticmethod
+    def grad_formula(ctx, g, _g_exponent):
+        (exponent,) = ctx.saved_tensors   # the exponent is an integer: a constant
+        return g / _wrap(xp_of(g._data).exp2(exponent._data).astype(g._data.dtype))
 
 
 class Ldexp(ArrayFunction):
@@ -321,6 +380,17 @@ class Ldexp(ArrayFunction):
             ga = _input_grad(g * _power_of_two(b._data, g.dtype), a)
         if ctx.needs_input_grad[1]:   # grad * result * ln 2
             gb = _input_grad(_half_scaled(g * out._data, _LN2), b)
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:   # grad * 2 ** other (an integer exponent: a constant)
+            two = 2 ** b if b.is_floating_point() else _wrap(_power_of_two(b._data, g._data.dtype))
+            ga = reduce_grad(g * two, a)
+        if ctx.needs_input_grad[1]:   # grad * result * ln 2
+            gb = reduce_grad(g * out * _LN2, b)
         return ga, gb
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import sum_to
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
 from ._util import sum_to_shape, xp_of
@@ -60,6 +61,17 @@ def _saved_backward(ctx, g, fn):
     return pointwise(fn, [x._data, g], *ctx.params)
 
 
+def _where(condition, input, other):
+    from .selection import where
+    return where(condition, input, other)
+
+
+def masked_grad(g, zero_mask) -> Tensor:
+    """`g` with zeros where `zero_mask` (a constant bool Tensor): the gradient of a
+    piecewise-linear op, linear in g (PyTorch's threshold/shrink backward)."""
+    return _where(zero_mask, 0, g)
+
+
 # ------------------------------------------------------------------ ELU family (selu, celu)
 def _elu_np(xp, x, alpha, scale, input_scale):
     return xp.where(x > 0, x * scale, alpha * scale * xp.expm1(xp.minimum(x, 0) * input_scale))
@@ -69,6 +81,17 @@ def _elu_grad_np(xp, x, g, alpha, scale, input_scale):
     """PyTorch's elu_backward: x <= 0 takes the exp branch (a NaN input passes g * scale)."""
     neg = g * (alpha * scale * input_scale) * xp.exp(xp.minimum(x, 0) * input_scale)
     return xp.where(x <= 0, neg, g * scale)
+
+
+def _elu_formula(ctx, g):
+    """elu_backward in Tensor ops: g * alpha * scale * input_scale * exp(x * input_scale)
+    where x <= 0, g * scale elsewhere; its derivative in x only where x < 0 (PyTorch's
+    elu_double_backward)."""
+    (x,) = ctx.saved_tensors
+    alpha, scale, input_scale = ctx.params
+    xn = _where(x < 0, x, 0)   # at 0 the value exp(0) = 1 without a derivative
+    return _where(x <= 0, g * (alpha * scale * input_scale) * (xn * input_scale).exp(),
+                  g * scale)
 
 
 class Elu(ArrayFunction):
@@ -84,6 +107,10 @@ class Elu(ArrayFunction):
     def backward(ctx, g):
         return _saved_backward(ctx, g, _elu_grad_np), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _elu_formula(ctx, g), None, None, None
+
 
 class Celu(ArrayFunction):
     @staticmethod
@@ -93,6 +120,10 @@ class Celu(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _saved_backward(ctx, g, _elu_grad_np), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _elu_formula(ctx, g), None
 
 
 _ELU_INPLACE, _CELU_INPLACE = inplace_twin(Elu), inplace_twin(Celu)
@@ -177,6 +208,11 @@ class Threshold(ArrayFunction):
         mask = compute_array(x._data) <= ctx.threshold
         return xp_of(g).where(mask, g.dtype.type(0), g), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return masked_grad(g, _wrap(compute_array(x._data) <= ctx.threshold)), None, None
+
 
 _THRESHOLD_INPLACE = inplace_twin(Threshold)
 
@@ -239,6 +275,17 @@ class PreluKernel(ArrayFunction):
             gx, gw = grads(xp_of(a), ac, wc, gc)
         gw = sum_to_shape(gw, w.shape).reshape(weight.shape)
         return gx.astype(a.dtype, copy=False), gw.astype(weight._data.dtype, copy=False)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, weight = ctx.saved_tensors
+        w = weight.reshape(_channel_view(x, weight).shape)
+        positive = x > 0
+        gx = _where(positive, g, w * g) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gw = sum_to(_where(positive, 0, x * g), tuple(w.shape)).reshape(tuple(weight.shape))
+        return gx, gw
 
 
 def _channel_view(x: Tensor, weight: Tensor):
@@ -304,6 +351,11 @@ class RreluWithNoise(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return pointwise(lambda xp, g, f: g * f, [g, ctx.factor]), None, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        factor = _wrap(ctx.factor.astype(g._data.dtype, copy=False))   # the saved noise: constant
+        return g * factor, None, None, None, None
 
 
 _RRELU_INPLACE = inplace_twin(RreluWithNoise)

@@ -17,9 +17,10 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import backward_without_graph, linear_formula
 from ..tensor import Tensor, _wrap, _wrap_dim
 from ._util import check_tensor, xp_of
-from .indexing import _add_at, _on_device_of, _ufunc_at
+from .indexing import Index, IndexPut, _add_at, _on_device_of, _ufunc_at
 from .inplace import _legacy_name, apply_inplace
 from .registry import method_of, op
 
@@ -112,6 +113,13 @@ class Gather(ArrayFunction):
         _add_at(z, idx, g.reshape(flat_shape))
         return z.reshape(shape), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape1d, idx = ctx.meta[1], ctx.meta[3]
+        out_shape = tuple(g.shape)
+        return linear_formula(ctx, g, lambda t: Index.apply(t.reshape(shape1d), idx)
+                              .reshape(out_shape)), None, None, None
+
 
 @op("gather", methods=("gather",))
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
@@ -171,6 +179,28 @@ class Scatter(ArrayFunction):
             gsrc[part] = g[idx]
         return gx, None, None, gsrc, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        idx, part, src_meta, reduce = ctx.meta
+        if reduce is not None:
+            raise RuntimeError("derivative for aten::scatter is not implemented")
+        ctx.saved_tensors
+        gx = IndexPut.apply(g, (None, idx), 0, False) if ctx.needs_input_grad[0] else None
+        gsrc = None
+        if src_meta is not None and ctx.needs_input_grad[3]:
+            gsrc = _padded(Index.apply(g, idx), part, *src_meta)
+        return gx, None, None, gsrc, None, None
+
+
+def _padded(t: Tensor, part: tuple, shape: tuple, dtype) -> Tensor:
+    """Zeros of `shape`/`dtype` with `t` at `part` (recorded, differentiable in t)."""
+    if t._data.dtype != dtype:
+        t = t.to(_dt.from_numpy_dtype(dtype))
+    if tuple(t.shape) == tuple(shape):
+        return t
+    z = _wrap(xp_of(t._data).zeros(shape, dtype))
+    return IndexPut.apply(z, (part, None), t, False)
+
 
 class ScatterAdd(ArrayFunction):
     @staticmethod
@@ -189,6 +219,14 @@ class ScatterAdd(ArrayFunction):
         idx, part, shape, dtype = ctx.meta
         gsrc = xp_of(g).zeros(shape, dtype)
         gsrc[part] = g[idx]
+        return g, None, None, gsrc, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        idx, part, shape, dtype = ctx.meta
+        gsrc = _padded(Index.apply(g, idx), part, shape, dtype) if ctx.needs_input_grad[3] \
+            else None
         return g, None, None, gsrc, None
 
 
@@ -391,6 +429,51 @@ class _ReduceAt(ArrayFunction):
             gsrc = gsrc.reshape(src_shape)
         return gx, gsrc, None, None, None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        arr, vals, out, idx, part, reduce, include_self, s_shape, src_shape = ctx.meta
+        if reduce not in ("sum", "mean", "amax", "amin"):   # prod (and the legacy names)
+            return backward_without_graph(ctx, (g,), f"derivative for {type(ctx).__name__} is "
+                                          f"not implemented: minitorch_nn has no double "
+                                          f"backward for scatter_reduce/index_reduce with "
+                                          f"reduce='{reduce}'")
+        cx, cs = _reduce_coefficients(g._data.dtype, arr, vals, out, idx, reduce, include_self)
+        g1 = g.reshape(arr.shape)
+        needs = ctx.needs_input_grad
+        gx = (g1 * _wrap(cx)).reshape(tuple(g.shape)) if needs[0] else None
+        gsrc = None
+        if needs[1]:
+            gs = Index.apply(g1, idx) * _wrap(cs)
+            gsrc = gs if part is None else _padded(gs, part, s_shape, g._data.dtype)
+            gsrc = gsrc.reshape(src_shape)
+        return gx, gsrc, None, None, None, None, None
+
+
+def _reduce_coefficients(dtype, x, vals, out, idx, reduce: str, include_self: bool):
+    """The constant factors (for x, for the values) of the gradient of a sum, mean, amax
+    or amin reduction: linear in g, so grad = g * cx and g[idx] * cs (see _reduce_grads)."""
+    xp = xp_of(x)
+    if reduce == "sum":
+        cx, cs = xp.ones(x.shape, dtype), xp.ones(vals.shape, dtype)
+    elif reduce == "mean":
+        n = xp.ones(x.shape, dtype) if include_self else xp.zeros(x.shape, dtype)
+        _ufunc_at("add", n, idx, xp.ones(vals.shape, dtype))
+        n[n == 0] = 1
+        cx = 1 / n
+        cs = cx[idx]
+    else:
+        self_is = (x == out).astype(dtype)
+        src_is = (vals == out[idx]).astype(dtype)
+        n = self_is.copy()
+        _ufunc_at("add", n, idx, src_is)
+        cx = self_is / n
+        cs = src_is / n[idx]
+    if not include_self:
+        cx = cx.copy()
+        cx[idx] = 0
+    return cx, cs
+
 
 class ScatterReduce(_ReduceAt):
     pass
@@ -468,6 +551,12 @@ class IndexSelect(ArrayFunction):
         _add_at(z, (slice(None),) * dim + (index,), g.reshape(-1) if len(shape) == 0 else g)
         return z.reshape(shape), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        dim, index = ctx.meta[2], ctx.meta[3]
+        return linear_formula(ctx, g, lambda t: IndexSelect.apply(t, dim, index, None)), \
+            None, None, None
+
 
 @op("index_select", methods=("index_select",))
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -503,6 +592,19 @@ class IndexAdd(ArrayFunction):
         if alpha != 1:
             gsrc = gsrc * alpha
         return g, None, None, gsrc.astype(dtype, copy=False), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        ctx.saved_tensors
+        dim, index, alpha, dtype = ctx.meta
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = IndexSelect.apply(g, dim, index, None)
+            if alpha != 1:
+                gsrc = gsrc * alpha
+            if gsrc._data.dtype != dtype:
+                gsrc = gsrc.to(_dt.from_numpy_dtype(dtype))
+        return g, None, None, gsrc, None, None
 
 
 def _index_add_args(fn: str, x: Tensor, dim, index, source):
@@ -565,6 +667,11 @@ class Take(ArrayFunction):
         z = xp_of(g).zeros(int(np.prod(shape)), g.dtype)
         _add_at(z, index, g)
         return z.reshape(shape), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        index = ctx.meta[1]
+        return linear_formula(ctx, g, lambda t: Take.apply(t, index, None)), None, None
 
 
 @op("take", methods=("take",))

@@ -15,6 +15,7 @@ import numpy as np
 from .._user_warning import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._util import binary_operands, check_tensor, shape_mismatch, xp_of
 from .comparison import _Number, _require_operand
@@ -49,6 +50,15 @@ class Where(ArrayFunction):
         xp = xp_of(g)
         gi = _input_grad(xp.where(c, g, 0), input) if ctx.needs_input_grad[1] else None
         go = _input_grad(xp.where(c, 0, g), other) if ctx.needs_input_grad[2] else None
+        return None, gi, go
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (condition,) = ctx.saved_tensors
+        c = _wrap(_condition_array(condition))
+        input, other = ctx.inputs
+        gi = reduce_grad(Where.apply(c, g, 0), input) if ctx.needs_input_grad[1] else None
+        go = reduce_grad(Where.apply(c, 0, g), other) if ctx.needs_input_grad[2] else None
         return None, gi, go
 
 
@@ -149,6 +159,19 @@ class Clamp(ArrayFunction):
             active = a <= hi
         return xp_of(g).where(active, g, 0), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        a = x._data
+        lo, hi = ctx.bounds
+        if lo is not None and hi is not None:
+            active = (a >= lo) & (a <= hi)
+        elif lo is not None:
+            active = a >= lo
+        else:
+            active = a <= hi
+        return Where.apply(_wrap(active), g, 0), None, None
+
 
 class ClampMin(Clamp):
     """clamp_min(x, number): node ClampMinBackward0."""
@@ -197,6 +220,20 @@ class ClampTensor(ArrayFunction):
                                      ctx.needs_input_grad):
             grads.append(_input_grad(xp.where(active, g, 0), t) if needed else None)
         return tuple(grads)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, min, max = ctx.saved_tensors
+        a, lo, hi = (_as_dtype(t, ctx.res) for t in (x, min, max))
+        if lo is not None and hi is not None:
+            actives = ((a >= lo) & (a <= hi), (a < lo) & (lo < hi), (a > hi) | (hi < lo))
+        elif lo is not None:
+            actives = (a >= lo, a < lo, None)
+        else:
+            actives = (a <= hi, None, a > hi)
+        return tuple(reduce_grad(Where.apply(_wrap(active), g, 0), t) if needed else None
+                     for t, active, needed in zip((x, min, max), actives,
+                                                  ctx.needs_input_grad))
 
 
 class ClampMinTensor(ClampTensor):

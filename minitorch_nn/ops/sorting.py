@@ -110,6 +110,21 @@ class _Pick(ArrayFunction):
         g = g.reshape(idx.shape)   # kthvalue without keepdim: put its dim back
         return _scatter_along(g, idx, d, shape), None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        from ..autograd.higher_order import linear_formula
+        from .indexing import Index
+        if ctx.meta is None:
+            return g, None, None, None
+        shape, d, idx = ctx.meta
+        xp = xp_of(idx)
+        where = [xp.arange(n).reshape([-1 if i == a else 1 for i in range(idx.ndim)])
+                 for a, n in enumerate(idx.shape)]
+        where[d] = idx
+        where, g_shape = tuple(where), tuple(g.shape)
+        return linear_formula(ctx, g, lambda t: Index.apply(t, where).reshape(g_shape)), \
+            None, None, None
+
 
 class Sort(_Pick):
     @staticmethod

@@ -59,6 +59,11 @@ class Erf(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: _TWO_OVER_SQRT_PI * xp.exp(-a * a))
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ((-x * x).exp() * _TWO_OVER_SQRT_PI)
+
 
 class Erfc(ArrayFunction):
     @staticmethod
@@ -70,6 +75,11 @@ class Erfc(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: -_TWO_OVER_SQRT_PI * xp.exp(-a * a))
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ((-x * x).exp() * -_TWO_OVER_SQRT_PI)
 
 
 class Erfinv(ArrayFunction):
@@ -86,6 +96,11 @@ class Erfinv(ArrayFunction):
         x, out = ctx.saved_tensors
         return chain(g, x, lambda xp, a, y: _SQRT_PI_OVER_2 * xp.exp(y * y), out)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        _, out = ctx.saved_tensors
+        return g * ((out * out).exp() * _SQRT_PI_OVER_2)
+
 
 class Lgamma(ArrayFunction):
     @staticmethod
@@ -98,6 +113,11 @@ class Lgamma(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, _special_of("digamma"))
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Digamma.apply(x)
+
 
 class Digamma(ArrayFunction):
     @staticmethod
@@ -109,6 +129,11 @@ class Digamma(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return chain(g, x, _special_of("polygamma", 1.0))
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Polygamma.apply(x, 1)
 
 
 class Polygamma(ArrayFunction):
@@ -124,6 +149,11 @@ class Polygamma(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, _special_of("polygamma", float(ctx.n + 1))), None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Polygamma.apply(x, ctx.n + 1), None
+
 
 class I0(ArrayFunction):
     @staticmethod
@@ -135,6 +165,12 @@ class I0(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return chain(g, x, _special_of("i1"))
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .special_namespace import SpecialI1
+        (x,) = ctx.saved_tensors
+        return g * SpecialI1.apply(x)
 
 
 class Logit(ArrayFunction):
@@ -154,6 +190,16 @@ class Logit(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: _logit_slope(xp, a, ctx.eps)), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        (x,) = ctx.saved_tensors   # PyTorch's infinitely differentiable logit backward
+        eps = ctx.eps
+        slope = g / (x * (1 - x))
+        if eps is None or eps < 0:
+            return where((x < 0) | (x > 1), math.nan, slope), None
+        return where((x < eps) | (x > 1 - eps), 0, slope), None
 
 
 def _logit_slope(xp, a, eps):
@@ -183,6 +229,14 @@ class Sinc(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, _sinc_slope)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        (x,) = ctx.saved_tensors   # PyTorch's sinc_backward (nan second derivative at 0, as its)
+        p = x * math.pi
+        squared = x * x * math.pi
+        return where(squared == 0, 0, g * (p * p.cos() - p.sin()) / squared)
+
 
 def _sinc_slope(xp, a):
     p = math.pi * a
@@ -209,6 +263,11 @@ class Mvlgamma(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: sum(special_array("digamma", a - 0.5 * j)
                                              for j in range(ctx.p))), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * sum(Digamma.apply(x - 0.5 * j) for j in range(ctx.p)), None
 
 
 # ------------------------------------------------------------------ declarations

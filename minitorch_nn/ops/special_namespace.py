@@ -75,6 +75,13 @@ class SpecialI1(ArrayFunction):
         return chain(g, x, lambda xp, a, y: _near_zero_half(
             xp, a, lambda s: special_array("i0", s) - y / s), out)
 
+    @staticmethod
+    def grad_formula(ctx, g):   # i1'(x) = i0(x) - i1(x) / x, 1/2 at 0: differentiable again
+        x, out = ctx.saved_tensors
+        big = x.abs() > float(np.finfo(x._data.dtype).eps)
+        safe = x.where(big, float(np.finfo(x._data.dtype).eps))
+        return g * (safe.i0() - out / safe).where(big, 0.5)
+
 
 class SpecialI1E(ArrayFunction):
     @staticmethod

@@ -20,7 +20,8 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
 from ._util import wrap_dim
 from .inplace import apply_inplace
-from .rectifiers import _saved_backward, _saving_forward, pointwise, require_float_named
+from .rectifiers import (_saved_backward, _saving_forward, _where, masked_grad, pointwise,
+                         require_float_named)
 from .registry import op
 
 
@@ -53,8 +54,8 @@ def _hardswish_np(xp, x):
 
 
 def _hardswish_grad_np(xp, x, g):
-    inner = xp.where(x <= 3.0, g * (x / 3.0 + 0.5), g)
-    return xp.where(x < -3.0, 0.0, inner)
+    inner = xp.where(x < 3.0, g * (x / 3.0 + 0.5), g)   # PyTorch: slope 0 at -3, 1 at 3
+    return xp.where(x <= -3.0, 0.0, inner)
 
 
 def _mish_np(xp, x):
@@ -81,24 +82,58 @@ def _shrink_grad_np(xp, x, g, lambd):
 
 
 # ------------------------------------------------------------------ functions
-def _unary_function(name, fwd, bwd, n_params=0):
-    """An ArrayFunction class `name` computing fwd(x, *params), its gradient bwd."""
+# The same gradients as Tensor formulas (grad_formula, for create_graph=True): fn(x, g,
+# *params) with x the saved input Tensor, in differentiable Tensor ops (PyTorch's double
+# backward formulas: linear in g for the piecewise-linear ones, masks constant).
+def _logsigmoid_grad_t(x, g):
+    return g * (-x).sigmoid()   # its derivative: g * (s - 1) * s, PyTorch's double backward
+
+
+def _hardswish_grad_t(x, g):
+    """PyTorch's hardswish_backward: g * (x / 3 + 1/2) strictly inside (-3, 3), 0 at and
+    below -3, g at and above 3 (the array backward above takes [-3, 3]: PyTorch's slopes
+    at exactly +-3 are 0 and 1)."""
+    return _where(x <= -3.0, 0, _where(x < 3.0, g * (x / 3.0 + 0.5), g))
+
+
+def _mish_grad_t(x, g):
+    """PyTorch's infinitely differentiable mish backward; softplus(x) = -logsigmoid(-x)."""
+    t = (-LogSigmoid.apply(-x)).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def _shrink_grad_t(x, g, lambd):
+    a = compute_array(x._data)
+    return masked_grad(g, _wrap((a >= -lambd) & (a <= lambd)))
+
+
+def _unary_function(name, fwd, bwd, formula, n_params=0):
+    """An ArrayFunction class `name` computing fwd(x, *params), its gradient bwd (arrays) and
+    formula (Tensors, for create_graph=True; None where PyTorch has no double backward)."""
     def forward(ctx, x, *params):
         return _saving_forward(ctx, x, fwd, *params)
 
     def backward(ctx, g):
         return (_saved_backward(ctx, g, bwd),) + (None,) * n_params
-    return type(name, (ArrayFunction,), {"forward": staticmethod(forward),
-                                         "backward": staticmethod(backward),
-                                         "__module__": __name__})
+
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return (formula(x, g, *ctx.params),) + (None,) * n_params
+    body = {"forward": staticmethod(forward), "backward": staticmethod(backward),
+            "__module__": __name__}
+    if formula is not None:   # None: no double backward (the engine's error, as PyTorch)
+        body["grad_formula"] = staticmethod(grad_formula)
+    return type(name, (ArrayFunction,), body)
 
 
-LogSigmoid = _unary_function("LogSigmoid", _logsigmoid_np, _logsigmoid_grad_np)
-Hardsigmoid = _unary_function("Hardsigmoid", _hardsigmoid_np, _hardsigmoid_grad_np)
-Hardswish = _unary_function("Hardswish", _hardswish_np, _hardswish_grad_np)
-Mish = _unary_function("Mish", _mish_np, _mish_grad_np)
-Softshrink = _unary_function("Softshrink", _softshrink_np, _shrink_grad_np, 1)
-Hardshrink = _unary_function("Hardshrink", _hardshrink_np, _shrink_grad_np, 1)
+LogSigmoid = _unary_function("LogSigmoid", _logsigmoid_np, _logsigmoid_grad_np,
+                             _logsigmoid_grad_t)
+Hardsigmoid = _unary_function("Hardsigmoid", _hardsigmoid_np, _hardsigmoid_grad_np,
+                              None)   # PyTorch has no double backward for hardsigmoid
+Hardswish = _unary_function("Hardswish", _hardswish_np, _hardswish_grad_np, _hardswish_grad_t)
+Mish = _unary_function("Mish", _mish_np, _mish_grad_np, _mish_grad_t)
+Softshrink = _unary_function("Softshrink", _softshrink_np, _shrink_grad_np, _shrink_grad_t, 1)
+Hardshrink = _unary_function("Hardshrink", _hardshrink_np, _shrink_grad_np, _shrink_grad_t, 1)
 
 
 def _float_op(fn, kernel):
@@ -207,6 +242,15 @@ class Glu(ArrayFunction):
         (x,) = ctx.saved_tensors
         return pointwise(lambda xp, a, g, d: _glu_grad_np(xp, a, g, d), [x._data, g],
                          ctx.dim), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .joining import cat
+        (x,) = ctx.saved_tensors
+        h = x.shape[ctx.dim] // 2
+        first, second = x.narrow(ctx.dim, 0, h), x.narrow(ctx.dim, h, h)
+        s = second.sigmoid()
+        return cat([g * s, g * first * s * (1 - s)], ctx.dim), None
 
 
 def _halves(xp, a, dim):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array
 from ._util import check_tensor, shape_mismatch, xp_of
@@ -72,6 +73,16 @@ class Addcmul(ArrayFunction):
         g2 = _input_grad(g * (a._data.astype(res.np) * value), t2) if need[2] else None
         return gi, g1, g2, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        input, t1, t2, value, res = ctx.meta
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gi = reduce_grad(g, input) if need[0] else None
+        g1 = reduce_grad(g * (b * value), t1) if need[1] else None
+        g2 = reduce_grad(g * (a * value), t2) if need[2] else None
+        return gi, g1, g2, None, None
+
 
 class Addcdiv(ArrayFunction):
     @staticmethod
@@ -94,6 +105,16 @@ class Addcdiv(ArrayFunction):
         gi = _input_grad(g, input) if need[0] else None
         g1 = _input_grad(g * (value / b), t1) if need[1] else None
         g2 = _input_grad(-g * (value * a / (b * b)), t2) if need[2] else None
+        return gi, g1, g2, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        input, value, res = ctx.meta
+        t1, t2 = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gi = reduce_grad(g, input) if need[0] else None
+        g1 = reduce_grad(g * (value / t2), t1) if need[1] else None
+        g2 = reduce_grad(-g * (value * t1 / (t2 * t2)), t2) if need[2] else None
         return gi, g1, g2, None, None
 
 
@@ -172,6 +193,18 @@ class Lerp(ArrayFunction):
         gw = None
         if weight is not None and need[2]:
             gw = _input_grad(g * (end._data - start._data), weight)
+        return gs, ge, gw
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        start, end, weight = ctx.saved_tensors
+        w = ctx.weight if weight is None else weight
+        need = ctx.needs_input_grad
+        gs = reduce_grad(g * (1 - w), start) if need[0] else None
+        ge = reduce_grad(g * w, end) if need[1] else None
+        gw = None
+        if weight is not None and need[2]:
+            gw = reduce_grad(g * (end - start), weight)
         return gs, ge, gw
 
 

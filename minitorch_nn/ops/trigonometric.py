@@ -15,6 +15,7 @@ import math
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array
 from ._util import binary_operands, check_tensor, shape_mismatch, xp_of
@@ -78,6 +79,11 @@ class Asin(ArrayFunction):
         a = x._data
         return g * _rsqrt(-a * a + 1)   # PyTorch: grad * (-self * self + 1).rsqrt()
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (-x * x + 1).rsqrt()
+
 
 class Acos(ArrayFunction):
     @staticmethod
@@ -90,6 +96,11 @@ class Acos(ArrayFunction):
         (x,) = ctx.saved_tensors
         a = x._data
         return g * -_rsqrt(-a * a + 1)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * -(-x * x + 1).rsqrt()
 
 
 class Atan(ArrayFunction):
@@ -104,6 +115,11 @@ class Atan(ArrayFunction):
         a = x._data
         return g / (a * a + 1)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * x + 1)
+
 
 # ------------------------------------------------------------------ hyperbolic
 class Sinh(ArrayFunction):
@@ -117,6 +133,11 @@ class Sinh(ArrayFunction):
         (x,) = ctx.saved_tensors
         return g * _half_ufunc(x._data, "cosh")
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cosh()
+
 
 class Cosh(ArrayFunction):
     @staticmethod
@@ -128,6 +149,11 @@ class Cosh(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * _half_ufunc(x._data, "sinh")
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sinh()
 
 
 class Asinh(ArrayFunction):
@@ -141,6 +167,11 @@ class Asinh(ArrayFunction):
         (x,) = ctx.saved_tensors
         a = x._data
         return g * _rsqrt(a * a + 1)   # PyTorch: grad * (self.pow(2) + 1).rsqrt()
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * x + 1).rsqrt()
 
 
 class Acosh(ArrayFunction):
@@ -157,6 +188,13 @@ class Acosh(ArrayFunction):
             return g * (_rsqrt(a - 1) * _rsqrt(a + 1))
         return g * _rsqrt(a * a - 1)   # real: also finite for x < -1, as PyTorch's
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        if x.is_complex():
+            return g * ((x - 1).rsqrt() * (x + 1).rsqrt())
+        return g * (x * x - 1).rsqrt()
+
 
 class Atanh(ArrayFunction):
     @staticmethod
@@ -170,6 +208,11 @@ class Atanh(ArrayFunction):
         a = x._data
         return g / (1 - a * a)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 - x * x)
+
 
 # ------------------------------------------------------------------ angle conversion
 class Rad2Deg(ArrayFunction):
@@ -181,6 +224,10 @@ class Rad2Deg(ArrayFunction):
     def backward(ctx, g):
         return _half_scaled(g, _RAD2DEG)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g * _RAD2DEG
+
 
 class Deg2Rad(ArrayFunction):
     @staticmethod
@@ -190,6 +237,10 @@ class Deg2Rad(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _half_scaled(g, _DEG2RAD)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g * _DEG2RAD
 
 
 # ------------------------------------------------------------------ two-argument functions
@@ -217,6 +268,16 @@ class Atan2(ArrayFunction):
         gb = _input_grad(g * -x * recip, b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        from .selection import where
+        a, b = ctx.saved_tensors
+        recip = (a * a + b * b).reciprocal()
+        recip = where(recip.isinf(), 0, recip)   # 0 at (0, 0), as the array backward
+        ga = reduce_grad(g * b * recip, a) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(g * -a * recip, b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
 
 class Hypot(ArrayFunction):
     @staticmethod
@@ -239,6 +300,13 @@ class Hypot(ArrayFunction):
         r = out._data
         ga = _input_grad(g * x / r, a) if ctx.needs_input_grad[0] else None
         gb = _input_grad(g * y / r, b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b, out = ctx.saved_tensors
+        ga = reduce_grad(g * a / out, a) if ctx.needs_input_grad[0] else None
+        gb = reduce_grad(g * b / out, b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -330,7 +398,7 @@ def _no_inplace_derivative(fn_cls, name: str):
 
     node_cls = type(fn_cls.__name__ + "Inplace", (fn_cls,), {
         "node_name": fn_cls.__name__ + "Backward1", "backward": staticmethod(backward),
-        "__module__": __name__})
+        "grad_formula": None, "__module__": __name__})   # create_graph: the same error
 
     def op_(self: Tensor) -> Tensor:
         check_tensor(self, "self", name + "_")

@@ -58,6 +58,11 @@ class Reciprocal(ArrayFunction):
         with np.errstate(over="ignore", invalid="ignore"):
             return -g * _cube_or_square(o, 2)   # PyTorch: -grad * result.pow(2)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -g * (out * out)
+
 
 class Log(ArrayFunction):
     @staticmethod
@@ -71,6 +76,11 @@ class Log(ArrayFunction):
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / x._data
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
 
 
 class Log2(ArrayFunction):
@@ -86,6 +96,11 @@ class Log2(ArrayFunction):
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / _half_scaled(x._data, math.log(2.0))   # PyTorch: grad / (self * ln)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(2.0))
+
 
 class Log10(ArrayFunction):
     @staticmethod
@@ -100,6 +115,11 @@ class Log10(ArrayFunction):
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / _half_scaled(x._data, math.log(10.0))   # PyTorch: grad / (self * ln)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(10.0))
+
 
 class Log1P(ArrayFunction):   # PyTorch's node: Log1PBackward0
     @staticmethod
@@ -113,6 +133,11 @@ class Log1P(ArrayFunction):   # PyTorch's node: Log1PBackward0
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return g / (1 + x._data)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x + 1)
 
 
 class Expm1(ArrayFunction):
@@ -129,6 +154,11 @@ class Expm1(ArrayFunction):
         with np.errstate(over="ignore", invalid="ignore"):
             return g * (out._data + 1)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out + 1)
+
 
 class Sqrt(ArrayFunction):
     @staticmethod
@@ -143,6 +173,11 @@ class Sqrt(ArrayFunction):
         (out,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / (2 * out._data)   # inf at 0, as PyTorch
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
 
 
 class Rsqrt(ArrayFunction):
@@ -162,6 +197,11 @@ class Rsqrt(ArrayFunction):
         with np.errstate(invalid="ignore", over="ignore"):
             return (-0.5 * g) * _cube_or_square(o, 3)   # PyTorch: -0.5 * grad * result.pow(3)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return (-0.5 * g) * out ** 3
+
 
 class Sin(ArrayFunction):
     @staticmethod
@@ -174,6 +214,11 @@ class Sin(ArrayFunction):
         (x,) = ctx.saved_tensors
         return g * xp_of(g).cos(x._data)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cos()
+
 
 class Cos(ArrayFunction):
     @staticmethod
@@ -185,6 +230,11 @@ class Cos(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return -g * xp_of(g).sin(x._data)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * x.sin()
 
 
 class Tan(ArrayFunction):
@@ -202,6 +252,11 @@ class Tan(ArrayFunction):
         with np.errstate(over="ignore", invalid="ignore"):
             return g * (1 + o * o)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out * out + 1)
+
 
 class Tanh(ArrayFunction):
     @staticmethod
@@ -214,6 +269,11 @@ class Tanh(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return _fused_backward("tanh_backward", g, out._data)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
 
 
 class Sigmoid(ArrayFunction):
@@ -230,6 +290,11 @@ class Sigmoid(ArrayFunction):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return _fused_backward("sigmoid_backward", g, out._data)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out) * out
 
 
 _FUSED_MIN_SIZE = 1 << 14   # below this, numpy's three passes cost about as much as a call
@@ -276,6 +341,11 @@ def _cube_or_square(o, n: int):
 
 
 # ------------------------------------------------------------------ dtype-keeping functions
+def _zeros(g: Tensor) -> Tensor:
+    """The zero gradient of a piecewise-constant op: a constant (no graph), as PyTorch's."""
+    return _wrap(xp_of(g._data).zeros_like(g._data))
+
+
 class Abs(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
@@ -293,6 +363,13 @@ class Abs(ArrayFunction):
             mag = xp.abs(a)
             return g * xp.where(mag == 0, 0, a / xp.where(mag == 0, 1, mag))
         return g * _sign_array(a)   # abs'(0) = 0
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        if x.is_complex():   # PyTorch: grad * self.sgn(), differentiable for complex
+            return g * x.sgn()
+        return g * _wrap(_sign_array(x._data))   # sign' = 0: a constant
 
 
 def _sign_array(a):
@@ -313,6 +390,10 @@ class Sign(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return xp_of(g).zeros_like(g)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _zeros(g)
 
 
 class Relu(ArrayFunction):
@@ -341,6 +422,11 @@ class Relu(ArrayFunction):
             return result
         return xp_of(g).where(o <= 0, 0, g)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (out,) = ctx.saved_tensors   # threshold_backward: linear in g, zero in the result
+        return g.where(_wrap(~(out._data <= 0)), 0)
+
 
 # numpy.where mispredicts a branch per element once arrays outgrow the caches' easy cases;
 # from this size the one-pass Numba kernel is several times faster (kernels/cpu/elementwise.py)
@@ -353,6 +439,10 @@ class _Rounding(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return xp_of(g).zeros_like(g), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _zeros(g), None
 
 
 def _rounded(x: Tensor, xp_name: str, kernel: str, *args):
@@ -415,6 +505,10 @@ class Frac(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return g   # frac(x) = x - trunc(x): slope 1
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return g
 
 
 # ------------------------------------------------------------------ declarations

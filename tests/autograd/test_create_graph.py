@@ -246,3 +246,11 @@ def test_leaf_grad_accumulates_out_of_place_with_create_graph():
     (h_ours,) = mt.autograd.grad(ours.grad.sum(), ours)
     (h_theirs,) = torch.autograd.grad(theirs.grad.sum(), theirs)
     np.testing.assert_allclose(h_ours.numpy(), h_theirs.numpy())
+
+
+def test_real_inputs_of_complex_intermediates():
+    """A complex intermediate between real inputs and a real loss: the conjugation around
+    the formulas keeps the real inputs' gradients (and their derivatives)."""
+    x = np.array([0.5, -1.2, 2.0])
+    check_double_backward(lambda T, a: ((a * (1 + 2j)) * (a * (1 - 1j))).real * a
+                          + (a * (1 - 1j)).exp().imag, x, third=True)

@@ -174,3 +174,10 @@ def test_glu_half():
         y.sum().backward()
         ty.sum().backward()
         assert_close(x.grad.float().numpy(), t.grad.float().numpy(), 1e-2, 1e-2)
+
+
+def test_hardswish_gradient_at_its_kinks_is_pytorchs():
+    """PyTorch's hardswish_backward: slope 0 at x = -3 (the flat piece) and 1 at x = 3."""
+    x = mt.tensor([-3.0, 3.0, -3.5, 3.5, 0.0], requires_grad=True)
+    mt.nn.functional.hardswish(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0, 1.0, 0.5])
