@@ -20,7 +20,7 @@ from . import grad_mode
 from .function import numpy_quiet, numpy_restore
 from .graph import AccumulateGrad
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "start_walk"]
 
 _state = grad_mode._state
 
@@ -178,18 +178,26 @@ def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = Tru
         _state.enabled = previous
 
 
-def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
+def start_walk(roots, add):
+    """The state a pass starts from: each root's gradient in its node's buffer (`add(buffer,
+    output_nr, grad)` sums gradients arriving at one output), the dependents count of every
+    reachable node, and the heap of ready nodes (newest first). Shared with higher_order.py."""
     root_nodes = []
     buffers: dict = {}
     for node, nr, grad in roots:
         if node not in buffers:
             buffers[node] = [None] * node._n_outputs
             root_nodes.append(node)
-        _add_into(buffers[node], nr, grad)
+        add(buffers[node], nr, grad)
     deps = _count_dependents(root_nodes)
-    captured = [None] * (len(capture) if capture else 0)
     ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    return buffers, deps, ready
+
+
+def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
+    buffers, deps, ready = start_walk(roots, _add_into)
+    captured = [None] * (len(capture) if capture else 0)
     heappush, heappop = heapq.heappush, heapq.heappop
     while ready:
         node = heappop(ready)[2]

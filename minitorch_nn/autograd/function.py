@@ -143,6 +143,14 @@ def _tensor_backward(ctx, fwd, grads):
     """
     with grad_mode.no_grad():
         out = fwd.backward(ctx, *(None if g is None else _wrap(g) for g in grads))
+    return checked_gradients(ctx, out, lambda i, g, meta: g._data if meta is None
+                             else _fit_gradient(ctx, i, g._data, *meta))
+
+
+def checked_gradients(ctx, out, fit) -> tuple:
+    """The results of a user's backward, checked as PyTorch's engine checks them: each is None
+    or a Tensor, and None for an input that was not a Tensor. `fit(index, grad, meta)` turns a
+    gradient into what the pass moves on (meta: the input's (shape, dtype), None if unknown)."""
     if type(out) is not tuple:
         out = (out,)
     meta = ctx.__dict__.get("_input_meta", ())
@@ -157,7 +165,7 @@ def _tensor_backward(ctx, fwd, grads):
             raise RuntimeError(f"function {type(ctx).__name__} returned a gradient different "
                                f"than None at position {i + 1}, but the corresponding forward "
                                "input was not a Variable")
-        result.append(g._data if i >= len(meta) else _fit_gradient(ctx, i, g._data, *meta[i]))
+        result.append(fit(i, g, meta[i] if i < len(meta) else None))
     return tuple(result)
 
 

@@ -155,6 +155,13 @@ _V_NONE_INPUT = ("The vector v can only be None if the input to the user-provide
                  "a single Tensor with a single element.")
 
 
+def _output_and_result(outputs, res, is_outputs_tuple, is_inputs_tuple, create_graph):
+    """The (output, result) pair vjp/jvp/vhp/hvp return, detached unless create_graph, each
+    a tuple or a single Tensor as its argument was."""
+    return (_tuple_postprocess(_grad_postprocess(outputs, create_graph), is_outputs_tuple),
+            _tuple_postprocess(_grad_postprocess(res, create_graph), is_inputs_tuple))
+
+
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """`(func(*inputs), v^T J)`: the vector-Jacobian product."""
     with grad_mode.enable_grad():
@@ -170,10 +177,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     with grad_mode.set_grad_enabled(True if create_graph else grad_mode.is_grad_enabled()):
         res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _output_and_result(outputs, res, is_outputs_tuple, is_inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -329,10 +333,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     with grad_mode.set_grad_enabled(True if create_graph else grad_mode.is_grad_enabled()):
         res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _output_and_result(outputs, res, is_outputs_tuple, is_inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -350,7 +351,4 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     with grad_mode.set_grad_enabled(True if create_graph else grad_mode.is_grad_enabled()):
         res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back_trick")
-    outputs = _grad_postprocess(outputs, create_graph)
-    res = _grad_postprocess(res, create_graph)
-    return (_tuple_postprocess(outputs, is_outputs_tuple),
-            _tuple_postprocess(res, is_inputs_tuple))
+    return _output_and_result(outputs, res, is_outputs_tuple, is_inputs_tuple, create_graph)

@@ -25,7 +25,9 @@ import heapq
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .function import ArrayFunction, BackwardFunction, numpy_quiet, numpy_restore
+from .engine import _checked_hook_result, start_walk
+from .function import (ArrayFunction, BackwardFunction, _expandable, checked_gradients,
+                       numpy_quiet, numpy_restore)
 from .graph import AccumulateGrad, Node
 
 __all__ = ["run_backward_graph", "NoDoubleBackward", "reduce_grad", "sum_to", "unreduce",
@@ -200,28 +202,11 @@ def _user_backward(node, fwd, grads):
     if getattr(backward, "_once_differentiable", False):
         return backward_without_graph(node, grads, "trying to differentiate twice a function "
                                       "that was marked with @once_differentiable", False)
-    out = _as_tuple(backward(node, *grads))
-    meta = node.__dict__.get("_input_meta", ())
-    result = []
-    for i, g in enumerate(out):
-        if g is None:
-            result.append(None)
-            continue
-        if not isinstance(g, Tensor):
-            raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
-        if i < len(meta) and meta[i] is None:
-            raise RuntimeError(f"function {type(node).__name__} returned a gradient different "
-                               f"than None at position {i + 1}, but the corresponding forward "
-                               "input was not a Variable")
-        if i < len(meta):
-            shape, dtype = meta[i]
-            g = _fit(node, i, g, shape, dtype)
-        result.append(g)
-    return tuple(result)
+    return checked_gradients(node, backward(node, *grads), lambda i, g, meta: g if meta is None
+                             else _fit(node, i, g, *meta))
 
 
 def _fit(node, index, g, shape, dtype):
-    from .function import _expandable
     if tuple(g.shape) != shape:
         if not _expandable(shape, tuple(g.shape)):
             raise RuntimeError(f"Function {type(node).__name__} returned an invalid gradient at "
@@ -261,18 +246,13 @@ def run_backward_graph(roots, retain_graph: bool, capture=None, accumulate: bool
         _state.enabled = previous
 
 
+def _add_tensor(buffer: list, nr: int, grad) -> None:
+    buffer[nr] = _add(buffer[nr], grad)
+
+
 def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
-    from .engine import _count_dependents
-    root_nodes, buffers = [], {}
-    for node, nr, grad in roots:
-        if node not in buffers:
-            buffers[node] = [None] * node._n_outputs
-            root_nodes.append(node)
-        buffers[node][nr] = _add(buffers[node][nr], grad)
-    deps = _count_dependents(root_nodes)
+    buffers, deps, ready = start_walk(roots, _add_tensor)
     captured = [None] * (len(capture) if capture else 0)
-    ready = [(-n._seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
     while ready:
         node = heapq.heappop(ready)[2]
         grads = buffers.pop(node, None)
@@ -306,7 +286,6 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
 def _run_tensor_hooks(node, grads: list) -> None:
     hooks = node._tensor_pre_hooks
     if hooks:
-        from .engine import _checked_hook_result
         for nr, fns in hooks.items():
             for fn in list(fns.values()):
                 if grads[nr] is not None:
