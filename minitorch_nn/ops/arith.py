@@ -264,6 +264,10 @@ class Remainder(ArrayFunction):
     def backward(ctx, g):
         return _modulo_backward(ctx, g)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _modulo_grad_formula(ctx, g)
+
 
 class RemainderTensor(Remainder):
     """remainder(tensor, tensor): the same op; PyTorch names its node RemainderBackward1."""
@@ -293,6 +297,10 @@ class Fmod(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         return _modulo_backward(ctx, g)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        return _modulo_grad_formula(ctx, g)
 
 
 class FmodTensor(Fmod):
@@ -337,6 +345,21 @@ def _modulo_backward(ctx, g):
         with np.errstate(all="ignore"):
             q = getattr(xp, ctx.rounding)(x / y)
         gb = _input_grad((-g * q).astype(g.dtype, copy=False), b)
+    return ga, gb
+
+
+def _modulo_grad_formula(ctx, g):
+    """_modulo_backward in Tensor ops: grad for a; -grad * a.div(b, rounding) for b, whose
+    rounded quotient is a constant (PyTorch's div with rounding_mode has a zero gradient)."""
+    a, b = ctx.inputs
+    ga = reduce_grad(g, a) if ctx.needs_input_grad[0] else None
+    gb = None
+    if isinstance(b, Tensor) and ctx.needs_input_grad[1]:
+        a, b = ctx.saved_tensors
+        x, y, _ = binary_operands(a, b)
+        with np.errstate(all="ignore"):
+            q = getattr(xp_of(g._data), ctx.rounding)(x / y)
+        gb = reduce_grad(-g * _wrap(q.astype(g._data.dtype, copy=False)), b)
     return ga, gb
 
 

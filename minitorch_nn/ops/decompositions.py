@@ -21,12 +21,14 @@ import numpy as np
 from .._user_warning import warn_user
 from .. import return_types
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._linalg_common import (LinAlgError, all_finite, cholesky_info,
                              hermitian_from, info_tensor, lapack_call, mH, not_pd_message,
                              raise_info, require_float, require_kernel_dtype, require_matrix)
 from ._reduce_util import _type_name
 from ._util import check_tensor, xp_of
+from .linalg_functions import LinalgSolveTriangular
 from .registry import op
 
 linalg_cholesky_ex = return_types.linalg_cholesky_ex
@@ -42,6 +44,11 @@ def _checked(A: Tensor, fn: str, kernel: str, square: bool = False) -> None:
     require_matrix(A, fn, square=square)
     require_float(A, fn)
     require_kernel_dtype(A, kernel)
+
+
+def _eye_t(n: int, like: Tensor) -> Tensor:
+    """A constant identity matrix with `like`'s dtype and device."""
+    return _wrap(xp_of(like._data).eye(n, dtype=like._data.dtype))
 
 
 def _inv_lower(low):
@@ -84,7 +91,9 @@ class LinalgCholeskyEx(ArrayFunction):
             raise_info(info, fn, not_pd_message)
         ctx.meta = (low, upper)
         ctx.set_materialize_grads(False)
-        return _wrap(low), info_tensor(info, low)
+        out = _wrap(low)
+        ctx.save_for_backward(out)
+        return out, info_tensor(info, low)
 
     @staticmethod
     def backward(ctx, g, g_info):
@@ -100,6 +109,20 @@ class LinalgCholeskyEx(ArrayFunction):
         linv = _inv_lower(low)
         ga = mH(linv) @ phi @ linv
         return 0.5 * (ga + mH(ga)), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g, g_info):
+        """PyTorch's cholesky_backward: L^-H Phi L^-1 with two triangular solves,
+        Phi = (T + tril(T, -1)^H) / 2, T = tril(L^H gL)."""
+        if g is None:
+            return None, None, None, None
+        (low,) = ctx.saved_tensors
+        if ctx.meta[1]:
+            low, g = low.mH, g.mH
+        t = (low.mH @ g).tril()
+        phi = 0.5 * (t + t.tril(-1).mH)
+        ga = LinalgSolveTriangular.apply(low.mH, phi, True, True, False)
+        return LinalgSolveTriangular.apply(low, ga, False, False, False), None, None, None
 
 
 class Cholesky(LinalgCholeskyEx):
@@ -181,7 +204,9 @@ class LinalgQr(ArrayFunction):
         ctx.meta = (a._data, q, r, mode)
         if mode == "r":
             return _wrap(xp_of(r).zeros((0,), dtype=r.dtype)), _wrap(r)
-        return _wrap(q), _wrap(r)
+        out = _wrap(q), _wrap(r)
+        ctx.save_for_backward(*out)
+        return out
 
     @staticmethod
     def backward(ctx, gq, gr):
@@ -202,6 +227,32 @@ class LinalgQr(ArrayFunction):
         u, gu, gv = r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
         gx = _qr_grad_tall(q, u, gq + y @ mH(gv), gu)
         return xp.concatenate([gx, q @ gv], axis=-1), None
+
+    @staticmethod
+    def grad_formula(ctx, gq, gr):
+        a, _, _, mode = ctx.meta
+        m, n = a.shape[-2:]
+        if mode == "r" or (mode == "complete" and m > n):
+            LinalgQr.backward(ctx, None, None)          # raises PyTorch's error
+        q, r = ctx.saved_tensors
+        if m >= n:
+            return _qr_grad_tall_t(q, r, gq, gr), None
+        from .. import cat
+        u, v, gu, gv = r[..., :, :m], r[..., :, m:], gr[..., :, :m], gr[..., :, m:]
+        gx = _qr_grad_tall_t(q, u, gq + (q @ v) @ gv.mH, gu)
+        return cat([gx, q @ gv], -1), None
+
+
+def _copyltu_t(m: Tensor) -> Tensor:
+    low = m.tril(-1)
+    diag = m.diagonal(0, -2, -1)
+    return low + low.mH + (diag.real.to(m.dtype) if m.is_complex() else diag).diag_embed()
+
+
+def _qr_grad_tall_t(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor) -> Tensor:
+    """_qr_grad_tall with recorded ops; B R^-H as the triangular solve X R^H = B."""
+    b = gq + q @ _copyltu_t(r @ gr.mH - gq.mH @ q)
+    return LinalgSolveTriangular.apply(r.mH, b, False, False, False)
 
 
 _QR_MODES = ("reduced", "complete", "r")
@@ -268,6 +319,7 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
     m, n = u.shape[-2], vh.shape[-1]
     if gu is None and gvh is None:
         return (u * gs.astype(u.dtype)[..., None, :]) @ vh
+    both = gu is not None and gvh is not None
     gu = xp.zeros_like(u) if gu is None else gu
     gvh = xp.zeros_like(vh) if gvh is None else gvh
     sc = s.astype(u.dtype)
@@ -282,9 +334,9 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
     inner = (skew_u * sc[..., None, :] + sc[..., :, None] * skew_v) / e
     if gs is not None:
         inner = inner + gs.astype(u.dtype)[..., None, :] * xp.eye(k, dtype=u.dtype)
-    if u.dtype.kind == "c":
+    if u.dtype.kind == "c" and both:    # PyTorch: diag(skew(U^H gU)) / 2S = i Im(.) / S
         diag = xp.diagonal(uhgu, axis1=-2, axis2=-1)
-        inner = inner + xp.eye(k, dtype=u.dtype) * (1j * diag.imag / (2 * s))[..., None, :]
+        inner = inner + xp.eye(k, dtype=u.dtype) * (1j * diag.imag / s)[..., None, :]
     if m > n:
         gusinv = gu / sc[..., None, :]
         return (u @ inner + gusinv - u @ (mH(u) @ gusinv)) @ vh
@@ -292,6 +344,44 @@ def _svd_grad(u, s, vh, gu, gs, gvh):
         sinvgvh = gvh / sc[..., :, None]
         return u @ (inner @ vh + sinvgvh - (sinvgvh @ mH(vh)) @ vh)
     return u @ inner @ vh
+
+
+def _svd_grad_t(u: Tensor, s: Tensor, vh: Tensor, gu, gs, gvh) -> Tensor:
+    """_svd_grad (PyTorch's svd_backward) with recorded ops: differentiable through the
+    saved U, S, Vh and the incoming gradients."""
+    m, n = u.shape[-2], vh.shape[-1]
+    cplx = u.is_complex()
+    sc = s.to(u.dtype) if cplx else s
+    if gu is None and gvh is None:
+        return (u * gs.to(u.dtype).unsqueeze(-2)) @ vh
+    k = s.shape[-1]
+    eye = _eye_t(k, s)
+    s2 = s * s
+    e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye      # ones on the diagonal
+    uhgu = vhgv = None
+    if gu is not None:
+        raw = u.mH @ gu
+        uhgu = raw - raw.mH
+    if gvh is not None:
+        vhgv = vh @ gvh.mH
+        vhgv = vhgv - vhgv.mH
+    if uhgu is not None and vhgv is not None:
+        inner = (uhgu * sc.unsqueeze(-2) + sc.unsqueeze(-1) * vhgv) / e
+    elif uhgu is not None:
+        inner = uhgu * sc.unsqueeze(-2) / e
+    else:
+        inner = sc.unsqueeze(-1) * vhgv / e
+    if gs is not None:
+        inner = inner + gs.to(u.dtype).diag_embed()
+    if cplx and uhgu is not None and vhgv is not None:
+        inner = inner + (uhgu.diagonal(0, -2, -1) / (2 * sc)).diag_embed()
+    if m > n and gu is not None:
+        gusinv = gu / sc.unsqueeze(-2)
+        return (u @ inner + gusinv - u @ (u.mH @ gusinv)) @ vh
+    if m < n and gvh is not None:
+        sinvgvh = gvh / sc.unsqueeze(-1)
+        return u @ (inner @ vh + sinvgvh - (sinvgvh @ vh.mH) @ vh)
+    return u @ (inner @ vh) if m >= n else (u @ inner) @ vh
 
 
 class LinalgSvd(ArrayFunction):
@@ -304,7 +394,9 @@ class LinalgSvd(ArrayFunction):
         u, s, vh = _svd_arrays(a._data, full, fn)
         ctx.meta = (u, s, vh)
         ctx.set_materialize_grads(False)
-        return _wrap(u), _wrap(s), _wrap(vh)
+        out = _wrap(u), _wrap(s), _wrap(vh)
+        ctx.save_for_backward(*out)
+        return out
 
     @staticmethod
     def backward(ctx, gu, gs, gvh):
@@ -317,6 +409,18 @@ class LinalgSvd(ArrayFunction):
             return None, None, None
         return _svd_grad(u, s, vh, gu, gs, gvh), None, None
 
+    @staticmethod
+    def grad_formula(ctx, gu, gs, gvh):
+        if gs is None and gu is None and gvh is None:
+            return None, None, None
+        u, s, vh = ctx.saved_tensors
+        k = s.shape[-1]
+        if u.shape[-1] != k:
+            u, gu = u[..., :, :k], None if gu is None else gu[..., :, :k]
+        if vh.shape[-2] != k:
+            vh, gvh = vh[..., :k, :], None if gvh is None else gvh[..., :k, :]
+        return _svd_grad_t(u, s, vh, gu, gs, gvh), None, None
+
 
 class LinalgSvdvals(LinalgSvd):
     """The singular values alone; gA = U diag(gS) Vh. Named LinalgSvdBackward0 as PyTorch."""
@@ -327,12 +431,21 @@ class LinalgSvdvals(LinalgSvd):
     def forward(ctx, a, full, fn):
         u, s, vh = _svd_arrays(a._data, False, fn)
         ctx.meta = (u, s, vh)
+        ctx.save_for_backward(a)
         return _wrap(s)
 
     @staticmethod
     def backward(ctx, gs):
         u, s, vh = ctx.meta
         return _svd_grad(u, s, vh, None, gs, None), None, None
+
+    @staticmethod
+    def grad_formula(ctx, gs):
+        """U diag(gS) Vh with U, Vh from a recomputed, recorded SVD (PyTorch keeps them as
+        outputs of the same node), so it is differentiable through them."""
+        (a,) = ctx.saved_tensors
+        u, s, vh = LinalgSvd.apply(a, False, "linalg.svd")
+        return _svd_grad_t(u, s, vh, None, gs, None), None, None
 
 
 @op("svd", namespace="linalg")
@@ -399,6 +512,20 @@ def _eigh_grad(w, v, gw, gv):
     return v @ inner @ mH(v)
 
 
+def _eigh_grad_t(w: Tensor, v: Tensor, gw, gv) -> Tensor:
+    """PyTorch's linalg_eig_backward (Hermitian) with recorded ops."""
+    if gv is None:
+        return (v * gw.to(v.dtype).unsqueeze(-2)) @ v.mH
+    n = w.shape[-1]
+    vhgv = v.mH @ gv
+    e = w.unsqueeze(-2) - w.unsqueeze(-1) + _eye_t(n, w)  # ones on the diagonal
+    inner = 0.5 * (vhgv - vhgv.mH) / e
+    if gw is not None:
+        eye = _eye_t(n, inner)
+        inner = inner * (1 - eye) + gw.to(v.dtype).diag_embed()
+    return v @ (inner @ v.mH)
+
+
 class LinalgEigh(ArrayFunction):
     """(eigenvalues ascending, eigenvectors) of Hermitian matrices."""
 
@@ -409,7 +536,9 @@ class LinalgEigh(ArrayFunction):
         w, v = _eigh_arrays(a._data, lower, fn)
         ctx.meta = (w, v)
         ctx.set_materialize_grads(False)
-        return _wrap(w), _wrap(v)
+        out = _wrap(w), _wrap(v)
+        ctx.save_for_backward(*out)
+        return out
 
     @staticmethod
     def backward(ctx, gw, gv):
@@ -417,6 +546,13 @@ class LinalgEigh(ArrayFunction):
         if gw is None and gv is None:
             return None, None, None
         return _eigh_grad(w, v, gw, gv), None, None
+
+    @staticmethod
+    def grad_formula(ctx, gw, gv):
+        if gw is None and gv is None:
+            return None, None, None
+        w, v = ctx.saved_tensors
+        return _eigh_grad_t(w, v, gw, gv), None, None
 
 
 class LinalgEigvalsh(LinalgEigh):
@@ -428,12 +564,21 @@ class LinalgEigvalsh(LinalgEigh):
     def forward(ctx, a, lower, fn):
         w, v = _eigh_arrays(a._data, lower, fn, vectors=ctx.needs_input_grad[:1] == (True,))
         ctx.meta = (w, v)
+        ctx.lower = lower
+        ctx.save_for_backward(a)
         return _wrap(w)
 
     @staticmethod
     def backward(ctx, gw):
         w, v = ctx.meta
         return _eigh_grad(w, v, gw, None), None, None
+
+    @staticmethod
+    def grad_formula(ctx, gw):
+        """V diag(gL) V^H with V from a recomputed, recorded eigh (differentiable)."""
+        (a,) = ctx.saved_tensors
+        w, v = LinalgEigh.apply(a, ctx.lower, "linalg.eigh")
+        return _eigh_grad_t(w, v, gw, None), None, None
 
 
 def _uplo(A: Tensor, UPLO) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import linear_formula
 from ..creation import tensor as _tensor
 from ..tensor import Tensor, _wrap, _wrap_dim_of_shape
 from ._util import check_tensor, xp_of
@@ -72,6 +73,14 @@ class FftC2C(ArrayFunction):
         grad = _fftn(g, dims, _DUAL[norm], not inverse).astype(g.dtype, copy=False)
         return _resize(grad, dims, [shape[d] for d in dims]), None, None, None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        # backward is linear in g: its derivative is the transform itself (`_adjoint_redo`)
+        shape, dims, norm, inverse = ctx.meta
+        sizes = [g.shape[d] for d in dims]
+        redo = _adjoint_redo(lambda t: FftC2C.apply(t, dims, sizes, norm, inverse), True)
+        return linear_formula(ctx, g, redo), None, None, None, None
+
 
 class FftR2C(ArrayFunction):
     """Real to complex (a forward transform); `onesided` keeps n//2 + 1 bins of the last dim.
@@ -96,6 +105,12 @@ class FftR2C(ArrayFunction):
             g = _resize(g, dims[-1:], sizes[-1:])   # the dropped bins: zero gradient
         grad = _fftn(g, dims, _DUAL[norm], True).real.astype(dtype, copy=False)
         return _resize(grad, dims, [shape[d] for d in dims]), None, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, dtype, dims, sizes, norm, onesided = ctx.meta
+        redo = _adjoint_redo(lambda t: FftR2C.apply(t, dims, sizes, norm, onesided), False)
+        return linear_formula(ctx, g, redo), None, None, None, None
 
 
 class FftC2R(ArrayFunction):
@@ -123,6 +138,23 @@ class FftC2R(ArrayFunction):
             index[dims[-1]] = slice(1, 1 + double)
             gi[tuple(index)] *= 2
         return _resize(gi, dims, [shape[d] for d in dims]), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        shape, dtype, dims, norm = ctx.meta
+        sizes = [g.shape[d] for d in dims]
+        redo = _adjoint_redo(lambda t: FftC2R.apply(t, dims, sizes, norm), True)
+        return linear_formula(ctx, g, redo), None, None, None, None
+
+
+def _adjoint_redo(transform, complex_grad: bool):
+    """The `redo` of linear_formula for a transform: the derivative of its backward (a
+    linear map of g) is the transform itself. A backward whose result is complex is a node
+    the engine conjugates (conj(derivative(conj(gg)))), so the transform is given as
+    conj(transform(conj(t))) there, to come out as transform(gg)."""
+    if not complex_grad:
+        return transform
+    return lambda t: conj(transform(conj(t)))
 
 
 # ------------------------------------------------------------------ argument checks

@@ -5,21 +5,19 @@ coordinate ((g + 1) * size - 1) / 2, or (g + 1) / 2 * (size - 1) with align_corn
 padding mode then clips (border) or reflects (reflection) the coordinate; non-finite
 coordinates become -100 (outside). Bilinear reads the 2 (per dim) neighbours, nearest the
 round-half-even one, bicubic (2-D only) a 4x4 patch whose taps are each padded (Keys' cubic,
-A = -0.75); taps outside the input read zero. Samples are products of per-dim weights, so
-the grid gradient is the sum over taps of value * (d weight of one dim) * (other weights),
-times the derivative of the coordinate map (0 where clipping saturates, -1 where a reflection
-flips); the nearest mode has a zero grid gradient, as in PyTorch.
+A = -0.75); taps outside the input read zero. The grid gradient is the sum over taps of value
+* (d weight of one dim) * (other weights), times the derivative of the coordinate map (0
+where clipping saturates, -1 where a reflection flips); nearest gives the grid a zero
+gradient, as PyTorch. Forward and backward run the grid_sample kernels on both devices
+(kernels/cpu/grid_sample.py, kernels/cuda/grid_sample.cu); float16/bfloat16 are computed in
+float32 and rounded once.
 """
 from __future__ import annotations
-
-import itertools
-
-import numpy as np
 
 from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._nn_util import compute_array, type_name
+from ._nn_util import compute_array, kernel_for, type_name
 from ._util import check_tensor, xp_of
 from .registry import op
 
@@ -31,192 +29,60 @@ _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
                   "old behavior is desired. See the documentation of grid_sample for details.")
 
 
-# ------------------------------------------------------------------ coordinates
-def _unnormalize(xp, g, size: int, align: bool):
-    """(pixel coordinate, d coordinate / d g)."""
-    if align:
-        return (g + 1) / 2 * (size - 1), (size - 1) / 2
-    return ((g + 1) * size - 1) / 2, size / 2
-
-
-def _clip(xp, c, size: int):
-    """Border clipping and its derivative (0 where clipped, as PyTorch's <= / >=)."""
-    inside = (c > 0) & (c < size - 1)
-    return xp.clip(c, 0, size - 1), inside.astype(c.dtype)
-
-
-def _reflect(xp, c, twice_low: int, twice_high: int):
-    if twice_low == twice_high:
-        return xp.zeros_like(c), xp.zeros_like(c)
-    lo = twice_low / 2
-    span = (twice_high - twice_low) / 2
-    c = c - lo
-    sign = xp.where(c < 0, -1.0, 1.0).astype(c.dtype)
-    c = xp.abs(c)
-    extra = xp.fmod(c, span)
-    flips = xp.floor(c / span)
-    even = (flips % 2) == 0
-    return xp.where(even, extra + lo, span - extra + lo), xp.where(even, sign, -sign)
-
-
-def _pad_coord(xp, c, size: int, padding: int, align: bool):
-    """PyTorch's compute_coordinates with its derivative."""
-    if padding == 1:
-        return _clip(xp, c, size)
-    if padding == 2:
-        if align:
-            c, d1 = _reflect(xp, c, 0, 2 * (size - 1))
-        else:
-            c, d1 = _reflect(xp, c, -1, 2 * size - 1)
-        c, d2 = _clip(xp, c, size)
-        return c, d1 * d2
-    return c, xp.ones_like(c)
-
-
-def _finite(xp, c):
-    """PyTorch's safe_downgrade_to_int_range: non-finite coordinates go far outside."""
-    return xp.where(xp.isfinite(c), c, c.dtype.type(-100))
-
-
-def _cubic(xp, t):
-    """Keys' cubic weights of taps -1..2 at fraction t, and their derivatives in t."""
-    A = _A
-
-    def c1(x):
-        return ((A + 2) * x - (A + 3)) * x * x + 1
-
-    def c2(x):
-        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
-
-    def d1(x):
-        return (3 * (A + 2) * x - 2 * (A + 3)) * x
-
-    def d2(x):
-        return (3 * A * x - 10 * A) * x + 8 * A
-    w = [c2(t + 1), c1(t), c1(1 - t), c2(2 - t)]
-    dw = [d2(t + 1), d1(t), -d1(1 - t), -d2(2 - t)]
-    return w, dw
-
-
-def _dim_taps(xp, g, size: int, mode: int, padding: int, align: bool):
-    """Taps of one spatial dim: list of (index, valid, weight, d weight / d g)."""
-    c, dc = _unnormalize(xp, g, size, align)
-    if mode == 2:   # bicubic: the coordinate is not padded, each tap index is
-        c = _finite(xp, c)
-        base = xp.floor(c)
-        w, dw = _cubic(xp, c - base)
-        taps = []
-        for k in range(4):
-            idx, _ = _pad_coord(xp, base - 1 + k, size, padding, align)
-            idx = _finite(xp, idx)
-            taps.append((idx, w[k], dw[k] * dc))
-        return [_checked(xp, i, size) + (wk, dk) for i, wk, dk in taps]
-    c, dpad = _pad_coord(xp, c, size, padding, align)
-    c = _finite(xp, c)
-    dc = dc * dpad
-    if mode == 1:
-        idx = xp.rint(c)   # round half to even, as nearbyint
-        return [_checked(xp, idx, size) + (None, None)]
-    i0 = xp.floor(c)
-    frac = c - i0
-    one = xp.ones_like(c)
-    return [_checked(xp, i0, size) + (1 - frac, -dc * one),
-            _checked(xp, i0 + 1, size) + (frac, dc * one)]
-
-
-def _checked(xp, idx, size: int):
-    """(index clipped into the input, whether the unclipped index was inside)."""
-    valid = (idx >= 0) & (idx <= size - 1)
-    return xp.clip(idx, 0, size - 1).astype(np.int64), valid
-
-
 # ------------------------------------------------------------------ the sampler
-def _gather(xp, a, idx):
-    """a (N, C, *S) at per-batch spatial indices idx (tuple of (N, *O)) -> (N, C, *O)."""
-    n = a.shape[0]
-    nidx = xp.arange(n).reshape((n,) + (1,) * (idx[0].ndim - 1))
-    moved = xp.moveaxis(a, 1, -1)                     # (N, *S, C): channels stay last
-    vals = moved[(nidx,) + tuple(idx)]                # (N, *O, C)
-    return xp.moveaxis(vals, -1, 1)
+_KERNELS = ("grid_sample.grid_sample_fwd", "grid_sample.grid_sample_bwd")
 
 
-def _sample(xp, a, grid, mode: int, padding: int, align: bool, need_grid_grad: bool,
-            g_out=None):
-    """Forward values (g_out None) or (grad input, grad grid) for upstream gradient g_out."""
-    sizes = a.shape[2:]
-    nd = len(sizes)
-    # grid[..., 0] indexes the last dim (x = width), grid[..., 1] the one before, ...
-    per_dim = [_dim_taps(xp, grid[..., nd - 1 - d], sizes[d], mode, padding, align)
-               for d in range(nd)]
-    if g_out is None:
-        out = None
-    else:
-        flat = xp.zeros(a.size, np.float64)
-        ggrid = [xp.zeros(grid.shape[:-1], grid.dtype) for _ in range(nd)]
-    for combo in itertools.product(*per_dim):
-        valid = combo[0][1]
-        for t in combo[1:]:
-            valid = valid & t[1]
-        idx = tuple(t[0] for t in combo)
-        weights = [t[2] for t in combo]
-        w = None
-        for wk in weights:
-            if wk is not None:
-                w = wk if w is None else w * wk
-        if g_out is None:
-            vals = xp.where(valid[:, None], _gather(xp, a, idx), 0)
-            term = vals if w is None else vals * w[:, None]
-            out = term if out is None else out + term
-            continue
-        _scatter(xp, flat, a.shape, idx, valid, g_out if w is None else g_out * w[:, None])
-        if need_grid_grad and mode != 1:
-            vals = xp.where(valid[:, None], _gather(xp, a, idx), 0)
-            gv = (vals * g_out).sum(axis=1)                  # (N, *O)
-            for d in range(nd):
-                dw = combo[d][3]
-                for e in range(nd):
-                    if e != d:
-                        dw = dw * combo[e][2]
-                ggrid[d] = ggrid[d] + gv * dw
-    if g_out is None:
-        return out
-    gx = flat.reshape(a.shape)
-    gg = xp.stack([ggrid[nd - 1 - k] for k in range(nd)], axis=-1) if need_grid_grad else None
-    return gx, gg
+def _kernel(arrays, name: str):
+    """(kernel, arrays as it takes them): the CUDA kernels take every float type, the Numba
+    ones float32/float64, so a float16/bfloat16 CPU array is computed in float32."""
+    kernel = kernel_for(arrays[0], "grid_sample", name)
+    if kernel is None:
+        arrays = [compute_array(a) for a in arrays]
+        kernel = kernel_for(arrays[0], "grid_sample", name)
+    if kernel is None:   # every float dtype has a kernel on both devices
+        raise NotImplementedError(f"grid_sample: no kernel for {arrays[0].dtype}")
+    return kernel, arrays
 
 
-def _scatter(xp, flat, shape, idx, valid, contrib):
-    """flat (the input's size, float64) += contrib (N, C, *O) at the taps idx (valid ones)."""
-    n, c = shape[:2]
-    sizes = shape[2:]
-    lin = xp.zeros(idx[0].shape, np.int64)
-    for k, i in enumerate(idx):
-        lin = lin * sizes[k] + i
-    plane = int(np.prod(sizes))
-    base = (xp.arange(n)[:, None] * c + xp.arange(c)[None, :]) * plane    # (N, C)
-    where = base.reshape((n, c) + (1,) * (lin.ndim - 1)) + lin[:, None]
-    weights = xp.where(valid[:, None], contrib, 0).astype(np.float64)
-    flat += xp.bincount(where.ravel(), weights=weights.ravel(), minlength=flat.size)
+def _layout(xp, a, grid):
+    """The kernels' layout: input (N, C, D, H, W) (D = 1 for 2-D), grid (N, P, nd)."""
+    a = xp.ascontiguousarray(a)
+    if a.ndim == 4:
+        a = a.reshape(a.shape[:2] + (1,) + a.shape[2:])
+    points = 1
+    for size in grid.shape[1:-1]:
+        points *= size
+    return a, xp.ascontiguousarray(grid).reshape(grid.shape[0], points, grid.shape[-1])
 
 
 class _GridSampler(ArrayFunction):
     @staticmethod
     def forward(ctx, x, grid, mode, padding, align):
-        a, gr = compute_array(x._data), compute_array(grid._data)
         ctx.save_for_backward(x, grid)
         ctx.meta = (mode, padding, align)
-        out = _sample(xp_of(a), a, gr, mode, padding, align, False)
+        kernel, (a, gr) = _kernel([x._data, grid._data], "grid_sample_fwd")
+        xp = xp_of(a)
+        a5, g3 = _layout(xp, a, gr)
+        out = xp.empty(a5.shape[:2] + g3.shape[1:2], a.dtype)
+        kernel(a5, g3, out, mode, padding, int(align))
+        out = out.reshape(a.shape[:2] + gr.shape[1:-1])
         return _wrap(out.astype(x._data.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, g):
         x, grid = ctx.saved_tensors
         mode, padding, align = ctx.meta
-        a, gr = compute_array(x._data), compute_array(grid._data)
+        kernel, (a, gr, g) = _kernel([x._data, grid._data, g], "grid_sample_bwd")
+        xp = xp_of(a)
+        a5, g3 = _layout(xp, a, gr)
+        gout = xp.ascontiguousarray(g).reshape(a5.shape[:2] + g3.shape[1:2])
+        gx = xp.zeros(a5.shape, a.dtype)
+        ggrid = xp.empty(g3.shape, a.dtype)
         need_grid = ctx.needs_input_grad[1]
-        gx, gg = _sample(xp_of(a), a, gr, mode, padding, align, need_grid, compute_array(g))
-        gx = gx.astype(x._data.dtype, copy=False)
-        gg = None if gg is None else gg.astype(grid._data.dtype, copy=False)
+        kernel(a5, g3, gout, gx, ggrid, mode, padding, int(align), int(need_grid))
+        gx = gx.reshape(a.shape).astype(x._data.dtype, copy=False)
+        gg = ggrid.reshape(gr.shape).astype(grid._data.dtype, copy=False) if need_grid else None
         return gx, gg, None, None, None
 
 
@@ -258,7 +124,7 @@ def _check_grid_sample(input: Tensor, grid: Tensor, mode: int) -> None:
                                   f"'{type_name(input)}'")
 
 
-@op("grid_sample", namespace="nn.functional")
+@op("grid_sample", namespace="nn.functional", kernels=_KERNELS)
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners=None) -> Tensor:
     """Sample (N, C, H, W) input at the grid's (N, Ho, Wo, 2) normalised (x, y) locations

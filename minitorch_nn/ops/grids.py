@@ -218,6 +218,20 @@ class BlockDiag(ArrayFunction):
             r, c = r + h, c + w
         return (None, *grads)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward with Tensor ops: each block's slice of g (recorded views)."""
+        grads, r, c = [], 0, 0
+        for shape, dtype in ctx.meta:
+            h, w = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+            block = g[r:r + h, c:c + w].reshape(shape)
+            if block._data.dtype != dtype:
+                block = block.real if block.is_complex() and dtype.kind != "c" else block
+                block = block.to(_dt.from_numpy_dtype(dtype))
+            grads.append(block)
+            r, c = r + h, c + w
+        return (None, *grads)
+
 
 def _as_block(a):
     return a if a.ndim == 2 else a.reshape(1, -1)

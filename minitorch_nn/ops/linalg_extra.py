@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, sum_to_shape, xp_of
 from .inplace import apply_inplace
@@ -159,6 +160,20 @@ class LinalgMatrixExp(ArrayFunction):
         block[..., :n, n:] = g
         return _expm(block)[..., :n, n:].astype(a._data.dtype)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's linalg_matrix_exp_differential: the same block matrix, built with
+        constant selectors E1 = [I; 0], E2 = [0; I] and exponentiated by this op."""
+        (a,) = ctx.saved_tensors
+        xp = xp_of(a._data)
+        n = a.shape[-1]
+        dtype = np.result_type(a._data.dtype, g._data.dtype)
+        e1 = _wrap(xp.eye(2 * n, n, dtype=dtype))
+        e2 = _wrap(xp.eye(2 * n, n, -n, dtype=dtype))
+        ah = a.mH
+        block = e1 @ ah @ e1.mT + e2 @ ah @ e2.mT + e1 @ g @ e2.mT
+        return (e1.mT @ LinalgMatrixExp.apply(block) @ e2).to(a.dtype)
+
 
 @op("matrix_exp", methods=("matrix_exp",))
 def matrix_exp(A: Tensor) -> Tensor:
@@ -214,13 +229,14 @@ class LinalgSolveEx(ArrayFunction):
             raise_info(info, fn, lambda code: "The solver failed because the input matrix "
                                               "is singular.")
         ctx.meta = (vector, left, x)
-        ctx.save_for_backward(a, b)
+        out = _wrap(_t(x, left))
+        ctx.save_for_backward(a, b, out)
         ctx.set_materialize_grads(False)
-        return _wrap(_t(x, left)), info_tensor(info, x)
+        return out, info_tensor(info, x)
 
     @staticmethod
     def backward(ctx, g, g_info):
-        a, b = ctx.saved_tensors
+        a, b, _ = ctx.saved_tensors
         vector, left, x = ctx.meta
         if g is None:
             return None, None, None, None, None, None
@@ -231,6 +247,23 @@ class LinalgSolveEx(ArrayFunction):
             ga = -(gb @ _mH(x))
         return (sum_to_shape(_t(ga, left), a._data.shape),
                 sum_to_shape(_t(gb, left), b._data.shape), None, None, None, None)
+
+    @staticmethod
+    def grad_formula(ctx, g, g_info):
+        """PyTorch's linalg_solve_backward in grad mode: gB = solve(A^H, gX) (left or right)
+        as a recorded op, gA = -gB X^H (-X^H gB on the right)."""
+        if g is None:
+            return None, None, None, None, None, None
+        a, b, x = ctx.saved_tensors
+        vector, left = ctx.meta[:2]
+        gb = LinalgSolveEx.apply(a.mH, g, vector, left, "linalg.solve", False)[0]
+        ga = None
+        if ctx.needs_input_grad[0]:
+            if vector:
+                ga = -(gb.unsqueeze(-1) * x.conj().unsqueeze(-2))
+            else:
+                ga = -(gb @ x.mH) if left else -(x.mH @ gb)
+        return reduce_grad(ga, a), reduce_grad(gb, b), None, None, None, None
 
 
 def solve_with_info(A: Tensor, B: Tensor, left: bool, fn: str, check: bool):

@@ -15,6 +15,7 @@ import numpy as np
 from .. import return_types
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from . import linalg_extra as _extra
 from ._linalg_common import (LinAlgError, all_finite, eps_of,
@@ -65,7 +66,9 @@ class LinalgInvEx(ArrayFunction):
         ctx.inv = inv
         info_t = info_tensor(info, inv)
         ctx.set_materialize_grads(False)
-        return _wrap(inv), info_t
+        out = _wrap(inv)
+        ctx.save_for_backward(out)
+        return out, info_t
 
     @staticmethod
     def backward(ctx, g, g_info):
@@ -73,6 +76,18 @@ class LinalgInvEx(ArrayFunction):
             return None, None, None
         x = mH(ctx.inv)
         return -(x @ g @ x), None, None
+
+    @staticmethod
+    def grad_formula(ctx, g, g_info):
+        if g is None:
+            return None, None, None
+        x = ctx.saved_tensors[0].mH              # the saved inverse, attached to this node
+        return -(x @ (g @ x)), None, None
+
+
+def _inv_t(a: Tensor) -> Tensor:
+    """A^-1 as a recorded op (NaN for a singular matrix, no check)."""
+    return LinalgInvEx.apply(a, "linalg.inv", False)[0]
 
 
 def _check_inv(A: Tensor, fn: str, name="A") -> None:
@@ -128,14 +143,64 @@ class LinalgDet(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
         xp = xp_of(a._data)
-        return _wrap(xp.asarray(xp.linalg.det(a._data), dtype=a._data.dtype))
+        out = _wrap(xp.asarray(xp.linalg.det(a._data), dtype=a._data.dtype))
+        ctx.save_for_backward(a, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         return g[..., None, None] * _cofactor(a._data).conj()
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's linalg_det_backward in grad mode: (g conj(det)) A^-H, and for the
+        (near-)singular matrices (|det| < 100 eps) the SVD form
+        U diag(g conj(det U det Vh) prod_{j != i} s_j) Vh, which is exact there."""
+        a, det = ctx.saved_tensors
+        d = (g * det.conj()).unsqueeze(-1).unsqueeze(-1)
+        xp = xp_of(a._data)
+        eps = eps_of(a._data.real.dtype)
+        singular = xp.abs(det._data) < 100 * eps
+        if not bool(singular.any()):
+            return d * _inv_t(a).mH
+        return _det_grad_masked(a, g, d, singular)
+
+
+def _const(array) -> Tensor:
+    return _wrap(array)
+
+
+def _prod_others(s: Tensor) -> Tensor:
+    """prod_{j != i} s_j for each i of the last dim, as recorded products (no division, so
+    exact and differentiable at zeros: PyTorch's prod_safe_zeros_backward)."""
+    n = s.shape[-1]
+    xp = xp_of(s._data)
+    eye = _const(xp.eye(n, dtype=s._data.dtype))
+    rows = s.unsqueeze(-2) * (1 - eye) + eye          # row i: s with s_i replaced by 1
+    out = rows[..., 0]
+    for j in range(1, n):
+        out = out * rows[..., j]
+    return out
+
+
+def _det_grad_masked(a: Tensor, g: Tensor, d: Tensor, singular) -> Tensor:
+    """det's gradient where some matrices of the batch are (near-)singular: the SVD form for
+    those, d A^-H for the others. Each branch sees a harmless stand-in matrix where the other
+    is selected (identity / diag(1..n)), so no NaN leaks into higher derivatives."""
+    xp = xp_of(a._data)
+    n = a.shape[-1]
+    dtype = a._data.dtype
+    mask = _const(xp.asarray(singular)[..., None, None])
+    eye = _const(xp.eye(n, dtype=dtype))
+    spread = _const(xp.diag(xp.arange(1, n + 1)).astype(dtype))
+    regular = d * _inv_t(eye.where(mask, a)).mH
+    u, s, v = a.where(mask, spread).svd()              # LinalgSvd, reduced
+    vh = v.mH
+    alpha = (LinalgDet.apply(u) * LinalgDet.apply(vh)).conj()
+    gs = (g * alpha).unsqueeze(-1) * _prod_others(s).to(a.dtype)
+    return ((u * gs.unsqueeze(-2)) @ vh).where(mask, regular)
 
 
 @op("det", namespace="linalg")
@@ -171,14 +236,15 @@ class LinalgSlogdet(ArrayFunction):
         sign, logabs = xp.linalg.slogdet(a._data)
         sign = xp.asarray(sign, dtype=a._data.dtype)
         logabs = xp.asarray(logabs, dtype=a._data.real.dtype)
-        ctx.save_for_backward(a)
         ctx.sign = sign
         ctx.set_materialize_grads(False)
-        return _wrap(sign), _wrap(logabs)
+        out = _wrap(sign), _wrap(logabs)
+        ctx.save_for_backward(a, out[0])
+        return out
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         data = a._data
         xp = xp_of(data)
         k = xp.zeros(data.shape[:-2], dtype=data.dtype) if g_logabs is None else \
@@ -186,6 +252,21 @@ class LinalgSlogdet(ArrayFunction):
         if g_sign is not None and data.dtype.kind == "c":
             k = k + 1j * (g_sign.conj() * ctx.sign).imag
         return k.conj()[..., None, None] * mH(_inverse_or_nan(data))
+
+    @staticmethod
+    def grad_formula(ctx, g_sign, g_logabs):
+        """PyTorch's slogdet_backward in grad mode: conj(k) A^-H, k as in backward."""
+        a, sign = ctx.saved_tensors
+        k = g_logabs
+        if a.is_complex():
+            if k is not None:
+                k = k.to(a.dtype)
+            if g_sign is not None:
+                term = (g_sign.conj() * sign).imag * 1j
+                k = term if k is None else k + term
+        if k is None:
+            return None
+        return k.conj().unsqueeze(-1).unsqueeze(-1) * _inv_t(a).mH
 
 
 def _slogdet(A: Tensor, fn: str, result):
@@ -281,13 +362,14 @@ class LinalgSolveTriangular(ArrayFunction):
     def forward(ctx, a, b, upper, left, unit):
         t = _triangle(a._data, upper, unit)
         x = _tri_apply(t, b._data, upper, left)
-        ctx.save_for_backward(a, b)
+        out = _wrap(x)
+        ctx.save_for_backward(a, b, out)
         ctx.meta = (t, x, upper, left, unit)
-        return _wrap(x)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b, _ = ctx.saved_tensors
         t, x, upper, left, unit = ctx.meta
         gb = _tri_apply(mH(t), g, not upper, left)
         ga = None
@@ -298,6 +380,17 @@ class LinalgSolveTriangular(ArrayFunction):
             ga = xp.triu(full, k) if upper else xp.tril(full, -k)
             ga = sum_to_shape(ga, a._data.shape)
         return ga, sum_to_shape(gb, b._data.shape), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, b, x = ctx.saved_tensors
+        upper, left, unit = ctx.meta[2:]
+        gb = LinalgSolveTriangular.apply(a.mH, g, not upper, left, unit)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            full = -(gb @ x.mH) if left else -(x.mH @ gb)
+            ga = reduce_grad(full.triu(int(unit)) if upper else full.tril(-int(unit)), a)
+        return ga, reduce_grad(gb, b), None, None, None
 
 
 @op("solve_triangular", namespace="linalg")
@@ -377,14 +470,33 @@ class LinalgPinv(ArrayFunction):
     @staticmethod
     def forward(ctx, a, atol, rtol, hermitian):
         p = _pinv_array(a._data, atol, rtol, hermitian)
-        ctx.save_for_backward(a)
+        out = _wrap(p)
+        ctx.save_for_backward(a, out)
         ctx.p = p
-        return _wrap(p)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         return pinv_grad(a._data, ctx.p, g), None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        a, p = ctx.saved_tensors
+        return _pinv_grad_t(a, p, g), None, None, None
+
+
+def _pinv_grad_t(a: Tensor, p: Tensor, g: Tensor) -> Tensor:
+    """pinv_grad with recorded ops, grouped as PyTorch's pinv_backward (smallest matrices)."""
+    m, n = a.shape[-2:]
+    ph, gh = p.mH, g.mH
+    if m <= n:
+        k = gh @ p
+        kph = k @ ph
+        return -(p @ k).mH + kph - (a @ p) @ kph + (ph @ p) @ (gh - k @ a)
+    k = p @ gh
+    phk = ph @ k
+    return -(k @ p).mH + (gh - a @ k) @ p @ ph + phk - (phk @ p) @ a
 
 
 def _check_pinv(A: Tensor) -> None:
@@ -482,11 +594,12 @@ class LinalgLstsq(ArrayFunction):
                 _wrap(rank if driver != "gels" else xp.zeros((0,), dtype=np.int64)),
                 _wrap(s if driver in ("gelsd", "gelss") else xp.zeros((0,), dtype=real)))
         ctx.mark_non_differentiable(outs[3])
+        ctx.save_for_backward(a, b, outs[0])
         return outs
 
     @staticmethod
     def backward(ctx, g_x, g_res, g_rank, g_s):
-        a, b = ctx.saved_tensors
+        a, b, _ = ctx.saved_tensors
         A, B, p, x, res, vector = ctx.meta
         xp = xp_of(A)
         ga = xp.zeros(A.shape, dtype=A.dtype)
@@ -503,6 +616,29 @@ class LinalgLstsq(ArrayFunction):
             gb = gb[..., 0]
         return (sum_to_shape(ga, a._data.shape), sum_to_shape(gb, b._data.shape), None, None,
                 None)
+
+    @staticmethod
+    def grad_formula(ctx, g_x, g_res, g_rank, g_s):
+        """PyTorch's linalg_lstsq_backward: pinv(A) recomputed as a recorded op."""
+        a, b, x = ctx.saved_tensors
+        vector = ctx.meta[-1]
+        bm = b.unsqueeze(-1) if vector else b
+        xm = x.unsqueeze(-1) if vector else x
+        ga = gb = None
+        if g_x is not None:
+            gx = g_x.unsqueeze(-1) if vector else g_x
+            p = LinalgPinv.apply(a, None, None, False)
+            gb = p.mH @ gx
+            ga = _pinv_grad_t(a, p, gx @ bm.mH)
+        if g_res is not None and g_res.numel():
+            gr = g_res.unsqueeze(-2).to(a.dtype)
+            res = a @ xm - bm
+            ga_r, gb_r = 2 * (res * gr) @ xm.mH, -2 * res * gr
+            ga = ga_r if ga is None else ga + ga_r
+            gb = gb_r if gb is None else gb + gb_r
+        if gb is not None and vector:
+            gb = gb.squeeze(-1)
+        return reduce_grad(ga, a), reduce_grad(gb, b), None, None, None
 
 
 @op("lstsq", namespace="linalg")

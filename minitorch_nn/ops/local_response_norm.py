@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
 from ._util import xp_of
@@ -126,6 +127,10 @@ class CrossMapLRN2d(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        if is_grad_enabled():   # create_graph=True: PyTorch's backward uses out= ops
+            raise RuntimeError("mul(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires "
+                               "grad.")
         a, out, scale, size, alpha, beta, dtype = ctx.saved
         g = compute_array(g._data if isinstance(g, Tensor) else g)
         xp = xp_of(a)

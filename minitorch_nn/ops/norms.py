@@ -151,6 +151,7 @@ class NuclearNorm(ArrayFunction):
         u, s, vh = xp.linalg.svd(m, full_matrices=False)
         out = s.sum(axis=-1)
         ctx.meta = (x._data.dtype, (d0, d1), keepdim, u @ vh)
+        ctx.save_for_backward(x)
         if keepdim:
             out = xp.expand_dims(out, tuple(sorted((d0, d1))))
         return _wrap(out.astype(_real_np(out_np), copy=False))
@@ -164,6 +165,22 @@ class NuclearNorm(ArrayFunction):
         grad = _acc(g)[..., None, None] * uvh
         return xp.moveaxis(grad, (-2, -1), (d0, d1)).astype(in_dtype, copy=False), \
             None, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """g U Vh with U, Vh from a recomputed, recorded SVD (PyTorch's nuclear norm is
+        svdvals(A).sum(-1)), so it is differentiable through them."""
+        (x,) = ctx.saved_tensors
+        in_dtype, (d0, d1), keepdim, uvh = ctx.meta
+        if keepdim:
+            for d in sorted((d0, d1), reverse=True):
+                g = g.squeeze(d)
+        m = x.movedim((d0, d1), (-2, -1))
+        if m._data.dtype != uvh.dtype:
+            m = m.to(_dt.from_numpy_dtype(uvh.dtype))
+        u, _, v = m.svd()                                   # LinalgSvd, reduced
+        grad = g.unsqueeze(-1).unsqueeze(-1).to(u.dtype) * (u @ v.mH)
+        return grad.movedim((-2, -1), (d0, d1)).to(x.dtype), None, None, None, None
 
 
 def _norm_dtype(input: Tensor, dtype, fn: str):

@@ -40,6 +40,14 @@ class _MaxUnpool(ArrayFunction):
             xp.zeros(ctx.flat.shape, g.dtype)
         return gx.reshape(ctx.in_shape), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward's gather in Tensor ops (PyTorch's: its derivative is a scatter-add)."""
+        planes = g.reshape(ctx.flat.shape[0], -1)
+        if not planes.numel():
+            return _wrap(xp_of(g._data).zeros(ctx.in_shape, g._data.dtype)), None, None
+        return planes.gather(1, _wrap(ctx.flat)).reshape(ctx.in_shape), None, None
+
 
 class MaxUnpool2D(_MaxUnpool):
     node_name = "MaxUnpool2DBackward0"

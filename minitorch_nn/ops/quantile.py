@@ -85,6 +85,7 @@ class Quantile(ArrayFunction):
         if interpolation == "linear" and q.requires_grad:
             dq = xp.where(flows, (hi - lo) * dq_factor, s.dtype.type(0))
         ctx.meta = (x._data.shape, layout, order, below, above, w, dq)
+        ctx.dq_meta = (x, q, qv, dq_factor, flows) if dq is not None else None
         return _wrap(_from_rows(out, layout))
 
     @staticmethod
@@ -107,6 +108,48 @@ class Quantile(ArrayFunction):
         if dq is not None:
             gq = (gk * dq).reshape(-1, gk.shape[-1]).sum(axis=0).astype(g.dtype)
         return gx, gq, None, None, None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward in Tensor ops (PyTorch's graph: sort, gather, lerp): g (1 - w) and g w
+        scatter-added to the picked elements, w a function of q for 'linear' (d w / d q =
+        the rank factor where it flows); q's gradient g (above - below) * factor."""
+        shape, layout, order, below, above, w, dq = ctx.meta
+        xp = xp_of(g._data)
+        gk = _grad_rows_tensor(g, layout)
+        zeros = _wrap(xp.zeros(order.shape, g._data.dtype))
+        pos_below = _wrap(xp.take_along_axis(order, below, -1))
+        if w is None:
+            gx = zeros.scatter_add(-1, pos_below, gk)
+        else:
+            wt = _wrap(w.astype(g._data.dtype, copy=False))
+            if ctx.dq_meta is not None:   # w = q * factor - below where the rank flows
+                x, q, qv, factor, flows = ctx.dq_meta
+                wt = wt + (q.reshape(-1) - _wrap(qv)) * _wrap(xp.where(flows, factor, 0))
+            pos_above = _wrap(xp.take_along_axis(order, above, -1))
+            gx = zeros.scatter_add(-1, pos_below, gk * (1 - wt)).scatter_add(
+                -1, pos_above, gk * wt)
+        gx = gx.reshape(shape) if layout[0] is None else gx.movedim(-1, layout[0])
+        gq = None
+        if ctx.dq_meta is not None:
+            x, q, qv, factor, flows = ctx.dq_meta
+            rows = x.reshape(-1) if layout[0] is None else x.movedim(layout[0], -1)
+            spread = rows.gather(-1, pos_above) - rows.gather(-1, pos_below)
+            # PyTorch's order: lerp's weight gradient, masked where the rank is constant
+            dq_t = (gk * spread).where(_wrap(flows), 0) * _wrap(xp.asarray(factor))
+            gq = dq_t.reshape(-1, gk.shape[-1]).sum(0).reshape(q.shape)
+        return gx, gq, None, None, None
+
+
+def _grad_rows_tensor(g, layout):
+    """`_grad_rows` with Tensor ops (recorded)."""
+    d, keepdim, ndim, q_ndim = layout
+    if q_ndim == 0:
+        g = g.unsqueeze(0)
+    g = g.movedim(0, -1)
+    if keepdim:
+        g = g.reshape(g.shape[-1:]) if d is None else g.squeeze(d)
+    return g
 
 
 # ---------------------------------------------------------------------- layouts

@@ -254,6 +254,15 @@ class Cummax(ArrayFunction):
         d, idx = ctx.meta
         return _scatter_along(g, idx, d), None
 
+    @staticmethod
+    def grad_formula(ctx, g, g_indices=None):
+        """PyTorch's cummaxmin_backward: zeros.scatter_add(d, indices, g), recorded."""
+        d, idx = ctx.meta
+        if g.dim() == 0 or g.numel() == 0:
+            return g.clone(), None
+        zeros = _wrap(xp_of(g._data).zeros_like(g._data))
+        return zeros.scatter_add(d, _wrap(idx), g), None
+
 
 class Cummin(Cummax):
     _is_max = False
@@ -328,6 +337,27 @@ class Logcumsumexp(ArrayFunction):
             grad = (xp.exp(_rev_logcumsumexp(pos - out, d) + a)
                     - xp.exp(_rev_logcumsumexp(neg - out, d) + a))
         return grad.astype(x._data.dtype, copy=False), None
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        """backward's (and PyTorch's logcumsumexp_backward) formula in Tensor ops; the
+        result is recomputed as a recorded op of x, so the formula is differentiable in x."""
+        (x,) = ctx.saved_tensors
+        d, _ = ctx.meta
+        if g.dim() == 0 or g.numel() == 0:
+            return g, None
+        out = Logcumsumexp.apply(x, d)
+
+        def rev(t):   # the reversed logcumsumexp along d
+            return Logcumsumexp.apply(t.flip(d), d).flip(d)
+
+        if g.is_complex():   # holomorphic form, as backward: the engine conjugates
+            return (rev(g.log() - out) + x).exp(), None
+        lowest = float(np.finfo(g._data.dtype).min)
+        log_abs = g.abs().log()
+        pos = log_abs.where(g > 0, lowest)
+        neg = log_abs.where(g < 0, lowest)
+        return (rev(pos - out) + x).exp() - (rev(neg - out) + x).exp(), None
 
 
 # ====================================================================== declarations

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
+from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
 from ._nn_util import broadcast_shape, compute_array
 from ._util import binary_operands, check_tensor, sum_to_shape, xp_of
@@ -48,6 +49,11 @@ class SpecialErfcx(ArrayFunction):
         x, out = ctx.saved_tensors
         return chain(g, x, lambda xp, a, y: 2.0 * a * y - _TWO_OVER_SQRT_PI, out)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * (2.0 * x * out - _TWO_OVER_SQRT_PI)
+
 
 class SpecialI0E(ArrayFunction):
     @staticmethod
@@ -60,6 +66,11 @@ class SpecialI0E(ArrayFunction):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         return chain(g, x, lambda xp, a, y: special_array("i1e", a) - xp.sign(a) * y, out)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * (SpecialI1E.apply(x) - x.sgn() * out)
 
 
 class SpecialI1(ArrayFunction):
@@ -96,6 +107,15 @@ class SpecialI1E(ArrayFunction):
         return chain(g, x, lambda xp, a, y: _near_zero_half(
             xp, a, lambda s: special_array("i0e", s) - y * (xp.sign(s) + 1 / s)), out)
 
+    @staticmethod
+    def grad_formula(ctx, g):   # PyTorch's i1e_backward: 1/2 at 0, `safe` elsewhere
+        x, out = ctx.saved_tensors
+        eps = float(np.finfo(x._data.dtype).eps)
+        big = x.abs() > eps
+        safe = x.where(big, eps)
+        slope = SpecialI0E.apply(safe) - out * (safe.sgn() + safe.reciprocal())
+        return g * slope.where(big, 0.5)
+
 
 def _near_zero_half(xp, a, slope):
     """slope(x) where |x| > machine epsilon, else 1/2 (the limit at 0 of i1' and i1e')."""
@@ -119,6 +139,11 @@ class SpecialNdtr(ArrayFunction):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: xp.exp(-0.5 * a * a) / _SQRT_2PI)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ((x * x) * -0.5).exp() * (1.0 / _SQRT_2PI)
+
 
 class SpecialNdtri(ArrayFunction):
     """The inverse of ndtr on [0, 1] (-inf at 0, inf at 1, nan outside)."""
@@ -134,6 +159,11 @@ class SpecialNdtri(ArrayFunction):
         x, out = ctx.saved_tensors
         return chain(g, x, lambda xp, a, y: _SQRT_2PI * xp.exp(0.5 * y * y), out)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * _SQRT_2PI * (out * out * 0.5).exp()
+
 
 class SpecialLogNdtr(ArrayFunction):
     @staticmethod
@@ -146,6 +176,11 @@ class SpecialLogNdtr(ArrayFunction):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         return chain(g, x, lambda xp, a, y: xp.exp(-(y + 0.5 * a * a)) / _SQRT_2PI, out)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        x, out = ctx.saved_tensors
+        return g / _SQRT_2PI * (-(out + x * x * 0.5)).exp()
 
 
 class SpecialEntr(ArrayFunction):
@@ -166,6 +201,11 @@ class SpecialEntr(ArrayFunction):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return chain(g, x, lambda xp, a: -(1 + xp.log(a)))
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * -(x.log() + 1)
 
 
 class SpecialXlog1py(ArrayFunction):
@@ -195,6 +235,21 @@ class SpecialXlog1py(ArrayFunction):
             grads.append(None)
         return tuple(grads)
 
+    @staticmethod
+    def grad_formula(ctx, g):
+        """PyTorch's: xlog1py(g, other) masked to 0 where input == 0 and other <= -1;
+        g * input / (other + 1)."""
+        input, other, x, y = ctx.meta
+        gx = gy = None
+        if isinstance(input, Tensor) and ctx.needs_input_grad[0]:
+            gx = SpecialXlog1py.apply(g, other)
+            if isinstance(other, Tensor) or other <= -1:
+                gx = gx.where(~_wrap(xp_of(g._data).asarray((x == 0) & (y <= -1))), 0)
+            gx = reduce_grad(gx, input)
+        if isinstance(other, Tensor) and ctx.needs_input_grad[1]:
+            gy = reduce_grad(g * input / (other + 1), other)
+        return gx, gy
+
 
 class SpecialZeta(ArrayFunction):
     """The Hurwitz zeta function sum_k (q + k)^-x; differentiable in q only (as PyTorch)."""
@@ -214,6 +269,15 @@ class SpecialZeta(ArrayFunction):
         slope = -x * special_binary("zeta", x + 1, y, y.dtype)
         gy = compute_array(g) * slope
         return None, sum_to_shape(gy, other._data.shape).astype(other._data.dtype)
+
+    @staticmethod
+    def grad_formula(ctx, g):
+        input, other, x, y = ctx.meta
+        if isinstance(input, Tensor) and input.requires_grad:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        if not (isinstance(other, Tensor) and other.requires_grad):
+            return None, None
+        return None, reduce_grad(g * -input * SpecialZeta.apply(input + 1, other), other)
 
 
 def _float_operands(ctx, input, other):
