@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
-from ..autograd.higher_order import backward_without_graph
+from ..autograd.higher_order import backward_without_graph, reduce_grad
 from ..creation import tensor as _tensor
 from ..tensor import Tensor, _view_of, _wrap
 from ._util import check_tensor, shape_mismatch, sum_to_shape, xp_of
@@ -128,6 +128,7 @@ class Polar(ArrayFunction):
         out.real, out.imag = r * c, r * s
         ctx.saved = (c, s, out)
         ctx.shapes = (abs._data.shape, angle._data.shape)
+        ctx.inputs = (abs, angle)
         return _wrap(out)
 
     @staticmethod
@@ -139,6 +140,16 @@ class Polar(ArrayFunction):
             ga = sum_to_shape(g.real * c + g.imag * s, sa)
         if ctx.needs_input_grad[1]:
             gt = sum_to_shape(g.imag * out.real - g.real * out.imag, st)
+        return ga, gt
+
+    @staticmethod
+    def grad_formula(ctx, g):   # the same, recorded: Re(g conj(cis)), Im(g) Re(out) - ...
+        abs, angle = ctx.inputs
+        out = Polar.apply(abs, angle)
+        cis = Polar.apply(angle.new_ones(()).expand_as(angle), angle)
+        needs = ctx.needs_input_grad
+        ga = reduce_grad(g.real * cis.real + g.imag * cis.imag, abs) if needs[0] else None
+        gt = reduce_grad(g.imag * out.real - g.real * out.imag, angle) if needs[1] else None
         return ga, gt
 
 

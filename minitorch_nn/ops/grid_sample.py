@@ -186,6 +186,13 @@ class AffineGridGenerator(ArrayFunction):
         gtheta = xp.swapaxes(xp.matmul(base.T[None], gc), 1, 2)    # (N, nd, nd + 1)
         return gtheta.astype(dtype, copy=False), None, None
 
+    @staticmethod
+    def grad_formula(ctx, g):   # linear in theta: the same products, recorded
+        base, spatial, dtype = ctx.meta
+        gc = g.reshape(g.shape[0], -1, len(spatial))
+        basis = _wrap(base.T[None].astype(g._data.dtype, copy=False))
+        return (basis @ gc).transpose(1, 2), None, None
+
 
 @op("affine_grid", namespace="nn.functional")
 def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:

@@ -247,3 +247,11 @@ def test_cross_map_lrn2d_cannot_be_differentiated_twice():
         with pytest.raises(RuntimeError, match=r"mul\(\): functions with out=\.\.\. arguments "
                                                "don't support automatic differentiation"):
             T.autograd.grad(T.nn.CrossMapLRN2d(3)(xt).sum(), xt, create_graph=True)
+
+
+@pytest.mark.parametrize("size, align", [((2, 1, 3, 4), False), ((2, 1, 2, 3, 2), True)])
+def test_affine_grid(size, align):
+    """affine_grid is linear in theta: its formula is the same products, recorded."""
+    theta = np.random.default_rng(0).normal(size=(2, len(size) - 2, len(size) - 1))
+    check_double_backward(lambda T, t: T.nn.functional.affine_grid(t, size, align_corners=align)
+                          ** 2, theta, third=True)
