@@ -8,7 +8,7 @@ import pytest
 
 import minitorch_nn as mt
 from minitorch_nn import return_types
-from tests.op_harness import requires_torch, torch
+from op_harness import requires_torch, torch
 
 
 @pytest.mark.parametrize("name", return_types.__all__)

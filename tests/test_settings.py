@@ -7,7 +7,7 @@ import pytest
 
 import minitorch_nn as mt
 from minitorch_nn import settings
-from tests.op_harness import requires_torch, torch
+from op_harness import requires_torch, torch
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,9 @@ positions ("taps") idx[t, o] with weights w[t, o], computed by PyTorch's CPU rul
     Keys' cubic convolution weights with A = -0.75.
 The last spatial dim is applied first (PyTorch's summation order: sum_h w_h (sum_w w_w x)).
 The backward scatters each dim's gradient back with bincount (in float64, then cast).
-Bilinear on the CPU runs a Numba kernel (kernels/cpu/interpolate.py). uint8 bilinear/bicubic
-follow PyTorch's fixed-point path instead (interpolation_uint8.py).
+Bilinear runs a Numba kernel on the CPU (kernels/cpu/interpolate.py) and its CUDA twin on the
+GPU (kernels/cuda/interpolate.cu, every float type). uint8 bilinear/bicubic follow PyTorch's
+fixed-point path instead (interpolation_uint8.py, CPU only).
 """
 from __future__ import annotations
 
@@ -195,10 +196,20 @@ def _scatter_dim(xp, g, axis: int, idx, w, in_size: int):
     return xp.moveaxis(total.reshape(lead + (in_size,)), -1, axis)
 
 
-def _bilinear_kernel_args(plan):
+def _bilinear_kernel_args(xp, plan):
+    """The taps (hi, hw, wi, ww) as the kernels take them, on the array's device."""
     (hi, hw), (wi, ww) = plan
-    return (np.ascontiguousarray(hi), np.ascontiguousarray(hw), np.ascontiguousarray(wi),
-            np.ascontiguousarray(ww))
+    return tuple(xp.asarray(np.ascontiguousarray(a)) for a in (hi, hw, wi, ww))
+
+
+def _bilinear_kernel(arr, name: str):
+    """(kernel or None, the array it takes): the CUDA kernels take every float type, the
+    Numba ones float32/float64, so a float16/bfloat16 CPU array is computed in float32."""
+    kernel = kernel_for(arr, "interpolate", name)
+    if kernel is not None:
+        return kernel, arr
+    a = compute_array(arr)
+    return kernel_for(a, "interpolate", name), a
 
 
 class _Resample(ArrayFunction):
@@ -209,12 +220,12 @@ class _Resample(ArrayFunction):
         arr = x._data
         ctx.meta = (arr.shape, plan, use_kernel)
         xp = xp_of(arr)
-        a = compute_array(arr) if arr.dtype.kind == "f" else arr
-        kernel = kernel_for(a, "interpolate", "bilinear2d_fwd") if use_kernel else None
+        kernel, a = _bilinear_kernel(arr, "bilinear2d_fwd") if use_kernel else (None, arr)
         if kernel is not None:
             out = xp.empty(a.shape[:2] + (plan[0][0].shape[1], plan[1][0].shape[1]), a.dtype)
-            kernel(xp.ascontiguousarray(a), out, *_bilinear_kernel_args(plan))
+            kernel(xp.ascontiguousarray(a), out, *_bilinear_kernel_args(xp, plan))
             return _wrap(out.astype(arr.dtype, copy=False))
+        a = compute_array(arr) if arr.dtype.kind == "f" else arr
         nd = len(plan)
         for d in reversed(range(nd)):
             idx, w = plan[d]
@@ -225,12 +236,12 @@ class _Resample(ArrayFunction):
     def backward(ctx, g):
         shape, plan, use_kernel = ctx.meta
         xp = xp_of(g)
-        gc = compute_array(g)
-        kernel = kernel_for(gc, "interpolate", "bilinear2d_bwd") if use_kernel else None
+        kernel, gk = _bilinear_kernel(g, "bilinear2d_bwd") if use_kernel else (None, g)
         if kernel is not None:
-            gx = xp.zeros(shape, gc.dtype)
-            kernel(xp.ascontiguousarray(gc), gx, *_bilinear_kernel_args(plan))
+            gx = xp.zeros(shape, gk.dtype)
+            kernel(xp.ascontiguousarray(gk), gx, *_bilinear_kernel_args(xp, plan))
             return gx.astype(g.dtype, copy=False), None, None
+        gc = compute_array(g)
         nd = len(plan)
         for d in range(nd):
             idx, w = plan[d]
@@ -393,7 +404,7 @@ def _area_separable(input: Tensor, output_size):
 
 # ------------------------------------------------------------------ declarations
 @op("interpolate", namespace="nn.functional",
-    kernels=("cpu:interpolate.bilinear2d_fwd", "cpu:interpolate.bilinear2d_bwd",
+    kernels=("interpolate.bilinear2d_fwd", "interpolate.bilinear2d_bwd",
              "cpu:interpolate.uint8_taps", "cpu:interpolate.uint8_resample"))
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None, antialias: bool = False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import minitorch_nn as mt
-from tests.op_harness import requires_torch, torch
+from op_harness import requires_torch, torch
 
 CASES = [("conv2d", (1, 0, 4, 4), (2, 0, 3, 3)), ("conv1d", (1, 0, 5), (3, 0, 2)),
          ("conv3d", (1, 0, 3, 3, 3), (2, 0, 2, 2, 2)), ("conv2d", (0, 3, 4, 4), (2, 3, 3, 3)),

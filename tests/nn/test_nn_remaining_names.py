@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from tests.op_harness import check_op, requires_torch, torch
+from op_harness import check_op, requires_torch, torch
 
 F = mt.nn.functional
 ALPHA = 1.7580993408473766

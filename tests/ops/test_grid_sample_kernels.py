@@ -13,7 +13,7 @@ import pytest
 
 import minitorch_nn as mt
 from minitorch_nn.kernels.cpu import grid_sample as cpu_kernels
-from tests.op_harness import requires_torch, torch
+from op_harness import requires_torch, torch
 
 F = mt.nn.functional
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from tests.op_harness import assert_close, requires_torch, torch
+from op_harness import assert_close, requires_torch, torch
 
 CALLS = {
     "sum": lambda T, x: T.sum(x, axis=1, keepdims=True),

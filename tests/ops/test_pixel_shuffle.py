@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from tests.op_harness import check_op, requires_torch, torch
+from op_harness import check_op, requires_torch, torch
 
 
 def _shuffle_ref(x, r):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minitorch_nn as mt
-from tests.op_harness import requires_torch, torch
+from op_harness import requires_torch, torch
 
 pytestmark = requires_torch
 
