@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ._launch import Family, check_same_shape, elementwise_config
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update"]
+__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adamax_update",
+           "nadam_update", "radam_update", "adadelta_update", "rprop_update", "asgd_update"]
 
 KERNELS = Family("optim", """
     sgd_update(T* p, const T* g, T* buf, T lr, T momentum, T one_minus_dampening,
@@ -28,6 +29,22 @@ KERNELS = Family("optim", """
                    int maximize, long long n)
     adagrad_update(T* p, const T* g, T* state_sum, T clr, T eps, T weight_decay,
                    int maximize, long long n)
+    adamax_update(T* p, const T* g, T* exp_avg, T* exp_inf, T beta1, T one_minus_beta1,
+                  T beta2, T eps, T weight_decay, T neg_clr, int maximize, long long n)
+    nadam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T beta1, T one_minus_beta1,
+                 T beta2, T one_minus_beta2, T eps, T weight_decay, T decay_factor,
+                 T bias_correction2, T coef_grad, T coef_avg, int maximize, int decoupled,
+                 long long n)
+    radam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T beta1, T one_minus_beta1,
+                 T beta2, T one_minus_beta2, T eps, T weight_decay, T decay_factor,
+                 T bias_correction1, T lr, T bias_correction2_sqrt, T rect, int rectified,
+                 int maximize, int decoupled, long long n)
+    adadelta_update(T* p, const T* g, T* square_avg, T* acc_delta, T lr, T rho,
+                    T one_minus_rho, T eps, T weight_decay, int maximize, long long n)
+    rprop_update(T* p, const T* g, T* prev, T* step_size, T etaminus, T etaplus,
+                 T step_size_min, T step_size_max, int maximize, long long n)
+    asgd_update(T* p, const T* g, T* ax, T decay, T eta, T mu, T weight_decay, int maximize,
+                int average, long long n)
 """)
 
 
@@ -66,3 +83,48 @@ def rmsprop_update(p, g, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, 
 def adagrad_update(p, g, state_sum, clr, eps, weight_decay, maximize) -> None:
     _update("adagrad_update", (p, g, state_sum), (p, g, state_sum), clr, eps, weight_decay,
             bool(maximize))
+
+
+def adamax_update(p, g, exp_avg, exp_inf, beta1, one_minus_beta1, beta2, eps, weight_decay,
+                  neg_clr, maximize) -> None:
+    arrays = (p, g, exp_avg, exp_inf)
+    _update("adamax_update", arrays, arrays, beta1, one_minus_beta1, beta2, eps,
+            weight_decay, neg_clr, bool(maximize))
+
+
+def nadam_update(p, g, exp_avg, exp_avg_sq, beta1, one_minus_beta1, beta2, one_minus_beta2,
+                 eps, weight_decay, decay_factor, bias_correction2, coef_grad, coef_avg,
+                 maximize, decoupled) -> None:
+    arrays = (p, g, exp_avg, exp_avg_sq)
+    _update("nadam_update", arrays, arrays, beta1, one_minus_beta1, beta2, one_minus_beta2,
+            eps, weight_decay, decay_factor, bias_correction2, coef_grad, coef_avg,
+            bool(maximize), bool(decoupled))
+
+
+def radam_update(p, g, exp_avg, exp_avg_sq, beta1, one_minus_beta1, beta2, one_minus_beta2,
+                 eps, weight_decay, decay_factor, bias_correction1, lr,
+                 bias_correction2_sqrt, rect, rectified, maximize, decoupled) -> None:
+    arrays = (p, g, exp_avg, exp_avg_sq)
+    _update("radam_update", arrays, arrays, beta1, one_minus_beta1, beta2, one_minus_beta2,
+            eps, weight_decay, decay_factor, bias_correction1, lr, bias_correction2_sqrt,
+            rect, bool(rectified), bool(maximize), bool(decoupled))
+
+
+def adadelta_update(p, g, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay,
+                    maximize) -> None:
+    arrays = (p, g, square_avg, acc_delta)
+    _update("adadelta_update", arrays, arrays, lr, rho, one_minus_rho, eps, weight_decay,
+            bool(maximize))
+
+
+def rprop_update(p, g, prev, step_size, etaminus, etaplus, step_size_min, step_size_max,
+                 maximize) -> None:
+    arrays = (p, g, prev, step_size)
+    _update("rprop_update", arrays, arrays, etaminus, etaplus, step_size_min, step_size_max,
+            bool(maximize))
+
+
+def asgd_update(p, g, ax, decay, eta, mu, weight_decay, maximize, average) -> None:
+    arrays = (p, g, ax)
+    _update("asgd_update", arrays, arrays, decay, eta, mu, weight_decay, bool(maximize),
+            bool(average))

@@ -17,8 +17,8 @@ from ..array_backends import xp_of
 from ..tensor import Tensor
 from ._common import (check_eps, check_lr, check_weight_decay, restore_group_defaults,
                       restore_scalar_state, zeros_state)
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _new_step, _params_with_grad, _real_view, _step_impl)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl)
 
 __all__ = ["Adadelta", "adadelta_update"]
 
@@ -67,6 +67,7 @@ class Adadelta(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One Adadelta update of every parameter with a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("adadelta_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             for p, grad in _params_with_grad(group):
@@ -75,15 +76,23 @@ class Adadelta(Optimizer):
                 p._version_counter.value += 1
                 adadelta_update(p._data, grad._data, state["square_avg"]._data,
                                 state["acc_delta"]._data, lr, group["rho"], group["eps"],
-                                group["weight_decay"], group["maximize"])
+                                group["weight_decay"], group["maximize"], kernel)
         return loss
 
 
 def adadelta_update(p, g, square_avg, acc_delta, lr: float, rho: float, eps: float,
-                    weight_decay: float, maximize: bool) -> None:
-    """Update `p` and both running averages in place (array formulas; float32 compute for
-    16-bit storage)."""
+                    weight_decay: float, maximize: bool,
+                    kernel: FusedKernel | None = None) -> None:
+    """Update `p` and both running averages in place: the fused kernel for float32/float64
+    C-contiguous arrays of one device, else the array formulas (float32 compute for 16-bit
+    storage)."""
     p, g, square_avg, acc_delta = (_real_view(a) for a in (p, g, square_avg, acc_delta))
+    fused = (kernel or FusedKernel("adadelta_update"))(p, g, square_avg, acc_delta)
+    if fused is not None:
+        c = p.dtype.type
+        fused(p.reshape(-1), g.reshape(-1), square_avg.reshape(-1), acc_delta.reshape(-1),
+              c(lr), c(rho), c(1 - rho), c(eps), c(weight_decay), bool(maximize))
+        return
     xp = xp_of(p)
     ct = _compute_dtype(p)
     x = p.astype(ct)

@@ -16,8 +16,8 @@ from ..tensor import Tensor
 from ._common import (check_lr, check_weight_decay, restore_group_defaults,
                       restore_scalar_state, scalar_state, set_scalar, zeros_state,
                       default_float)
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _new_step, _params_with_grad, _real_view, _step_impl)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl)
 
 __all__ = ["ASGD", "asgd_update"]
 
@@ -64,6 +64,7 @@ class ASGD(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One ASGD update of every parameter with a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("asgd_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             lambd, alpha, t0 = group["lambd"], group["alpha"], group["t0"]
@@ -73,7 +74,7 @@ class ASGD(Optimizer):
                 p._version_counter.value += 1
                 asgd_update(p._data, grad._data, state["ax"]._data, float(state["eta"]._data),
                             float(state["mu"]._data), lambd, group["weight_decay"],
-                            group["maximize"])
+                            group["maximize"], kernel)
                 # PyTorch copies `as_tensor(value)`: rounded to the default dtype first
                 set_scalar(state["eta"], default_float(lr / ((1 + lambd * lr * t) ** alpha)))
                 set_scalar(state["mu"], default_float(1 / max(1, t - t0)))
@@ -81,9 +82,16 @@ class ASGD(Optimizer):
 
 
 def asgd_update(p, g, ax, eta: float, mu: float, lambd: float, weight_decay: float,
-                maximize: bool) -> None:
-    """Update `p` and the average `ax` in place with this step's `eta` and `mu`."""
+                maximize: bool, kernel: FusedKernel | None = None) -> None:
+    """Update `p` and the average `ax` in place with this step's `eta` and `mu`: the fused
+    kernel for float32/float64 C-contiguous arrays of one device, else the array formulas."""
     p, g, ax = (_real_view(a) for a in (p, g, ax))
+    fused = (kernel or FusedKernel("asgd_update"))(p, g, ax)
+    if fused is not None:
+        c = p.dtype.type
+        fused(p.reshape(-1), g.reshape(-1), ax.reshape(-1), c(1 - lambd * eta), c(eta),
+              c(mu), c(weight_decay), bool(maximize), mu != 1)
+        return
     ct = _compute_dtype(p)
     x = p.astype(ct)
     d = g.astype(ct)

@@ -5,6 +5,7 @@ The update of one parameter (PyTorch's `_single_tensor_rprop`):
 
     d = -grad if maximize else grad
     s = sign(d * prev);  f = etaplus (s > 0), etaminus (s < 0), 1 (s == 0)
+    (PyTorch's sign: 0 for NaN, so a NaN gradient keeps its step size, p stays)
     step_size = clamp(step_size * f, step_size_min, step_size_max)
     d = 0 where f == etaminus                 (no move right after a sign flip)
     p = p - sign(d) * step_size;  prev = d
@@ -16,8 +17,8 @@ from typing import Callable, Iterable
 from ..array_backends import xp_of
 from ..tensor import Tensor, _wrap
 from ._common import check_lr, restore_group_defaults, restore_scalar_state, zeros_state
-from .optimizer import (Optimizer, _as_float, _bump_step, _check_flags, _compute_dtype,
-                        _new_step, _params_with_grad, _real_view, _step_impl)
+from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
+                        _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl)
 
 __all__ = ["Rprop", "rprop_update"]
 
@@ -66,6 +67,7 @@ class Rprop(Optimizer):
     def step(self, closure: Callable[[], float] | None = None):
         """One Rprop update of every parameter with a gradient; returns closure's loss."""
         loss = self._eval_closure(closure)
+        kernel = FusedKernel("rprop_update")
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             etaminus, etaplus = group["etas"]
@@ -76,26 +78,39 @@ class Rprop(Optimizer):
                 p._version_counter.value += 1
                 rprop_update(p._data, grad._data, state["prev"]._data,
                              state["step_size"]._data, etaminus, etaplus, step_size_min,
-                             step_size_max, group["maximize"])
+                             step_size_max, group["maximize"], kernel)
         return loss
 
 
 def rprop_update(p, g, prev, step_size, etaminus: float, etaplus: float,
-                 step_size_min: float, step_size_max: float, maximize: bool) -> None:
-    """Update `p`, `prev` and `step_size` in place (NaN products keep a NaN factor, as
-    PyTorch's masked assignments do)."""
+                 step_size_min: float, step_size_max: float, maximize: bool,
+                 kernel: FusedKernel | None = None) -> None:
+    """Update `p`, `prev` and `step_size` in place: the fused kernel for float32/float64
+    C-contiguous arrays of one device, else the array formulas. PyTorch's sign gives 0 for
+    NaN: a NaN product keeps the step size (factor 1) and a NaN gradient does not move p."""
     p, g, prev, step_size = (_real_view(a) for a in (p, g, prev, step_size))
+    fused = (kernel or FusedKernel("rprop_update"))(p, g, prev, step_size)
+    if fused is not None:
+        c = p.dtype.type
+        fused(p.reshape(-1), g.reshape(-1), prev.reshape(-1), step_size.reshape(-1),
+              c(etaminus), c(etaplus), c(step_size_min), c(step_size_max), bool(maximize))
+        return
     xp = xp_of(p)
     ct = _compute_dtype(p)
     d = g.astype(ct)
     if maximize:
         d = -d
-    s = xp.sign(d * prev.astype(ct))
+    s = _sign(d * prev.astype(ct))
     factor = xp.where(s > 0, ct.type(etaplus), s)
     factor = xp.where(factor < 0, ct.type(etaminus), factor)
     factor = xp.where(factor == 0, ct.type(1), factor)
     size = xp.clip(step_size.astype(ct) * factor, step_size_min, step_size_max)
     step_size[...] = size
     d = xp.where(factor == ct.type(etaminus), ct.type(0), d)
-    p[...] = p.astype(ct) + (-1) * (xp.sign(d) * size)
+    p[...] = p.astype(ct) + (-1) * (_sign(d) * size)
     prev[...] = d
+
+
+def _sign(x):
+    """PyTorch's sign, (0 < x) - (x < 0): 0 for NaN (numpy's sign gives NaN)."""
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
