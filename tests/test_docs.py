@@ -8,7 +8,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DOCS = ["README.md", "docs/autograd.md", "docs/training.md", "docs/gpu.md", "docs/architecture.md",
-        "docs/func.md", "docs/settings_and_tools.md"]
+        "docs/func.md", "docs/settings_and_tools.md", "docs/tools.md"]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from ..dtypes import from_numpy_dtype
 from ..tensor import _grad_state, _wrap
 
-__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "SavedTensor", "RemovableHandle", "dump", "to_dot"]
 
 _sequence = itertools.count()
 
@@ -243,3 +243,6 @@ def _op_name(node) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+from .graph_dump import dump, to_dot  # noqa: E402,F401  (graph.dump(t), graph.to_dot(t))
