@@ -36,7 +36,7 @@ from . import backends  # noqa: E402  (torch.backends.cudnn.benchmark and the ot
 from . import testing  # noqa: E402  (torch.testing.assert_close)
 from . import compiler, jit  # noqa: E402  (torch.compile, torch.jit.script: run eagerly)
 from .compiler import compile  # noqa: E402,A004
-from . import onnx  # noqa: E402  (importable; export raises until it is written)
+from . import onnx  # noqa: E402  (torch.onnx.export, on the optional onnx package)
 from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
                                 autocast_increment_nesting, clear_autocast_cache,

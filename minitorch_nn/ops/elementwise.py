@@ -8,6 +8,7 @@ input's shape (`sum_to_shape`) and casts them to that input's dtype.
 """
 from __future__ import annotations
 
+from ..autograd import function as _function
 from ..autograd.function import ArrayFunction
 from ..autograd.higher_order import reduce_grad
 from ..tensor import Tensor, _wrap
@@ -303,8 +304,9 @@ def _fast_inplace(self, other, ufunc, alpha=1):
 
 
 def _inplace_binary(self, other, ufunc, op, alpha=1):
-    """The fast path when nothing is recorded, else the autograd-aware generic path."""
-    done = _fast_inplace(self, other, ufunc, alpha)
+    """The fast path when nothing is recorded, else the autograd-aware generic path (also
+    while an ONNX export traces the ops: the fast path would write behind its back)."""
+    done = _fast_inplace(self, other, ufunc, alpha) if _function._tracer is None else None
     return done if done is not None else apply_inplace(self, op, other)
 
 
