@@ -40,7 +40,8 @@ def export_model(model, args, f, *, kwargs, export_params, verbose, input_names,
     names = _bind_inputs(g, model, args, kwargs, input_names)
     params = _bind_parameters(g, model)
     mode = training if isinstance(training, TrainingMode) else TrainingMode(int(training))
-    outputs = _trace(g, model, args, kwargs, mode)
+    outputs = _trace(g, model, args, kwargs, mode, do_constant_folding, names,
+                     dynamic_axes or {})
     out_names = _name_outputs(g, outputs, output_names)
     proto = _model_proto(onnx, g, names, out_names, outputs, params, dynamic_axes or {},
                          export_params, keep_initializers_as_inputs)
@@ -122,13 +123,19 @@ def _bind_parameters(g, model):
     return params
 
 
-def _trace(g, model, args, kwargs, mode):
-    from ._symbolic import mapping
+def _trace(g, model, args, kwargs, mode, fold, named_inputs, dynamic_axes):
+    from ._function_ops import watched_public_ops
+    from ._graph import host_array
+    from ._recurrent import recurrent_modules_as_onnx_ops
+    from ._shapes import dynamic_result_shapes, note_grown, note_sources
+    from . import _symbolic, _symbolic_attention, _symbolic_sequence  # noqa: F401 (register)
+    from ._handlers import mapping
     from ._trace import Tracer
 
-    def on_record(rec, handler):
-        result = handler(g, rec)
+    def on_record(rec, handler, constant_inputs=False):
         outs = rec.out if type(rec.out) is tuple else (rec.out,)
+        note_grown(g, len(tracer.records), rec.cls, outs)
+        result = handler(g, rec)
         names = result if type(result) is tuple else (result,)
         for t, name in zip(outs, names):
             if name is None:
@@ -136,18 +143,60 @@ def _trace(g, model, args, kwargs, mode):
                             f"ONNX value yet and cannot be used by an exported model")
             elif isinstance(t, Tensor):
                 g.bind(t, name)
+                if constant_inputs:   # made from constants, with a size that follows the
+                    g.mark_constant(name)   # batch: still no graph input in it
+        note_sources(g, outs)
+
+    def on_fold(rec):
+        """Results as Constants; False (not folded) if one has a size that follows a dynamic
+        axis (an expand of a constant mask to the batch)."""
+        outs = rec.out if type(rec.out) is tuple else (rec.out,)
+        note_grown(g, len(tracer.records), rec.cls, outs)
+        if any(isinstance(t, Tensor) and g.grown.get(id(t), t.shape) != tuple(t.shape)
+               for t in outs):
+            return False
+        for t in outs:
+            if isinstance(t, Tensor):
+                g.bind(t, g.constant(host_array(t), "onnx::Constant"), traced=False)
+        return True
+
+    def foldable(args, kwargs):
+        return all(g.is_constant(t) for t in _tensors(args, kwargs))
 
     g.rebind = lambda t: _rebind(g, tracer.records, t)
-    tracer = Tracer(mapping(), on_record)
+    tracer = Tracer(mapping(), on_record, foldable if fold else None, on_fold)
     ctx = (select_model_mode_for_export(model, mode) if hasattr(model, "train")
            else _nullcontext())
-    with ctx, grad_mode.no_grad(), tracer:
+    def run_model(hook, a, kw):
+        with recurrent_modules_as_onnx_ops(None, hook, model):
+            return model(*a, **kw)
+
+    with ctx, grad_mode.no_grad():
         _STATE.active = True
         try:
-            out = model(*args, **kwargs)
+            if not getattr(model, "training", False):
+                g.shadow, grown = dynamic_result_shapes(run_model, named_inputs, args,
+                                                        kwargs, dynamic_axes)
+                g.grown.update(grown)
+                note_sources(g, [t for _, t in named_inputs])
+            with tracer, recurrent_modules_as_onnx_ops(g, tracer, model), \
+                    watched_public_ops(g, tracer):
+                out = model(*args, **kwargs)
             return _flatten_outputs(out)
         finally:
             _STATE.active = False
+
+
+def _tensors(args, kwargs):
+    """Every Tensor or raw array among the arguments of an op call (in lists and tuples too;
+    some ops take a mask as an array)."""
+    for a in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(a, Tensor) or (hasattr(a, "__array_interface__") and
+                                     not isinstance(a, np.generic)) or \
+                hasattr(a, "__cuda_array_interface__"):
+            yield a
+        elif isinstance(a, (list, tuple)):
+            yield from _tensors(a, None)
 
 
 class _nullcontext:

@@ -41,6 +41,11 @@ class Graph:
         self._used: set[str] = set()
         self._count = 0
         self._storages: dict[int, tuple] = {}       # id(root array) -> (name, tensor)
+        self._constants: set[str] = set()           # names of Constant node outputs
+        self._first_version: dict[int, int] = {}    # id(untraced tensor) -> version seen
+        self.shadow = None     # result shapes of a run at grown dynamic sizes (onnx/_shapes.py)
+        self.grown: dict[int, tuple] = {}           # id(tensor) -> its shape in that run
+        self.dim_sources: dict[tuple, tuple] = {}   # (size, grown size) -> (tensor, dim)
 
     # --- names ----------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -69,6 +74,40 @@ class Graph:
     def known(self, t: Tensor) -> bool:
         return id(t) in self._values
 
+    def is_constant(self, t) -> bool:
+        """True when tensor (or raw array argument) `t` does not depend on a graph input or a
+        parameter: a Constant already, or made by no traced op and sharing no memory with a
+        traced value."""
+        if not isinstance(t, Tensor):
+            return id(_root(t)) not in self._storages
+        entry = self._values.get(id(t))
+        if entry is not None:
+            return entry[0] in self._constants and entry[2] == t._version_counter.value
+        version = t._version_counter.value   # changed since first seen: written by an op
+        if self._first_version.setdefault(id(t), version) != version:
+            return False
+        return id(t) not in self._poison and id(_root(t._data)) not in self._storages
+
+    def mark_constant(self, name: str) -> None:
+        """Value `name` is computed from constants only (its nodes read sizes, no inputs)."""
+        self._constants.add(name)
+
+    def array_value(self, arr) -> str:
+        """The value name of a raw array an op received (a mask passed as `tensor._data`): the
+        traced tensor it is, else a Constant."""
+        alias = self._storages.get(id(_root(arr)))
+        if alias is not None:
+            name, src = alias
+            if (arr.shape, arr.strides, arr.dtype) == (src._data.shape, src._data.strides,
+                                                       src._data.dtype) and \
+                    _address(arr) == _address(src._data):
+                return name
+            raise OnnxExporterError(
+                "an op received a view of a traced tensor made by an operation the ONNX "
+                "exporter does not trace: write that step with torch ops")
+        return self.constant(np.asarray(arr.get() if hasattr(arr, "get") and
+                                        not isinstance(arr, np.ndarray) else arr))
+
     rebind = None   # set by the exporter: tensor written in place -> its new value name
 
     def value(self, t: Tensor) -> str:
@@ -93,6 +132,11 @@ class Graph:
     def _untraced(self, t: Tensor) -> str:
         """A tensor no traced op made: a constant, unless it shares memory with a traced value
         (made by an untraced alias such as detach(): the same value, or an error)."""
+        if self.rebind is not None and \
+                t._version_counter.value != self._first_version.get(id(t), 0):
+            written = self.rebind(t)   # a constant that a traced in-place op wrote into
+            if written is not None:
+                return written
         alias = self._storages.get(id(_root(t._data)))
         if alias is not None:
             name, src = alias
@@ -122,6 +166,7 @@ class Graph:
 
     def constant(self, array, hint: str = "onnx::Constant") -> str:
         name = self.fresh(hint)
+        self._constants.add(name)
         self.nodes.append(helper.make_node("Constant", [], [name], name=self.fresh("/Constant"),
                                            value=numpy_helper.from_array(np.asarray(array),
                                                                          name)))

@@ -1,4 +1,6 @@
-"""ONNX nodes for recorded op calls: one handler per Function class.
+"""ONNX nodes for recorded op calls: elementwise ops, activations, products, shapes,
+reductions, normalization, convolution and pooling, basic indexing (more families in
+_symbolic_sequence.py and _symbolic_attention.py; the handler table is _handlers.py).
 
 A handler gets the graph and the `Record` of one call and returns the value name of the
 result (a tuple for ops with several results; None marks a result that has no ONNX value, and
@@ -13,45 +15,40 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from ._base import OnnxExporterError
-from ._trace import op_label
+from ._graph import host_array
+from ._handlers import _dt, _in, handles, unsupported
 
-_HANDLERS: dict[tuple[str, str], object] = {}
-
-
-def handles(module: str, *names: str):
-    """Register `fn` for the Function classes `names` of `minitorch_nn.ops.<module>`."""
-    def deco(fn):
-        for n in names:
-            _HANDLERS[(module, n)] = fn
-        return fn
-    return deco
-
-
-def mapping() -> dict:
-    """Function class -> handler, for every registered class that exists."""
-    table = {}
-    for (module, name), fn in _HANDLERS.items():
-        cls = getattr(importlib.import_module(f"minitorch_nn.{module}"), name, None)
-        if cls is not None:
-            table[cls] = fn
-    return table
-
-
-def unsupported(rec, why: str):
-    raise OnnxExporterError(f"Exporting the operator {op_label(rec.cls, rec.op_name)} to ONNX "
-                            f"is not supported {why}")
+def _operands(g, rec, operands, dtype, other_shapes=()):
+    """Operands of a broadcasting op as values of `dtype`. A constant made in forward from
+    sizes (`zeros_like(mask)`) that holds one value everywhere and adds no size of its own
+    is written as a scalar, so a batch size it was made with does not get fixed in the
+    graph. `other_shapes`: shapes of the op's other inputs (a where/masked_fill mask)."""
+    shapes = [tuple(o.shape) if isinstance(o, Tensor) else tuple(getattr(o, "shape", ()))
+              for o in operands]
+    out = []
+    for i, a in enumerate(operands):
+        if isinstance(a, Tensor) and a.numel() > 1 and not g.known(a) and g.is_constant(a) \
+                and _uniform(a) and \
+                _broadcast([*shapes[:i], *shapes[i + 1:], *other_shapes]) == \
+                tuple(rec.out.shape):
+            out.append(g.scalar(host_array(a).flat[0], dtype))
+        elif isinstance(a, Tensor) or not hasattr(a, "shape"):
+            out.append(_in(g, a, dtype))
+        else:
+            out.append(g.cast(g.array_value(a), a.dtype, dtype))
+    return out
 
 
-def _dt(x):
-    return x._data.dtype
+def _uniform(t) -> bool:
+    a = host_array(t)
+    return bool((a == a.flat[0]).all())
 
 
-def _in(g, a, dtype):
-    """Operand `a` (a tensor or a Python number) as a value of numpy dtype `dtype`."""
-    if isinstance(a, Tensor):
-        return g.cast(g.value(a), _dt(a), dtype)
-    return g.scalar(a, dtype)
+def _broadcast(shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
 
 
 # --- elementwise ----------------------------------------------------------------------------
@@ -60,10 +57,10 @@ def _add_sub(g, rec):
     a, b, *rest = rec.args
     alpha = rec.kwargs.get("alpha", rest[0] if rest else 1)
     dt = _dt(rec.out)
-    y = _in(g, b, dt)
+    x, y = _operands(g, rec, [a, b], dt)
     if alpha != 1:
         y = g.node("Mul", [y, g.scalar(alpha, dt)])
-    return g.node(rec.cls.__name__, [_in(g, a, dt), y])
+    return g.node(rec.cls.__name__, [x, y])
 
 
 @handles("ops.elementwise", "Mul", "Div")
@@ -71,8 +68,7 @@ def _mul_div(g, rec):
     a, b, *rest = rec.args
     if (rest and rest[0] is not None) or rec.kwargs.get("rounding_mode") is not None:
         unsupported(rec, "with a rounding_mode")
-    dt = _dt(rec.out)
-    return g.node(rec.cls.__name__, [_in(g, a, dt), _in(g, b, dt)])
+    return g.node(rec.cls.__name__, _operands(g, rec, [a, b], _dt(rec.out)))
 
 
 def _unary(op_type):
@@ -126,6 +122,73 @@ def _silu(g, rec):
 def _leaky_relu(g, rec):
     slope = rec.args[1] if len(rec.args) > 1 else rec.kwargs.get("negative_slope", 0.01)
     return g.node("LeakyRelu", [g.value(rec.args[0])], alpha=float(slope))
+
+
+@handles("ops.activation", "Elu")
+def _elu(g, rec):
+    alpha = rec.args[1] if len(rec.args) > 1 else rec.kwargs.get("alpha", 1.0)
+    return g.node("Elu", [g.value(rec.args[0])], alpha=float(alpha))
+
+
+@handles("ops.activation", "Softplus")
+def _softplus(g, rec):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's)."""
+    x = rec.args[0]
+    beta, threshold = (list(rec.args[1:]) + [1.0, 20.0][len(rec.args) - 1:])[:2]
+    dt, xv = _dt(rec.out), g.value(x)
+    bx = g.node("Mul", [xv, g.scalar(beta, dt)]) if beta != 1 else xv
+    soft = g.node("Softplus", [bx])
+    if beta != 1:
+        soft = g.node("Div", [soft, g.scalar(beta, dt)])
+    linear = g.node("Greater", [bx, g.scalar(threshold, dt)])
+    return g.node("Where", [linear, xv, soft])
+
+
+def clip(g, x, lo, hi, dt):
+    """Clip(x, lo, hi); a missing bound is an empty input name (ONNX's 'no bound')."""
+    bounds = [g.scalar(b, dt) if b is not None else "" for b in (lo, hi)]
+    while bounds and bounds[-1] == "":
+        bounds.pop()
+    return g.node("Clip", [x, *bounds])
+
+
+@handles("ops.activation", "Hardtanh")
+def _hardtanh(g, rec):
+    lo, hi = (list(rec.args[1:]) + [-1.0, 1.0][len(rec.args) - 1:])[:2]
+    return clip(g, g.value(rec.args[0]), lo, hi, _dt(rec.out))
+
+
+@handles("ops.selection", "Clamp")
+def _clamp(g, rec):
+    x, lo, hi = rec.args
+    dt = _dt(rec.out)
+    return clip(g, _in(g, x, dt), lo, hi, dt)
+
+
+@handles("ops.selection", "Where")
+def _where(g, rec):
+    cond, a, b = rec.args
+    c = g.cast(g.value(cond), _dt(cond), np.bool_) if isinstance(cond, Tensor) else \
+        g.cast(g.array_value(cond), cond.dtype, np.bool_)
+    return g.node("Where", [c, *_operands(g, rec, [a, b], _dt(rec.out), [tuple(cond.shape)])])
+
+
+@handles("ops.masked", "MaskedFill")
+def _masked_fill(g, rec):
+    x, mask, value = rec.args
+    m = g.value(mask) if isinstance(mask, Tensor) else g.array_value(mask)
+    v, xv = _operands(g, rec, [value, x], _dt(rec.out), [tuple(mask.shape)])
+    return g.node("Where", [m, v, xv])
+
+
+@handles("ops.arith", "Pow")
+def _pow(g, rec):
+    base, exponent = rec.args
+    dt = _dt(rec.out)
+    if exponent == 2:
+        b = _in(g, base, dt)
+        return g.node("Mul", [b, b])
+    return g.node("Pow", [_in(g, base, dt), _in(g, exponent, dt)])
 
 
 @handles("ops.activation", "Softmax", "LogSoftmax")
@@ -229,17 +292,50 @@ def reshape_target(in_shape, out_shape) -> list:
 @handles("ops.views", "View", "UnsafeView")
 def _view(g, rec):
     x = rec.args[0]
-    target = reshape_target(tuple(x.shape), tuple(rec.out.shape))
-    return g.node("Reshape", [g.value(x), g.ints(target)])
+    target = _dynamic_reshape_target(g, x, rec.out)
+    if target is None:
+        target = g.ints(reshape_target(tuple(x.shape), tuple(rec.out.shape)))
+    return g.node("Reshape", [g.value(x), target])
+
+
+def _dynamic_reshape_target(g, x, out):
+    """A Reshape target from the grown run (onnx/_shapes.py): sizes that stayed are written
+    as numbers; a size that changed is copied from a dim that changed alike (0 for x's dim at
+    the same position, else Shape/Gather of x or of the first tensor seen with it), and at
+    most one other is inferred (-1). None when the grown run is not known for x and out, or
+    more than one size cannot be placed."""
+    gx, go = g.grown.get(id(x)), g.grown.get(id(out))
+    if gx is None or go is None or 0 in out.shape:
+        return None
+    pieces, inferred = [], False
+    for i, (n, m) in enumerate(zip(out.shape, go)):
+        if n == m:
+            pieces.append(n)
+            continue
+        same = [j for j in range(x.ndim) if (x.shape[j], gx[j]) == (n, m)]
+        if i in same:
+            pieces.append(0)
+        elif same:
+            pieces.append((x, same[0]))
+        elif (n, m) in g.dim_sources:
+            pieces.append(g.dim_sources[(n, m)])
+        elif not inferred:
+            pieces.append(-1)
+            inferred = True
+        else:
+            return None
+    return _int_list(g, pieces)
 
 
 @handles("ops.shape", "Expand")
 def _expand(g, rec):
     x = rec.args[0]
     out = list(rec.out.shape)
-    lead = len(out) - x.ndim     # dims that match the input stay 1: Expand keeps the input's
-    target = [1 if i >= lead and x.shape[i - lead] == n else n for i, n in enumerate(out)]
-    return g.node("Expand", [g.value(x), g.ints(target)])
+    lead = len(out) - x.ndim     # dims that match the input stay 1: Expand keeps the input's;
+    # a size that follows a dynamic axis is read from a tensor that has it
+    target = [1 if i >= lead and x.shape[i - lead] == n else
+              (_dynamic_size(g, rec.out, i) or n) for i, n in enumerate(out)]
+    return g.node("Expand", [g.value(x), _int_list(g, target)])
 
 
 @handles("ops.joining", "Cat")
@@ -306,10 +402,11 @@ def _end_pads(size, k, s, p, d, out):
 
 
 @handles("ops.convolution", "Convolution")
+@handles("ops.convolution3d", "Convolution3D")
 def _conv(g, rec):
     x, weight, bias, (stride, pad, dil, out_hw, groups, transposed) = rec.args
     if transposed:
-        unsupported(rec, "for transposed convolutions yet")
+        return _conv_transpose(g, rec)
     ks = weight.shape[2:]
     sizes = x.shape[2:]
     ends = [_end_pads(sizes[i], ks[i], stride[i], pad[i], dil[i], out_hw[i])
@@ -317,6 +414,18 @@ def _conv(g, rec):
     inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
     return g.node("Conv", inputs, kernel_shape=list(ks), strides=list(stride),
                   pads=[*pad, *ends], dilations=list(dil), group=int(groups))
+
+
+def _conv_transpose(g, rec):
+    """ConvTranspose; PyTorch's output_padding is implied by the traced output size."""
+    x, weight, bias, (stride, pad, dil, out, groups, _) = rec.args
+    ks, sizes = weight.shape[2:], x.shape[2:]
+    extra = [out[i] - ((sizes[i] - 1) * stride[i] - 2 * pad[i] + dil[i] * (ks[i] - 1) + 1)
+             for i in range(len(ks))]
+    inputs = [g.value(x), g.value(weight)] + ([g.value(bias)] if bias is not None else [])
+    return g.node("ConvTranspose", inputs, kernel_shape=list(ks), strides=list(stride),
+                  pads=[*pad, *pad], dilations=list(dil), group=int(groups),
+                  output_padding=extra)
 
 
 def _batched(rec, x):
@@ -364,6 +473,23 @@ def _adaptive_avg_pool(g, rec):
     return g.node("AveragePool", [g.value(x)], kernel_shape=k, strides=k)
 
 
+def _dynamic_size(g, t, d):
+    """Where a size of `t` that follows a dynamic axis can be read: (tensor, dim), or None."""
+    grown = g.grown.get(id(t))
+    if grown is None or grown[d] == t.shape[d]:
+        return None
+    return g.dim_sources.get((t.shape[d], grown[d]))
+
+
+def _int_list(g, items):
+    """An int64 list value from numbers and (tensor, dim) sizes read with Shape/Gather."""
+    if all(isinstance(p, int) for p in items):
+        return g.ints(items)
+    parts = [g.node("Gather", [g.node("Shape", [g.value(p[0])]), g.ints([p[1]])], axis=0)
+             if isinstance(p, tuple) else g.ints([p]) for p in items]
+    return g.node("Concat", parts, axis=0)
+
+
 # --- basic indexing views: x[1:, None, ..., 0], select, narrow, squeeze, unsqueeze ----------
 _INT_MAX = 2 ** 63 - 1
 
@@ -397,7 +523,10 @@ def _index_view(g, rec):
         elif isinstance(i, slice):
             start, stop, step = i.start or 0, i.stop, i.step or 1
             if not (start == 0 and step == 1 and (stop is None or stop >= x.shape[dim])):
-                starts.append(int(start)), ends.append(_INT_MAX if stop is None else int(stop))
+                end = _INT_MAX if stop is None else int(stop)
+                if start == 0 and step == 1:   # x[:n] with n a dynamic size: read it
+                    end = _dynamic_size(g, rec.out, out_pos) or end
+                starts.append(int(start)), ends.append(end)
                 axes.append(dim), steps.append(int(step))
             dim += 1
             out_pos += 1
@@ -405,7 +534,8 @@ def _index_view(g, rec):
             unsupported(rec, f"for the index {i!r}")
     y = g.value(x)
     if axes:
-        y = g.node("Slice", [y, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)])
+        y = g.node("Slice", [y, g.ints(starts), _int_list(g, ends), g.ints(axes),
+                             g.ints(steps)])
     if squeeze:
         y = g.node("Squeeze", [y, g.ints(squeeze)])
     if unsqueeze:

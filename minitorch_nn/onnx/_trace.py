@@ -6,10 +6,13 @@ runs it is a `Tracer`, whose `run` clears it, runs the op as usual, restores it,
 tensors still hold the values (and versions) they have at that point. Ops called inside
 another op's forward are therefore not recorded: the outer call is the unit that maps to ONNX.
 An op that has no mapping stops the trace at once (OnnxExporterError naming it), so nothing is
-written.
+written. With constant folding on, a call whose tensor arguments are all constants (a causal
+mask made inside forward, `ones(L, L).tril()`) is not turned into nodes: its result becomes a
+Constant, whether or not the op has a mapping.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from ..autograd import function as _function
@@ -34,36 +37,56 @@ def op_label(cls, op_name: str | None) -> str:
 class Tracer:
     """The hook object `ArrayFunction.apply` hands every top-level op call to."""
 
-    def __init__(self, mapped, on_record):
+    def __init__(self, mapped, on_record, foldable=None, on_fold=None):
         self.records: list[Record] = []
         self._mapped = mapped         # Function class -> handler; others stop the trace
         self._on_record = on_record   # builds the ONNX nodes of a call right after it ran
+        self._foldable = foldable     # (args, kwargs) -> True if every tensor is a constant
+        self._on_fold = on_fold       # makes a folded call's results Constants (False: no)
+        self._outer = None            # the hook that was set before the export (or None)
 
     def run(self, cls, args, kwargs):
         op_name = _caller_name()
-        if cls not in self._mapped:
-            raise OnnxExporterError(
-                f"Exporting the operator {op_label(cls, op_name)} to ONNX is not supported "
-                f"yet by minitorch_nn.onnx.export (see docs/export.md for the ops that map).")
-        _function._tracer = None
-        try:
+        handler = self._mapped.get(cls)
+        fold = self._foldable is not None and self._foldable(args, kwargs)
+        if handler is None and not fold:
+            raise _not_supported(cls, op_name)
+        with self.paused():
             out = cls.apply(*args, **kwargs)
-        finally:
-            _function._tracer = self
         rec = Record(cls, args, kwargs, out, op_name)
-        self._on_record(rec, self._mapped[cls])
+        if not (fold and self._on_fold(rec)):   # on_fold refuses results of dynamic size
+            if handler is None:
+                raise _not_supported(cls, op_name)
+            self._on_record(rec, handler, fold)
         self.records.append(rec)
         return out
 
+    @contextlib.contextmanager
+    def paused(self):
+        """Ops run inside this block are not recorded (the tracer is detached; a tool that
+        was hooked before the export, such as the profiler, sees them)."""
+        _function._tracer = self._outer
+        try:
+            yield
+        finally:
+            _function._tracer = self
+
     def __enter__(self):
-        if _function._tracer is not None:
+        if isinstance(_function._tracer, Tracer):
             raise OnnxExporterError("torch.onnx.export cannot run inside another export")
+        self._outer = _function._tracer
         _function._tracer = self
         return self
 
     def __exit__(self, *exc):
-        _function._tracer = None
+        _function._tracer = self._outer
         return False
+
+
+def _not_supported(cls, op_name) -> OnnxExporterError:
+    return OnnxExporterError(
+        f"Exporting the operator {op_label(cls, op_name)} to ONNX is not supported yet by "
+        f"minitorch_nn.onnx.export (see docs/export.md for the ops that map).")
 
 
 def _caller_name() -> str | None:
