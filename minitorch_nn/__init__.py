@@ -38,6 +38,8 @@ from . import compiler, jit  # noqa: E402  (torch.compile, torch.jit.script: run
 from .compiler import compile  # noqa: E402,A004
 from . import onnx  # noqa: E402  (torch.onnx.export, on the optional onnx package)
 from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
+from . import profiler  # noqa: E402  (torch.profiler: profile, record_function, schedule)
+from .autograd import profiler as _autograd_profiler  # noqa: E402,F401  (torch.autograd.profiler)
 from .amp.autocast_mode import (autocast, autocast_decrement_nesting,  # noqa: E402
                                 autocast_increment_nesting, clear_autocast_cache,
                                 get_autocast_cpu_dtype, get_autocast_dtype,

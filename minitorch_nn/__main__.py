@@ -1,6 +1,8 @@
 """`python -m minitorch_nn COMMAND`: the package's command-line tools.
 
     python -m minitorch_nn check      is this install sound? (minitorch_nn/self_check.py)
+    python -m minitorch_nn kernels    which kernel serves each op, compiled/cached, compile
+                                      times (minitorch_nn/kernel_table.py)
 
 A tool adds itself to COMMANDS: (help line, module with `add_arguments(parser)` and
 `command(args) -> exit code`). `python -m minitorch_nn.ops NAME` (where an op is written)
@@ -15,6 +17,9 @@ import sys
 COMMANDS = {
     "check": ("verify this install: versions, kernel cache, ops, gradients, a training "
               "step, BLAS, GPU", "minitorch_nn.self_check"),
+    "kernels": ("which kernel serves each op on each device and dtype: Numba/CUDA/NumPy/"
+                "CuPy, compiled and cached signatures, compile times, cache locations",
+                "minitorch_nn.kernel_table"),
 }
 
 

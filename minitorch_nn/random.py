@@ -32,6 +32,7 @@ from .array_backends import backend_for_device, backend_of
 from .autograd.function import ArrayFunction
 from .device import to_device
 from .ops.registry import op
+from .ops.broadcast_error import broadcast_error
 from .tensor import Tensor, _wrap
 
 # The generator and its seeding are public names but not ops (the samplers are declared
@@ -599,8 +600,7 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
         x = a[-i] if i <= len(a) else 1
         y = b[-i] if i <= len(b) else 1
         if x != y and 1 not in (x, y):
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {max(len(a), len(b)) - i}")
+            raise broadcast_error(a, b, max(len(a), len(b)) - i)
         out.append(y if x == 1 else x)
     return tuple(reversed(out))
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .tensor import Tensor
+from .divergence import compare  # noqa: F401  (the divergence finder, docs/tools.md)
 
 __all__ = ["assert_close", "assert_allclose", "make_tensor"]
 

@@ -49,7 +49,11 @@ NAMESPACES = {
     "testing": "assert_close make_tensor",
     "jit": "script trace ignore unused",
     "utils.checkpoint": "checkpoint checkpoint_sequential",
-    "onnx": "export",
+    "onnx": "export is_in_onnx_export select_model_mode_for_export TrainingMode",
+    "profiler": """profile record_function schedule tensorboard_trace_handler ProfilerActivity
+                   ProfilerAction""",
+    "autograd.profiler": "profile record_function",
+    "autograd.graph": "Node",
 }
 MODULES = ["minitorch_nn.utils.tensorboard"]   # importable (needs the tensorboard extra)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import re
+import time
 from dataclasses import dataclass
 
 import ml_dtypes
@@ -278,7 +279,8 @@ def compile_options(group: str) -> tuple[str, ...]:
 class CupyRuntime:
     """Launches through CuPy: per family, one RawModule for the float/double instances and
     one for the half types, each compiled on first use and cached (CuPy also keeps the
-    compiled code on disk, keyed by source and options)."""
+    compiled code on disk, keyed by source and options). The time each module took to
+    compile (or to load from CuPy's cache) goes to the compile ledger."""
 
     def __init__(self):
         import cupy   # only here: the package imports without CuPy
@@ -297,6 +299,7 @@ class CupyRuntime:
     def _module(self, family: Family, group: str):
         module = self._modules.get((family.name, group))
         if module is None:
+            started = time.perf_counter()
             try:
                 module = self._cupy.RawModule(code=source_of(family.name),
                                               options=compile_options(group),
@@ -305,10 +308,17 @@ class CupyRuntime:
             except Exception as exc:
                 raise RuntimeError(_compile_error(family.name, group, exc)) from exc
             self._modules[(family.name, group)] = module
+            from ..cpu._compile_ledger import record   # the one ledger (kernels table)
+            record(f"kernels/cuda/{family.name}.cu", f"{group} instances",
+                   time.perf_counter() - started)
         return module
 
     def launch(self, family: Family, kernel: str, elem: str, grid, block, args) -> None:
         self.function(family, kernel, elem)(grid, block, tuple(args))
+
+    def compiled_modules(self) -> set[tuple[str, str]]:
+        """(family, group) of the modules compiled in this process (the kernels table)."""
+        return set(self._modules)
 
 
 def _compile_error(family: str, group: str, exc: Exception) -> str:

@@ -24,6 +24,10 @@ __all__ = ["run_backward", "start_walk"]
 
 _state = grad_mode._state
 
+# The recorder of minitorch_nn.profiler while a profile records, else None: read once per
+# backward pass; when set, every node runs through `_profiler.run_node` / `.accumulate`.
+_profiler = None
+
 
 def _count_dependents(roots) -> dict:
     deps: dict = {}
@@ -198,6 +202,7 @@ def start_walk(roots, add):
 def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
     buffers, deps, ready = start_walk(roots, _add_into)
     captured = [None] * (len(capture) if capture else 0)
+    profiler = _profiler
     heappush, heappop = heapq.heappush, heapq.heappop
     while ready:
         node = heappop(ready)[2]
@@ -212,11 +217,16 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
         if isinstance(node, AccumulateGrad):
             if grads is not None and accumulate:
                 owned = _sole_owner(grads)   # before grads[0] is read: a reference too
-                node.accumulate(grads[0], owned)
+                if profiler is not None:
+                    profiler.accumulate(node, grads[0], owned)
+                else:
+                    node.accumulate(grads[0], owned)
             continue
         edges = node._edges
         if grads is None:
             out = (None,) * len(edges)
+        elif profiler is not None:   # minitorch_nn.profiler times the node (and its hooks)
+            out = profiler.run_node(node, grads, retain_graph)
         elif node._pre_hooks or node._post_hooks or node._output_meta is not None:
             out = _run_node(node, grads, retain_graph)
         else:   # the common case, inlined

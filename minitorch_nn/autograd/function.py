@@ -53,7 +53,9 @@ except (ImportError, TypeError):   # numpy < 2: warnings are not silenced
 
 _state = grad_mode._state
 
-# The active ONNX export tracer, or None (set only by minitorch_nn.onnx while exporting).
+# A tool that sees every built-in op call, or None: an object whose `run(cls, args, kwargs)`
+# runs the op (set by minitorch_nn.onnx while exporting, minitorch_nn.profiler while
+# profiling, testing.compare while comparing; each saves the previous one and chains to it).
 _tracer = None
 
 
@@ -248,7 +250,7 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if _tracer is not None:   # an ONNX export is tracing (minitorch_nn/onnx/_trace.py)
+        if _tracer is not None:   # a tool is watching (ONNX export, profiler, compare)
             return _tracer.run(cls, args, kwargs)
         if len(_BY_ARRAY_TYPE) > 1:
             _check_one_device(args, kwargs)

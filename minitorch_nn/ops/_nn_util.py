@@ -16,6 +16,7 @@ import numpy as np
 from .._user_warning import warn_user
 from ..array_backends import kernel_for
 from ..tensor import Tensor
+from .broadcast_error import broadcast_error
 from .inplace import _legacy_name
 
 __all__ = ["kernel_for", "acc_dtype", "compute_array", "require_float", "reduction_of",
@@ -100,12 +101,11 @@ def int_tuple(value, n: int, name: str) -> tuple:
 def broadcast_shape(a: tuple, b: tuple) -> tuple:
     """The broadcast of shapes a and b, with PyTorch's error when they do not broadcast."""
     n = max(len(a), len(b))
-    a = (1,) * (n - len(a)) + tuple(a)
-    b = (1,) * (n - len(b)) + tuple(b)
+    pa = (1,) * (n - len(a)) + tuple(a)
+    pb = (1,) * (n - len(b)) + tuple(b)
     out = []
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(pa, pb)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
+            raise broadcast_error(a, b, i)
         out.append(y if x == 1 else x)
     return tuple(out)

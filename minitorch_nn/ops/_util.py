@@ -7,6 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.function import _device_mismatch
 from ..array_backends import backend_of, xp_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
+from .broadcast_error import broadcast_error
 
 __all__ = ["xp_of", "binary_operands", "sum_to_shape", "wrap_dim", "to_tensor", "grad_cast",
            "normalize_dims", "check_tensor", "shape_mismatch"]
@@ -118,8 +119,7 @@ def shape_mismatch(error: Exception, *operands) -> Exception:
         b = (1,) * (ndim - len(other)) + other
         for i in range(ndim - 1, -1, -1):
             if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
-                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
+                return broadcast_error(shape, other, i)
         shape = tuple(y if x == 1 else x for x, y in zip(a, b))
     return error
 

@@ -18,6 +18,7 @@ from ..device import device as _device_cls, to_device
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor
 from ._quiet import quiet_numpy
+from .broadcast_error import broadcast_error
 from .inplace import _writable, apply_inplace, check_inplace, bump, write_result
 from .registry import method_of, op
 
@@ -270,8 +271,7 @@ def _check_broadcast(dst: tuple, src: tuple) -> None:
                            f"{list(src)}")
     for i in range(1, len(src) + 1):
         if src[-i] != dst[-i] and src[-i] != 1:
-            raise RuntimeError(f"The size of tensor a ({dst[-i]}) must match the size of tensor "
-                               f"b ({src[-i]}) at non-singleton dimension {len(dst) - i}")
+            raise broadcast_error(dst, src, len(dst) - i)
 
 
 class CopyInto(ArrayFunction):

@@ -15,6 +15,7 @@ from ..tensor import Tensor, _wrap, _wrap_dim
 from ._linalg_common import require_float, require_matrix
 from ._reduce_util import _type_name
 from ._util import check_tensor, sum_to_shape, xp_of
+from .broadcast_error import broadcast_error
 from .registry import lookup, op
 
 
@@ -143,8 +144,7 @@ def _cross(input: Tensor, other: Tensor, dim: int) -> Tensor:
     except ValueError:
         for i, (p, q) in enumerate(zip(input.shape, other.shape)):
             if p != q and p != 1 and q != 1:
-                raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor "
-                                   f"b ({q}) at non-singleton dimension {i}") from None
+                raise broadcast_error(input.shape, other.shape, i) from None
     return LinalgCross.apply(input, other, d)
 
 

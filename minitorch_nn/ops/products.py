@@ -21,6 +21,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.higher_order import sum_to
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, grad_cast, sum_to_shape, xp_of
+from .broadcast_error import broadcast_error
 from .inplace import apply_inplace
 from .linalg import (_adjoint, _conj, _conj_scalar, _grad_right, _is_transposed, _matmul,
                      _product_grads, _same_device, _scalar_name, _tensordot)
@@ -114,13 +115,12 @@ def _check_bmm(a: Tensor, b: Tensor) -> None:
 def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
     """The broadcast of two batch shapes, with PyTorch's error for incompatible ones."""
     ndim = max(len(sa), len(sb))
-    sa = (1,) * (ndim - len(sa)) + sa
-    sb = (1,) * (ndim - len(sb)) + sb
+    pa = (1,) * (ndim - len(sa)) + sa
+    pb = (1,) * (ndim - len(sb)) + sb
     out = []
-    for d, (x, y) in enumerate(zip(sa, sb)):
+    for d, (x, y) in enumerate(zip(pa, pb)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {d}")
+            raise broadcast_error(sa, sb, d)
         out.append(y if x == 1 else x)
     return tuple(out)
 

@@ -14,6 +14,7 @@ from ..autograd.function import ArrayFunction
 from ..autograd.higher_order import sum_to
 from ..tensor import Size, Tensor, _view_of, _wrap, _wrap_dim
 from ._reduce_util import _type_name
+from .broadcast_error import broadcast_error
 from ._util import check_tensor, sum_to_shape, xp_of
 from .registry import method_of, op
 from .scatter_gather import gather, index_select
@@ -450,13 +451,12 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 def _infer_size(a: tuple, b: tuple) -> tuple:
     """PyTorch's infer_size: the broadcast of shapes a and b, with its RuntimeError."""
     ndim = max(len(a), len(b))
-    a = (1,) * (ndim - len(a)) + tuple(a)
-    b = (1,) * (ndim - len(b)) + tuple(b)
+    pa = (1,) * (ndim - len(a)) + tuple(a)
+    pb = (1,) * (ndim - len(b)) + tuple(b)
     for i in range(ndim - 1, -1, -1):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b "
-                               f"({b[i]}) at non-singleton dimension {i}")
-    return tuple(y if x == 1 else x for x, y in zip(a, b))
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            raise broadcast_error(a, b, i)
+    return tuple(y if x == 1 else x for x, y in zip(pa, pb))
 
 
 @op("take_along_dim", methods=("take_along_dim",))

@@ -23,7 +23,9 @@ module once), `named_parameters` (dedup by identity, so tied weights appear once
             return self.fc(x)
 
 The hooks run in `__call__` (`_call_impl`): global hooks first, then the module's own, in
-registration order unless registered with `prepend=True`.
+registration order unless registered with `prepend=True`. A RuntimeError of forward about
+mixed devices or dtypes gets a line naming the parameter on the other device or dtype, and
+the fix (mismatch_hint.py; an except clause, so nothing runs on the normal path).
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from ...creation import empty_like
 from ...tensor import Tensor, _wrap
 from ..parameter import Buffer, Parameter, is_lazy
 from ..utils.hooks import BackwardHook, RemovableHandle
+from .mismatch_hint import explain_mismatch
 
 __all__ = ["register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_pre_hook", "register_module_backward_hook",
@@ -206,38 +209,6 @@ class _WrappedHook:
             if state["module"] is None:
                 raise RuntimeError("You are trying to revive the hook of a dead Module!")
             self.module = weakref.ref(state["module"])
-
-
-_DEVICE_ERROR = "Expected all tensors to be on the same device"
-
-
-def _explain_device_mismatch(module: "Module", exc: RuntimeError, args, kwargs) -> None:
-    """Add to PyTorch's mixed-device error which parameter (or buffer) of `module` is not on
-    the input's device, and the fix. Each enclosing module rewrites the hint, so the path
-    in the final message is relative to the module the user called (e.g. `0.weight`)."""
-    message = exc.args[0] if exc.args else None
-    if not isinstance(message, str) or not message.startswith(_DEVICE_ERROR):
-        return
-    original = getattr(exc, "_device_error", message)
-    x = next((a for a in itertools.chain(args, kwargs.values()) if isinstance(a, Tensor)),
-             None)
-    if x is None:
-        return
-    where = x.device
-    for kind, named in (("parameter", module.named_parameters()),
-                        ("buffer", module.named_buffers())):
-        for name, t in named:
-            if t.device != where:
-                if where.type == "cpu":
-                    fix = (f"move the input with x.{t.device.type}() (or x.to('{t.device}')), "
-                           "or the model with model.cpu()")
-                else:
-                    fix = (f"move the model with model.{where.type}() (or model.to("
-                           f"'{where}')), or the input with x.cpu()")
-                exc._device_error = original
-                exc.args = (f"{original} The module's {kind} '{name}' is on {t.device} but "
-                            f"its input is on {where}: {fix}.",) + exc.args[1:]
-                return
 
 
 def _forward_unimplemented(self, *input: Any) -> None:
@@ -621,7 +592,7 @@ class Module:
             try:
                 return forward_call(*args, **kwargs)
             except RuntimeError as exc:
-                _explain_device_mismatch(self, exc, args, kwargs)
+                explain_mismatch(self, exc, args, kwargs)
                 raise
         state = {"result": None, "called": set(), "args": args, "kwargs": kwargs}
         try:
@@ -629,7 +600,7 @@ class Module:
         except Exception as exc:
             self._run_always_called_hooks(state)
             if isinstance(exc, RuntimeError):
-                _explain_device_mismatch(self, exc, args, kwargs)
+                explain_mismatch(self, exc, args, kwargs)
             raise
 
     __call__: Callable[..., Any] = _call_impl
