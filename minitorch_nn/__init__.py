@@ -37,6 +37,7 @@ from . import testing  # noqa: E402  (torch.testing.assert_close)
 from . import compiler, jit  # noqa: E402  (torch.compile, torch.jit.script: run eagerly)
 from .compiler import compile  # noqa: E402,A004
 from . import onnx  # noqa: E402  (torch.onnx.export, on the optional onnx package)
+from . import distributed  # noqa: E402  (torch.distributed on MPI; MPI starts at init)
 from . import amp, cpu  # noqa: E402  (autocast, GradScaler; torch.cpu)
 from . import profiler  # noqa: E402  (torch.profiler: profile, record_function, schedule)
 from .autograd import profiler as _autograd_profiler  # noqa: E402,F401  (torch.autograd.profiler)

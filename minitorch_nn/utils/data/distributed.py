@@ -5,8 +5,8 @@ indices are shuffled by a generator seeded with `seed + epoch` (call `set_epoch`
 or every epoch repeats the same order), padded by repeating the first indices until they
 split evenly (or cut, with `drop_last`), and rank r takes every num_replicas-th index from r.
 
-This engine has no process group yet (`torch.distributed`): `num_replicas` and `rank` must be
-given; left out, they raise PyTorch's error for a missing distributed package.
+`num_replicas` and `rank` left out are the default process group's world size and rank
+(`torch.distributed`; before `init_process_group`, PyTorch's "not initialized" ValueError).
 
     sampler = DistributedSampler(dataset, num_replicas=4, rank=1, shuffle=True, seed=0)
     for epoch in range(epochs):
@@ -31,7 +31,9 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
-            raise RuntimeError("Requires distributed package to be available")
+            from ... import distributed as dist
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
                              f"[0, {num_replicas - 1}]")
