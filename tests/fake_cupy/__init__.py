@@ -14,12 +14,14 @@ asynchronous errors, NVRTC compilation are not modelled).
 """
 from __future__ import annotations
 
+import importlib
 import types
 
 import numpy as np
 
 from . import _core, _names, cuda
-from ._core import SETTINGS, from_host, ndarray, ufunc, unwrap, unwrap_kwargs, wrap
+from ._core import SETTINGS, from_host, ndarray, ufunc, unwrap_kwargs, wrap
+from ._core import unwrap as _unwrap   # `unwrap` is CuPy's (numpy's) phase unwrapping
 
 IS_FAKE = True
 __version__ = "14.0.0"
@@ -66,7 +68,7 @@ def ascontiguousarray(a, dtype=None):
     return wrap(np.ascontiguousarray(a._a, dtype), (a,))
 
 
-def asnumpy(a, stream=None, order="C", out=None, blocking=True) -> np.ndarray:
+def asnumpy(a, stream=None, order="C", out=None, *, blocking=True) -> np.ndarray:
     if type(a) is ndarray:
         return a.get(order=order, out=out)
     if out is not None:
@@ -82,23 +84,25 @@ def get_array_module(*args):
     return np
 
 
-def from_dlpack(x, *, device=None, copy=None) -> ndarray:
+def from_dlpack(array, *, device=None, copy=None) -> ndarray:
     """Device memory only: a fake array (or its capsule) is shared, host memory refused."""
-    if type(x) is ndarray:
-        return x
-    if isinstance(x, _core._CudaCapsule):
-        return x.array
-    device_type = int(x.__dlpack_device__()[0]) if hasattr(x, "__dlpack_device__") else 1
+    if type(array) is ndarray:
+        return array
+    if isinstance(array, _core._CudaCapsule):
+        return array.array
+    device_type = int(array.__dlpack_device__()[0]) if hasattr(array, "__dlpack_device__") else 1
     if device_type != 2:
         raise BufferError("from_dlpack: the object is not in CUDA device memory "
                           f"(DLPack device type {device_type})")
-    capsule = x.__dlpack__()
+    capsule = array.__dlpack__()
     if isinstance(capsule, _core._CudaCapsule):
         return capsule.array
     raise BufferError("from_dlpack: cannot import this capsule into the fake GPU")
 
 
-fromDlpack = from_dlpack
+def fromDlpack(dltensor) -> ndarray:
+    """CuPy's deprecated name, with its one parameter."""
+    return from_dlpack(dltensor)
 
 
 class RawModule:
@@ -117,7 +121,7 @@ RawKernel = ElementwiseKernel = ReductionKernel = RawModule
 def _forward(np_fn, name: str):
     """A CuPy routine computed by numpy: fake arrays in, fake arrays out, no host arrays."""
     def fn(*args, **kwargs):
-        result = np_fn(*unwrap(args), **unwrap_kwargs(kwargs))
+        result = np_fn(*_unwrap(args), **unwrap_kwargs(kwargs))
         return wrap(result, args + tuple(kwargs.values()))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = getattr(np_fn, "__doc__", None)
@@ -157,7 +161,9 @@ lib = types.ModuleType("cupy.lib")
 lib.stride_tricks = _namespace("cupy.lib.stride_tricks", ("as_strided", "sliding_window_view"),
                                np.lib.stride_tricks)
 
-from . import random  # noqa: E402  (needs the functions above)
+# not `from . import random`: that asks this module's __getattr__ first, which would
+# answer numpy.random (a name CuPy also has); import_module loads the submodule.
+random = importlib.import_module(f"{__name__}.random")  # needs the functions above
 
 for _name in sorted(_names.TOP):
     if isinstance(getattr(np, _name, None), np.ufunc):

@@ -198,8 +198,8 @@ class ufunc:
         return self._method("reduceat", array, unwrap(indices), axis=axis, dtype=dtype,
                             out=out)
 
-    def outer(self, a, b, **kwargs):
-        return self._method("outer", a, _operand(b), **kwargs)
+    def outer(self, A, B, **kwargs):   # CuPy's parameter names
+        return self._method("outer", A, _operand(B), **kwargs)
 
     def _method(self, method, array, *rest, out=None, **kwargs):
         if type(array) is not ndarray:
@@ -371,8 +371,9 @@ class ndarray:
                              f"{arr.shape}/{arr.dtype} into {self._a.shape}/{self._a.dtype}")
         self._a[...] = arr
 
-    def item(self, *args):
-        return self._a.item(*args)
+    def item(self):
+        """CuPy's item() takes no index (numpy's does)."""
+        return self._a.item()
 
     def tolist(self):
         return self._a.tolist()
@@ -481,7 +482,7 @@ class ndarray:
     def copy(self, order="C"):
         return wrap(self._a.copy(order=order))
 
-    def view(self, dtype=None, array_class=None):
+    def view(self, dtype=None, type=None):   # noqa: A002 (CuPy's name; not supported)
         if dtype is None:
             return wrap(self._a.view(), (None,))
         check_dtype(dtype)

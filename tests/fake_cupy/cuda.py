@@ -47,9 +47,9 @@ def _get_device() -> int:
     return _current[0]
 
 
-def _set_device(index: int) -> None:
-    _check_device(index)
-    _current[0] = index
+def _set_device(device: int) -> None:
+    _check_device(device)
+    _current[0] = device
 
 
 def _device_synchronize() -> None:
@@ -61,8 +61,8 @@ def _mem_get_info() -> tuple[int, int]:
     return total - get_default_memory_pool().total_bytes(), total
 
 
-def _get_device_properties(index: int) -> dict:
-    _check_device(index)
+def _get_device_properties(device: int) -> dict:
+    _check_device(device)
     return {"name": b"Fake GPU (tests/fake_cupy, numpy)", "major": 9, "minor": 0,
             "totalGlobalMem": 80 * 1024 ** 3}
 

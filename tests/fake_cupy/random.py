@@ -34,8 +34,6 @@ class RandomState:
     def random_sample(self, size=None, dtype=float):
         return self._floats(np.asarray(self._rng.random(size)), dtype)
 
-    random = random_sample
-
     def uniform(self, low=0.0, high=1.0, size=None, dtype=float):
         values = self._rng.uniform(unwrap(low), unwrap(high), size)
         return self._floats(np.asarray(values), dtype)
@@ -51,8 +49,8 @@ class RandomState:
         check_dtype(dtype)
         return wrap(np.asarray(self._rng.integers(low, high, size, dtype=dtype)))
 
-    def permutation(self, num):
-        return wrap(self._rng.permutation(unwrap(num)))
+    def permutation(self, a):
+        return wrap(self._rng.permutation(unwrap(a)))
 
     def shuffle(self, a) -> None:
         self._rng.shuffle(unwrap(a))
@@ -72,15 +70,16 @@ def seed(seed=None) -> None:
     _STATE.seed(seed)
 
 
-def _bound(name):
+def _bound(name, method=None):
+    """Module-level `name`, calling the global RandomState's `method` (default: `name`)."""
     def fn(*args, **kwargs):
-        return getattr(_STATE, name)(*args, **kwargs)
+        return getattr(_STATE, method or name)(*args, **kwargs)
     fn.__name__ = name
     return fn
 
 
-rand, randn, random, random_sample = (_bound(n) for n in ("rand", "randn", "random",
-                                                         "random_sample"))
+rand, randn, random_sample = (_bound(n) for n in ("rand", "randn", "random_sample"))
+random = _bound("random", "random_sample")   # CuPy's RandomState has no `random` method
 uniform, normal, standard_normal = (_bound(n) for n in ("uniform", "normal",
                                                        "standard_normal"))
 randint, permutation, shuffle, choice = (_bound(n) for n in ("randint", "permutation",
@@ -88,8 +87,8 @@ randint, permutation, shuffle, choice = (_bound(n) for n in ("randint", "permuta
 
 
 class Generator:
-    """cupy.random.Generator (default_rng): random, standard_normal, normal, uniform,
-    integers, permutation."""
+    """cupy.random.Generator (default_rng): random, standard_normal, uniform, integers
+    (CuPy's Generator has no normal nor permutation)."""
 
     def __init__(self, seed=None):
         self._state = RandomState(seed)
@@ -100,17 +99,11 @@ class Generator:
     def standard_normal(self, size=None, dtype=np.float64):
         return self._state.standard_normal(size, dtype)
 
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        return self._state.normal(loc, scale, size)
-
     def uniform(self, low=0.0, high=1.0, size=None):
         return self._state.uniform(low, high, size)
 
     def integers(self, low, high=None, size=None, dtype=np.int64):
         return self._state.randint(low, high, size, dtype)
-
-    def permutation(self, x):
-        return self._state.permutation(x)
 
 
 def default_rng(seed=None) -> Generator:
