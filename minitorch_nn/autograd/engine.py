@@ -20,13 +20,47 @@ from . import grad_mode
 from .function import numpy_quiet, numpy_restore
 from .graph import AccumulateGrad
 
-__all__ = ["run_backward", "start_walk"]
+__all__ = ["run_backward", "start_walk", "queue_callback"]
 
 _state = grad_mode._state
 
 # The recorder of minitorch_nn.profiler while a profile records, else None: read once per
 # backward pass; when set, every node runs through `_profiler.run_node` / `.accumulate`.
 _profiler = None
+
+
+# The final callbacks of the backward pass running now (None outside one): PyTorch's
+# `Variable._execution_engine.queue_callback(fn)`, which DistributedDataParallel uses to wait
+# for its gradient all-reduces before backward returns. run_backward swaps in a fresh list per
+# pass (so a backward inside a hook keeps its own) and calls them, in order, at the end.
+_final_callbacks = None
+
+
+def queue_callback(fn) -> None:
+    """Run `fn()` when the backward pass now running has finished (PyTorch's queue_callback).
+
+    Only valid during backward (from a hook), as in PyTorch. Callbacks run in the order
+    queued, after every gradient has been accumulated; one may queue another.
+    """
+    if _final_callbacks is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks.append(fn)
+
+
+def _run_with_callbacks(propagate, *args):
+    """`propagate(*args)` with a callback list of its own, then the queued callbacks."""
+    global _final_callbacks
+    outer = _final_callbacks
+    callbacks = _final_callbacks = []
+    try:
+        result = propagate(*args)
+        i = 0
+        while i < len(callbacks):   # len re-read: a callback may queue another
+            callbacks[i]()
+            i += 1
+        return result
+    finally:
+        _final_callbacks = outer
 
 
 def _count_dependents(roots) -> dict:
@@ -176,7 +210,7 @@ def run_backward(roots, retain_graph: bool, capture=None, accumulate: bool = Tru
     _state.enabled = False
     token = numpy_quiet()
     try:
-        return _propagate(roots, retain_graph, capture, accumulate)
+        return _run_with_callbacks(_propagate, roots, retain_graph, capture, accumulate)
     finally:
         numpy_restore(token)
         _state.enabled = previous

@@ -130,6 +130,13 @@ _NO_TENSOR = (None, 0)   # the edge of a non-tensor forward argument (hidden fro
 _NO_GRAD = tuple([None, 0])   # a tensor argument that needs no gradient: shown, as in PyTorch
 
 
+# Added to an AccumulateGrad's sequence number: the engine runs the newest ready node first,
+# so a leaf's gradient is accumulated (and its post-accumulate hooks run) as soon as it is
+# complete, not after every other node, as PyTorch (whose AccumulateGrad has the largest
+# sequence number). DistributedDataParallel's all-reduces overlap the rest of backward so.
+_LEAF_FIRST = 1 << 62
+
+
 class AccumulateGrad(Node):
     """The end of the graph at a leaf: adds the incoming gradient into `leaf.grad`."""
 
@@ -137,6 +144,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         super().__init__()
+        self._seq += _LEAF_FIRST
         self._variable_ref = weakref.ref(variable)
         self._n_outputs = 1
 

@@ -25,7 +25,7 @@ import heapq
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .engine import _checked_hook_result, start_walk
+from .engine import _checked_hook_result, _run_with_callbacks, start_walk
 from .function import (ArrayFunction, BackwardFunction, _expandable, checked_gradients,
                        numpy_quiet, numpy_restore)
 from .graph import AccumulateGrad, Node
@@ -240,7 +240,7 @@ def run_backward_graph(roots, retain_graph: bool, capture=None, accumulate: bool
     _state.enabled = True
     token = numpy_quiet()
     try:
-        return _propagate(roots, retain_graph, capture, accumulate)
+        return _run_with_callbacks(_propagate, roots, retain_graph, capture, accumulate)
     finally:
         numpy_restore(token)
         _state.enabled = previous

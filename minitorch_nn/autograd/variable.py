@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
+from .engine import queue_callback
 
 __all__ = ["Variable"]
 
@@ -9,6 +10,13 @@ __all__ = ["Variable"]
 class _VariableMeta(type):
     def __instancecheck__(cls, obj) -> bool:
         return isinstance(obj, Tensor)
+
+
+class _ExecutionEngine:
+    """`Variable._execution_engine`: PyTorch's handle on the backward engine. Only its
+    `queue_callback(fn)` is here: run fn when the current backward pass ends."""
+
+    queue_callback = staticmethod(queue_callback)
 
 
 class Variable(metaclass=_VariableMeta):
@@ -20,3 +28,5 @@ class Variable(metaclass=_VariableMeta):
         if requires_grad:
             data.requires_grad_(True)
         return data
+
+    _execution_engine = _ExecutionEngine()

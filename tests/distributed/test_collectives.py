@@ -280,3 +280,15 @@ def test_torchrun_env_from_mpich_and_open_mpi_variables():
     kept = {"RANK": "0", "PMI_RANK": "3", "PMI_SIZE": "4"}
     assert not torchrun_env_from_mpi(kept) and kept["RANK"] == "0"
     assert not torchrun_env_from_mpi({})
+
+
+def test_launcher_gives_each_of_several_processes_one_thread(monkeypatch):
+    from minitorch_nn.distributed import run
+    for var in run.THREAD_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    env = run._one_thread_each(2)
+    assert all(env[var] == "1" for var in run.THREAD_VARIABLES)
+    assert not any(var in run._one_thread_each(1) for var in run.THREAD_VARIABLES)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")      # the user's choice is kept
+    env = run._one_thread_each(4)
+    assert env["OMP_NUM_THREADS"] == "3" and "NUMBA_NUM_THREADS" not in env

@@ -7,17 +7,20 @@ None of the first five keeps running statistics, so training and eval behave the
     gn = nn.GroupNorm(2, 8)                # 8 channels in 2 groups of 4, per sample
     rms = nn.RMSNorm(16)                   # x / sqrt(mean(x^2) + eps) * weight
 
-SyncBatchNorm is PyTorch's multi-process batch norm. This engine runs in one process (there
-is no torch.distributed process group to synchronize with), which is exactly the case where
-PyTorch's SyncBatchNorm falls back to a plain batch norm: so it is a BatchNorm with
-SyncBatchNorm's constructor (`process_group` is stored, unused), input checks (any input of
-2 or more dims, non-zero channels) and `convert_sync_batchnorm`, which swaps the BatchNorm*d
-layers of a model for SyncBatchNorms sharing their parameters and buffers.
+SyncBatchNorm is PyTorch's multi-process batch norm: in training, with an initialized
+torch.distributed group of several processes (`process_group`, default the whole job), the
+batch statistics are those of every process's batch together (sync_batch_norm.py), so
+data-parallel training normalizes as one process on the whole batch would. In eval mode, or
+in a single process, it is the plain batch norm (as PyTorch's). Also: SyncBatchNorm's input
+checks (any input of 2 or more dims, non-zero channels) and `convert_sync_batchnorm`, which
+swaps the BatchNorm*d layers of a model for SyncBatchNorms sharing their parameters and
+buffers.
 """
 from __future__ import annotations
 
 import numbers
 
+from ... import distributed as dist
 from ...autograd import grad_mode
 from ...creation import empty
 from ...ops.local_response_norm import cross_map_lrn2d
@@ -27,6 +30,7 @@ from .. import init
 from ..parameter import Parameter
 from .batchnorm import _BatchNorm
 from .module import Module
+from .sync_batch_norm import SyncBatchNormFunction
 
 __all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d",
            "SyncBatchNorm"]
@@ -190,8 +194,8 @@ class CrossMapLRN2d(Module):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch norm over (N, C, *) input, per channel: PyTorch's cross-process batch norm,
-    which in one process (the only case here) is the plain batch norm (see module doc)."""
+    """Batch norm over (N, C, *) input, per channel, with the batch statistics of all the
+    processes of `process_group` when training (see module doc)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, process_group=None,
@@ -208,7 +212,25 @@ class SyncBatchNorm(_BatchNorm):
         self._check_input_dim(input)
         if input.size(1) == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
-        return super().forward(input)
+        group, world_size = self._sync_group()
+        if group is None:   # eval mode, or no group of several processes: a plain batch norm
+            return super().forward(input)
+        factor = self._average_factor()
+        running = self.track_running_stats
+        return SyncBatchNormFunction.apply(input, self.weight, self.bias,
+                                           self.running_mean if running else None,
+                                           self.running_var if running else None, self.eps,
+                                           factor, group, world_size)
+
+    def _sync_group(self):
+        """(process group, its size) when the batch statistics are to be synchronized:
+        training, with an initialized torch.distributed group of more than one process
+        (PyTorch's condition); (None, 1) otherwise."""
+        if not self.training or not dist.is_initialized():
+            return None, 1
+        group = self.process_group if self.process_group is not None else dist.group.WORLD
+        world_size = dist.get_world_size(group)
+        return (group, world_size) if world_size > 1 else (None, 1)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
