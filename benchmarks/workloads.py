@@ -212,6 +212,53 @@ def transformer_step(T, device="cpu"):
     return step
 
 
+def lstm_lm_step(T, device="cpu"):
+    """W8: a word-language-model training step (PyTorch's word_language_model example):
+    Embedding 1000x128 -> 2-layer LSTM(256) -> Linear, sequence 35, batch 20, cross entropy,
+    clip_grad_norm_(0.25), SGD."""
+    nn = T.nn
+    emb, lstm, dec = (nn.Embedding(1000, 128).to(device), nn.LSTM(128, 256, 2).to(device),
+                      nn.Linear(256, 1000).to(device))
+    params = [*emb.parameters(), *lstm.parameters(), *dec.parameters()]
+    opt = T.optim.SGD(params, lr=0.1)
+    tokens = T.randint(0, 1000, (35, 20), device=device)
+    targets = T.randint(0, 1000, (35 * 20,), device=device)
+    state = tuple(T.zeros(2, 20, 256, device=device) for _ in range(2))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(emb(tokens), state)
+        loss_fn(dec(out).reshape(-1, 1000), targets).backward()
+        nn.utils.clip_grad_norm_(params, 0.25)
+        opt.step()
+    return step
+
+
+def gpt_stack_step(T, device="cpu"):
+    """W9: a small GPT-style training step: Embedding 1000x128 -> 4 pre-norm
+    TransformerEncoderLayers (d 128, 4 heads, feed-forward 512, causal mask, dropout 0) ->
+    Linear, sequence 64, batch 16, cross entropy, AdamW."""
+    nn = T.nn
+    layer = nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, batch_first=True,
+                                       norm_first=True)
+    blocks = nn.TransformerEncoder(layer, 4, enable_nested_tensor=False).to(device)
+    emb, head = nn.Embedding(1000, 128).to(device), nn.Linear(128, 1000).to(device)
+    params = [*emb.parameters(), *blocks.parameters(), *head.parameters()]
+    opt = T.optim.AdamW(params, lr=1e-3)
+    tokens = T.randint(0, 1000, (16, 64), device=device)
+    targets = T.randint(0, 1000, (16 * 64,), device=device)
+    mask = nn.Transformer.generate_square_subsequent_mask(64, device=device)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        hidden = blocks(emb(tokens), mask=mask, is_causal=True)
+        loss_fn(head(hidden).reshape(-1, 1000), targets).backward()
+        opt.step()
+    return step
+
+
 COPIES = (Reference("numpy copy", copy_bandwidth, COPY_BYTES),
           Reference("numpy copy to a new array", copy_to_new, COPY_BYTES))
 
@@ -219,6 +266,8 @@ COPIES = (Reference("numpy copy", copy_bandwidth, COPY_BYTES),
 _HOST_BANDWIDTH = ("judged against NumPy's copy bandwidth on the host; a GPU's copy rate "
                    "would need a reference of its own")
 _HOST_MATMUL = "judged against NumPy's matmul on the host (on a GPU both libraries call cuBLAS)"
+_GPU_SESSION = ("added after the GPU session's workload list was sized to its device time; "
+                "not yet run on a GPU")
 
 WORKLOADS = [
     Workload("W1 MLP train step (b=128)", mlp_step, batch=128),
@@ -243,6 +292,10 @@ WORKLOADS = [
              devices=("cpu",), not_on_cuda=_HOST_MATMUL),
     Workload("W7 transformer block fwd+bwd (b=16, s=64, d=256)", transformer_step,
              needs=("TransformerEncoderLayer",)),
+    Workload("W8 LSTM language-model step (s=35, b=20, 2x256)", lstm_lm_step,
+             needs=("LSTM",), devices=("cpu",), not_on_cuda=_GPU_SESSION),
+    Workload("W9 GPT stack step (4 layers, d=128, s=64, b=16)", gpt_stack_step,
+             needs=("TransformerEncoder",), devices=("cpu",), not_on_cuda=_GPU_SESSION),
 ]
 
 

@@ -52,5 +52,6 @@ def test_memory_and_startup_verdicts():
 def test_workload_names_are_unique_and_found_by_prefix():
     assert len({w.name for w in WORKLOADS}) == len(WORKLOADS)
     assert by_name("W7").needs == ("TransformerEncoderLayer",)
+    assert by_name("W8").needs == ("LSTM",)
     with pytest.raises(KeyError, match="no workload named"):
-        by_name("W9")
+        by_name("W99")

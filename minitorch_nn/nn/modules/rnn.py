@@ -31,6 +31,7 @@ from ..._user_warning import warn_user
 from ...amp.autocast_mode import AUTOCAST as _AMP, autocast_args
 from ...creation import empty, zeros
 from ...ops.joining import cat, stack
+from ...ops.recurrent import FUSED_DTYPES, GruLayer, LstmLayer, RnnLayer
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -41,6 +42,7 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_FUSED = {d.name for d in FUSED_DTYPES}   # dtypes of the fused layers (ops/recurrent.py)
 
 
 # ------------------------------------------------------------------ one time step
@@ -227,7 +229,19 @@ class RNNBase(Module):
                          self.mode == "RNN_RELU")
 
     def _run_direction(self, x: Tensor, state, w: dict, reverse: bool):
-        """Run one layer in one direction over x (T, B, I): ((T, B, H) outputs, final state)."""
+        """Run one layer in one direction over x (T, B, I): ((T, B, H) outputs, final state).
+        In float32/float64 it is one fused graph node (ops/recurrent.py; not an LSTM with
+        projections, not under autocast, where each step's ops choose their own dtype);
+        otherwise step by step below."""
+        if x.dtype.name in _FUSED and x.size(0) > 0 and "weight_hr" not in w and \
+                not (_AMP.on and _AMP.active()):
+            weights = (w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"))
+            if self.mode == "LSTM":
+                out, h, c = LstmLayer.apply(x, state[0], state[1], *weights, reverse)
+                return out, (h, c)
+            if self.mode == "GRU":
+                return GruLayer.apply(x, state, *weights, reverse)
+            return RnnLayer.apply(x, state, *weights, self.mode == "RNN_RELU", reverse)
         gi_all = F.linear(x, w["weight_ih"], w.get("bias_ih"))   # all time steps at once
         steps = range(x.size(0) - 1, -1, -1) if reverse else range(x.size(0))
         outputs = [None] * x.size(0)
