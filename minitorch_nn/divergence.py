@@ -45,7 +45,7 @@ from time import perf_counter
 
 import numpy as np
 
-from .autograd import function as _function
+from .autograd.op_hook import OpHook
 from .tensor import Tensor
 
 __all__ = ["compare", "Report", "OpRow", "Divergence"]
@@ -173,33 +173,18 @@ class _Side:
                                 inputs, seconds))
 
 
-class _OurTracer:
+class _OurTracer(OpHook):
     """Sits in `autograd.function._tracer` while our step runs: times and records each
     top-level op call (ops an op calls inside run with the previous tracer, usually none)."""
 
     def __init__(self, side: _Side):
         self.side = side
-        self._previous = None
 
     def run(self, cls, args, kwargs):
-        _function._tracer = self._previous
-        try:
-            start = perf_counter()
-            out = cls.apply(*args, **kwargs)
-            seconds = perf_counter() - start
-            self.side.add(cls.__name__, args, kwargs, out, seconds)
-        finally:
-            _function._tracer = self
+        start = perf_counter()
+        out = self.call(cls, args, kwargs)
+        self.side.add(cls.__name__, args, kwargs, out, perf_counter() - start)
         return out
-
-    def __enter__(self):
-        self._previous = _function._tracer
-        _function._tracer = self
-        return self
-
-    def __exit__(self, *exc):
-        _function._tracer = self._previous
-        return False
 
 
 def _torch_recorder(torch, side: _Side):

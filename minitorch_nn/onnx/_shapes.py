@@ -10,48 +10,22 @@ the exporter uses the single-trace rule (docs/export.md) instead.
 """
 from __future__ import annotations
 
-from ..autograd import function as _function
+from ..autograd.op_hook import OpHook
 from ..tensor import Tensor
 
 
-class ShapeRecorder:
+class ShapeRecorder(OpHook):
     """A tracer hook that only keeps (Function class, result shapes) of each top-level call."""
 
     def __init__(self):
         self.shapes: list[tuple] = []
-        self._outer = None
 
     def run(self, cls, args, kwargs):
-        with self.paused():
-            out = cls.apply(*args, **kwargs)
+        out = self.call(cls, args, kwargs)
         outs = out if type(out) is tuple else (out,)
         self.shapes.append((cls, tuple(tuple(o.shape) if isinstance(o, Tensor) else None
                                        for o in outs)))
         return out
-
-    def paused(self):
-        return _Paused(self)
-
-    def __enter__(self):
-        self._outer = _function._tracer
-        _function._tracer = self
-        return self
-
-    def __exit__(self, *exc):
-        _function._tracer = self._outer
-        return False
-
-
-class _Paused:
-    def __init__(self, hook):
-        self.hook = hook
-
-    def __enter__(self):
-        _function._tracer = self.hook._outer
-
-    def __exit__(self, *exc):
-        _function._tracer = self.hook
-        return False
 
 
 def grown_inputs(named_inputs, dynamic_axes):

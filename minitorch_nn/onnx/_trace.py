@@ -12,10 +12,10 @@ Constant, whether or not the op has a mapping.
 """
 from __future__ import annotations
 
-import contextlib
 import sys
 
 from ..autograd import function as _function
+from ..autograd.op_hook import OpHook
 from ._base import OnnxExporterError
 
 
@@ -34,7 +34,7 @@ def op_label(cls, op_name: str | None) -> str:
     return f"'{op_name}' ({where})" if op_name else where
 
 
-class Tracer:
+class Tracer(OpHook):
     """The hook object `ArrayFunction.apply` hands every top-level op call to."""
 
     def __init__(self, mapped, on_record, foldable=None, on_fold=None):
@@ -43,7 +43,6 @@ class Tracer:
         self._on_record = on_record   # builds the ONNX nodes of a call right after it ran
         self._foldable = foldable     # (args, kwargs) -> True if every tensor is a constant
         self._on_fold = on_fold       # makes a folded call's results Constants (False: no)
-        self._outer = None            # the hook that was set before the export (or None)
 
     def run(self, cls, args, kwargs):
         op_name = _caller_name()
@@ -51,8 +50,7 @@ class Tracer:
         fold = self._foldable is not None and self._foldable(args, kwargs)
         if handler is None and not fold:
             raise _not_supported(cls, op_name)
-        with self.paused():
-            out = cls.apply(*args, **kwargs)
+        out = self.call(cls, args, kwargs)
         rec = Record(cls, args, kwargs, out, op_name)
         if not (fold and self._on_fold(rec)):   # on_fold refuses results of dynamic size
             if handler is None:
@@ -61,26 +59,10 @@ class Tracer:
         self.records.append(rec)
         return out
 
-    @contextlib.contextmanager
-    def paused(self):
-        """Ops run inside this block are not recorded (the tracer is detached; a tool that
-        was hooked before the export, such as the profiler, sees them)."""
-        _function._tracer = self._outer
-        try:
-            yield
-        finally:
-            _function._tracer = self
-
     def __enter__(self):
         if isinstance(_function._tracer, Tracer):
             raise OnnxExporterError("torch.onnx.export cannot run inside another export")
-        self._outer = _function._tracer
-        _function._tracer = self
-        return self
-
-    def __exit__(self, *exc):
-        _function._tracer = self._outer
-        return False
+        return super().__enter__()
 
 
 def _not_supported(cls, op_name) -> OnnxExporterError:

@@ -34,6 +34,7 @@ import time
 from ..array_backends import _BY_ARRAY_TYPE
 from ..autograd import engine as _engine
 from ..autograd import function as _function
+from ..autograd.op_hook import OpHook
 from ..tensor import Tensor
 from .events import EventList, FunctionEvent
 
@@ -103,8 +104,9 @@ def _live(hook, outer_attr: str):
     return hook
 
 
-class Recorder:
-    """Collects the events of one trace between `start()` and `stop()`."""
+class Recorder(OpHook):
+    """Collects the events of one trace between `start()` and `stop()` (an OpHook: op calls
+    go through `run`; start/stop install it, keeping nested profiles chained)."""
 
     def __init__(self, record_shapes: bool = False, with_stack: bool = False,
                  cuda: bool = False):
@@ -116,7 +118,7 @@ class Recorder:
         self.base_ns = self.base_epoch_ns = 0
         self.device_timing_missing = False   # a GPU op ran but CuPy has no cuda.Event
         self._open: dict = {}                # thread id -> stack of open events
-        self._outer_tracer = self._outer_node_hook = None
+        self.outer = self._outer_node_hook = None
         self._pending = []                   # (event, start CUDA event, end CUDA event, xp)
         self._reference = None               # (CUDA event, perf_counter_ns) for GPU timestamps
         self._listener = self._opt_handles = None
@@ -158,24 +160,16 @@ class Recorder:
     def run(self, cls, args, kwargs):
         """`ArrayFunction.apply`'s hook: time one top-level op call."""
         if not self.on:
-            return self._call(cls, args, kwargs)
+            return self.call(cls, args, kwargs)
         ev = self.begin(op_name(cls), "cpu_op",
                         [_shape_of(a) for a in args] if self.record_shapes else None)
         timer = self._device_start(_tensor_arrays(args)) if self.cuda else None
         try:
-            return self._call(cls, args, kwargs)
+            return self.call(cls, args, kwargs)
         finally:
             if timer is not None:
                 self._device_stop(ev, timer)
             self.end(ev)
-
-    def _call(self, cls, args, kwargs):
-        """The op itself, with the hook that was there before this recorder put back."""
-        _function._tracer = self._outer_tracer
-        try:
-            return cls.apply(*args, **kwargs)
-        finally:
-            _function._tracer = self
 
     def run_node(self, node, grads: list, retain_graph: bool):
         """The engine's hook: time one graph node's backward (with its hooks)."""
@@ -256,7 +250,7 @@ class Recorder:
         """Hook in (saving the hooks found there) and start the clock."""
         self.base_ns = time.perf_counter_ns()
         self.base_epoch_ns = time.time_ns()
-        self._outer_tracer, _function._tracer = _function._tracer, self
+        self.outer, _function._tracer = _function._tracer, self
         self._outer_node_hook, _engine._profiler = _engine._profiler, self
         self._listener = _compile_listener(self)
         self._opt_handles = _optimizer_hooks(self)
@@ -275,7 +269,7 @@ class Recorder:
             from numba.core import event as numba_event
             numba_event.unregister("numba:compile", self._listener)
         if _function._tracer is self:
-            _function._tracer = _live(self._outer_tracer, "_outer_tracer")
+            _function._tracer = _live(self.outer, "outer")
         if _engine._profiler is self:
             _engine._profiler = _live(self._outer_node_hook, "_outer_node_hook")
         now = time.perf_counter_ns()
