@@ -36,6 +36,7 @@ import runpy
 import sys
 from dataclasses import dataclass, field
 
+from .array_backends.base import _family
 from .ops.catalog import file_of, kernels_by_device, public_name, sorted_decls
 from .ops.op_names import find_ops, no_such_op
 
@@ -150,20 +151,11 @@ def _numba_row(op: str, kernel: str, function_name: str, parts: tuple, written_i
                      compiled, loaded, _disk_signatures(cache, codegen), where, written_in)
 
 
-def _family_module(package: str, family: str):
-    try:
-        return importlib.import_module(f"{package}.{family}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{package}.{family}":
-            raise
-        return None
-
-
 def _cpu_rows(op: str, kernels: list[str], written_in: str, ledger) -> list[KernelRow]:
     rows = []
     for kernel in kernels:
         family, name = kernel.split(".", 1)
-        module = _family_module(_CPU_PACKAGE, family)
+        module = _family(_CPU_PACKAGE, family)
         for variant in (name, name + "_serial"):
             parts = _numba_parts(getattr(module, variant, None))
             if parts is None:
@@ -205,7 +197,7 @@ def _cuda_rows(op: str, kernels: list[str], written_in: str, ledger: dict) -> li
     compiled_groups = _cuda_compiled_groups()
     for kernel in kernels:
         family, name = kernel.split(".", 1)
-        module = _family_module(_CUDA_PACKAGE, family)
+        module = _family(_CUDA_PACKAGE, family)
         table = getattr(module, "KERNELS", None)
         if table is None or not callable(getattr(module, name, None)):
             rows.append(KernelRow(op, "cuda", ["all"], "CUDA", kernel,
