@@ -518,6 +518,9 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
                            f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
                            f"dilation: {dilation[0]}")
+    if weight.numel() == 0 and x.shape[0] == 0 and weight.shape[0] > 0:
+        # PyTorch's own failure for a zero batch with no output channels (every dimension)
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if weight.numel() == 0 and spatial == 3:   # PyTorch's 3-D weight check and message
         raise RuntimeError(f"non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
                            f"kernel_height x kernel_width) tensor expected for weight, but "

@@ -54,6 +54,15 @@ CASES = {
     "conv_t2d out 1 ok": lambda T, F: F.conv_transpose2d(T.randn(1, 2, 3, 3),
                                                          T.randn(2, 3, 1, 1), padding=1),
     "conv2d 0 batch ok": lambda T, F: F.conv2d(T.randn(0, 2, 4, 4), T.randn(3, 2, 3, 3)),
+    # zero batch and no output channels: PyTorch's IndexError (found by the slow fuzz test)
+    "conv_t2d 0 batch 0 out": lambda T, F: F.conv_transpose2d(T.zeros(0, 1, 0, 0),
+                                                              T.zeros(1, 0, 1, 1)),
+    "conv_t2d 0 batch 0 out k2": lambda T, F: F.conv_transpose2d(T.zeros(0, 2, 2, 2),
+                                                                 T.zeros(2, 0, 1, 1)),
+    "conv_t1d 0 batch 0 out": lambda T, F: F.conv_transpose1d(T.zeros(0, 1, 3),
+                                                              T.zeros(1, 0, 1)),
+    "conv_t3d 0 batch 0 out": lambda T, F: F.conv_transpose3d(T.zeros(0, 1, 2, 2, 2),
+                                                              T.zeros(1, 0, 1, 1, 1)),
 }
 
 
