@@ -506,7 +506,12 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     output_padding = _tuple(output_padding, spatial, "output_padding")
     dilation = _tuple(dilation, spatial, "dilation")
     _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial)
-    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+    zero_batch = x.shape[0] == 0
+    if weight.numel() == 0 and zero_batch and weight.shape[0] > 0:
+        # PyTorch's own failure for a zero batch with no output channels (every dimension)
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    if not zero_batch and any(o >= s and o >= d   # PyTorch checks it for a non-empty batch
+                              for o, s, d in zip(output_padding, stride, dilation)):
         if spatial >= 2:   # PyTorch names each axis (depth, height, width)
             axes = ("depth", "height", "width")[3 - spatial:]
             parts = [f"{what}_{axis}: {v}"
@@ -518,9 +523,6 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
         raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
                            f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
                            f"dilation: {dilation[0]}")
-    if weight.numel() == 0 and x.shape[0] == 0 and weight.shape[0] > 0:
-        # PyTorch's own failure for a zero batch with no output channels (every dimension)
-        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     if weight.numel() == 0 and spatial == 3:   # PyTorch's 3-D weight check and message
         raise RuntimeError(f"non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
                            f"kernel_height x kernel_width) tensor expected for weight, but "

@@ -63,6 +63,11 @@ CASES = {
                                                               T.zeros(1, 0, 1)),
     "conv_t3d 0 batch 0 out": lambda T, F: F.conv_transpose3d(T.zeros(0, 1, 2, 2, 2),
                                                               T.zeros(1, 0, 1, 1, 1)),
+    # a zero batch skips the output_padding check (the empty result keeps the padding)
+    "conv_t2d 0 batch big output_padding": lambda T, F: F.conv_transpose2d(
+        T.zeros(0, 1, 2, 2), T.zeros(1, 1, 1, 1), output_padding=(0, 1)),
+    "conv_t2d big output_padding": lambda T, F: F.conv_transpose2d(
+        T.zeros(1, 1, 2, 2), T.zeros(1, 1, 1, 1), output_padding=(0, 1)),
 }
 
 
