@@ -1,8 +1,9 @@
-"""One LSTM layer over a whole sequence in one graph node (nn.LSTM's fast path).
+"""One recurrent layer over a whole sequence in one graph node (nn.LSTM/GRU/RNN's fast path).
 
 Written step by step with Tensor ops, an LSTM records about fifteen graph nodes per time step
 (the gate chunks, sigmoids, tanhs, products, sums), and both passes pay Python's cost for
-each. `LstmLayer` runs one layer in one direction as a single Function:
+each. `LstmLayer`, `GruLayer` and `RnnLayer` run one layer in one direction as a single
+Function; for the LSTM:
 
   forward:  gi = x @ W_ih^T + b_ih for every step at once (one BLAS call); then per step
             pre = gi[t] + (h @ W_hh^T + b_hh), gates i, f, g, o = sigmoid, sigmoid, tanh,
@@ -11,10 +12,11 @@ each. `LstmLayer` runs one layer in one direction as a single Function:
             dc_prev = dc f; then dx = dpre @ W_ih, dW_ih = dpre^T x, dW_hh = dpre^T h_prev and
             the biases as sums over all steps at once (three BLAS calls).
 
-The arithmetic is the step-by-step path's, in the same order, so the results are the same
-numbers. Under create_graph the gradient is recomputed through the step-by-step ops
-(`lstm_direction_by_steps`), so higher derivatives work as before. The array code is
-written against `xp` (numpy or CuPy): the GPU runs the same steps.
+GRU and RNN follow the same plan with their own gates. The arithmetic is the step-by-step
+path's, in the same order, so the forward results are the same numbers. Under create_graph
+the gradient is recomputed through the step-by-step ops (`*_direction_by_steps`), so higher
+derivatives work as before. The array code is written against `xp` (numpy or CuPy): the GPU
+runs the same steps.
 """
 from __future__ import annotations
 
@@ -52,13 +54,12 @@ class LstmLayer(ArrayFunction):
         bhh = None if b_hh is None else b_hh._data
         steps, batch = a.shape[0], a.shape[1]
         hidden = whh.shape[1]
-        gi = _linear(xp, a.reshape(steps * batch, -1), w_ih._data,
-                     None if b_ih is None else b_ih._data).reshape(steps, batch, -1)
+        gi = _projected(x, w_ih, b_ih)[1]
         gates = xp.empty((steps, batch, 4 * hidden), a.dtype)   # i, f, g, o activations
         cells = xp.empty((steps, batch, hidden), a.dtype)
         out = xp.empty((steps, batch, hidden), a.dtype)
         h, c = h0._data, c0._data
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+        for t in _time(steps, reverse):
             pre = gi[t] + _linear(xp, h, whh, bhh)
             act = gates[t]
             act[:, :2 * hidden] = _sigmoid(xp, pre[:, :2 * hidden])
@@ -79,13 +80,11 @@ class LstmLayer(ArrayFunction):
         gates, cells, out, reverse = ctx.state
         xp = xp_of(gates)
         steps, batch, hidden = out.shape
-        order = range(steps) if reverse else range(steps - 1, -1, -1)   # backward in time
         dpre = xp.empty_like(gates)
         dh, dc = g_h.copy(), g_c.copy()
         whh = w_hh._data
-        for t in order:
-            prev = t + 1 if reverse else t - 1
-            c_prev = c0._data if prev in (-1, steps) else cells[prev]
+        for t in _time(steps, not reverse):   # backward in time
+            c_prev = _previous_step(cells, c0._data, t, reverse)
             act = gates[t]
             i, f = act[:, :hidden], act[:, hidden:2 * hidden]
             g, o = act[:, 2 * hidden:3 * hidden], act[:, 3 * hidden:]
@@ -165,10 +164,9 @@ def lstm_direction_by_steps(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     from .joining import stack
     from .linear import linear
     gi_all = linear(x, w_ih, b_ih)
-    steps = x.shape[0]
-    outputs = [None] * steps
+    outputs = [None] * x.shape[0]
     h, c = h0, c0
-    for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+    for t in _time(x.shape[0], reverse):
         i, f, g, o = (gi_all[t] + linear(h, w_hh, b_hh)).chunk(4, -1)
         c = f.sigmoid() * c + i.sigmoid() * g.tanh()
         h = o.sigmoid() * c.tanh()
@@ -281,10 +279,12 @@ def _projected(x, w_ih, b_ih):
 
 
 def _time(steps: int, reverse: bool):
+    """The time steps in the order a direction visits them."""
     return range(steps - 1, -1, -1) if reverse else range(steps)
 
 
 def _previous_step(out, h0, t, reverse):
+    """The state before step t in the direction of travel: out[t -/+ 1], or h0 at the start."""
     prev = t + 1 if reverse else t - 1
     return h0 if prev in (-1, out.shape[0]) else out[prev]
 
