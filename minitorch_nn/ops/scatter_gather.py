@@ -433,7 +433,9 @@ class _ReduceAt(ArrayFunction):
     def grad_formula(ctx, g):
         ctx.saved_tensors
         arr, vals, out, idx, part, reduce, include_self, s_shape, src_shape = ctx.meta
-        if reduce not in ("sum", "mean", "amax", "amin"):   # prod (and the legacy names)
+        if reduce == "prod":
+            return _prod_formula(ctx, g)
+        if reduce not in ("sum", "mean", "amax", "amin"):   # the legacy names
             return backward_without_graph(ctx, (g,), f"derivative for {type(ctx).__name__} is "
                                           f"not implemented: minitorch_nn has no double "
                                           f"backward for scatter_reduce/index_reduce with "
@@ -448,6 +450,49 @@ class _ReduceAt(ArrayFunction):
             gsrc = gs if part is None else _padded(gs, part, s_shape, g._data.dtype)
             gsrc = gsrc.reshape(src_shape)
         return gx, gsrc, None, None, None, None, None
+
+
+def _prod_formula(ctx, g):
+    """The gradient of a product reduction written with recorded ops (PyTorch's
+    scatter_reduce_backward for "prod"), so it can be differentiated again: x's gradient is
+    g * (the product with x's zeros set to 1) / (x with zeros set to 1); a value's gradient is
+    g * result / value, or, for the one zero in its slot, g * (the product with it set to 1).
+    Two or more zeros in one slot: PyTorch refuses to differentiate the values' gradient."""
+    index_tensor, x, src, result = ctx.saved_tensors
+    arr, vals, out, idx, part, reduce, include_self, s_shape, src_shape = ctx.meta
+    xp, dtype = xp_of(vals), g._data.dtype
+    src_zero = vals == 0
+    zeros_per_slot = xp.zeros(arr.shape, np.int64)
+    _ufunc_at("add", zeros_per_slot, idx, src_zero.astype(np.int64))
+    if ctx.needs_input_grad[1] and bool((zeros_per_slot > 1).any()):
+        return backward_without_graph(ctx, (g,), "scatter_reduce(): Double backward is "
+                                      "unsupported for src when >1 zeros in src are scattered "
+                                      "to the same position.")
+    needs = ctx.needs_input_grad
+    gx = gsrc = None
+    if needs[0]:
+        masked_x = x.masked_fill(_wrap(x._data == 0), 1)
+        others = _ReduceAt.apply(masked_x, src, idx, part, "prod", include_self, index_tensor)
+        gx = g * others / masked_x
+        if not include_self:
+            keep = xp.ones(arr.shape, dtype)
+            keep[idx] = 0
+            gx = gx * _wrap(keep.reshape(x._data.shape))
+    if needs[1]:
+        single = src_zero & (zeros_per_slot[idx] == 1)
+        single_full = xp.zeros(s_shape, np.bool_)
+        single_full[slice(None) if part is None else part] = single
+        masked_src = src.masked_fill(_wrap(single_full.reshape(src_shape)), 1)
+        without = _ReduceAt.apply(x, masked_src, idx, part, "prod", include_self, index_tensor)
+        v = src.reshape(s_shape)
+        v = v if part is None else v[part]
+        through_zero = Index.apply((g * without).reshape(arr.shape), idx)
+        through_result = Index.apply((g * result).reshape(arr.shape), idx) / \
+            v.masked_fill(_wrap(src_zero), 1)
+        gs = through_result.where(_wrap(~single), through_zero)
+        gsrc = gs if part is None else _padded(gs, part, s_shape, dtype)
+        gsrc = gsrc.reshape(src_shape)
+    return gx, gsrc, None, None, None, None, None
 
 
 def _reduce_coefficients(dtype, x, vals, out, idx, reduce: str, include_self: bool):

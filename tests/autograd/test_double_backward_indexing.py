@@ -467,17 +467,34 @@ def test_index_reduce(reduce):
     check_double_backward(fn, _u(3, 4), _u(3, 3), third=True)
 
 
-@pytest.mark.parametrize("how", ["scatter_reduce", "index_reduce"])
-def test_prod_reduction_has_no_double_backward(how):
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("zeros", ["none", "in x", "one in src"])
+def test_scatter_reduce_prod(include_self, zeros):
+    x, s = _u(3, 4), _u(2, 4)
+    if zeros == "in x":
+        x[0, 1] = 0.0
+    if zeros == "one in src":
+        s[1, 1] = 0.0      # the only zero among the values reduced into slot (0, 1)
+    def fn(T, x, s):
+        return x.scatter_reduce(0, T.tensor(_IDX), s, "prod", include_self=include_self) * x
+    check_double_backward(fn, x, s, third=True)
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta:UserWarning")   # PyTorch's
+def test_index_reduce_prod():
+    def fn(T, x, s):
+        return (x * x).index_reduce(1, T.tensor([3, 0, 3]), s * s, "prod") * x
+    check_double_backward(fn, _u(3, 4), _u(3, 3), third=True)
+
+
+def test_prod_with_two_zeros_in_a_slot_refuses_double_backward_like_pytorch():
     x = mt.tensor(_u(3, 4), requires_grad=True)
-    s = mt.tensor(_u(3, 4), requires_grad=True)
-    idx = mt.tensor([[0, 2, 2, 1], [1, 0, 1, 1], [0, 0, 0, 0]])
-    out = x.scatter_reduce(0, idx, s, "prod") if how == "scatter_reduce" else \
-        x.index_reduce(0, mt.tensor([0, 2, 0]), s, "prod")
+    s = mt.tensor(np.array([[0.0, 0.5, 0.2, 0.1], [0.0, 0.3, 0.4, 0.6]]), requires_grad=True)
+    out = x.scatter_reduce(0, mt.tensor([[0, 1, 1, 1], [0, 0, 0, 0]]), s, "prod")
     gx, gs = mt.autograd.grad(out.sum(), (x, s), create_graph=True)
-    assert gx.requires_grad
-    with pytest.raises(RuntimeError, match="derivative for .*Backward0 is not implemented"):
-        mt.autograd.grad(gx.sum(), x)
+    with pytest.raises(RuntimeError, match="Double backward is unsupported for src when >1 "
+                                           "zeros in src are scattered to the same position"):
+        mt.autograd.grad(gs.sum(), s)
 
 
 # ------------------------------------------------------------------ in-place writes into views
