@@ -1,4 +1,5 @@
-"""`minitorch_nn.cuda`: is a GPU usable, how many, and CuPy memory-pool statistics.
+"""`minitorch_nn.cuda`: is a GPU usable, how many, its random generators (cuda_random.py),
+and CuPy memory-pool statistics.
 
 `minitorch_nn.cuda.amp` (torch.cuda.amp, deprecated aliases) is amp/cuda_amp.py, registered
 in sys.modules under that name so `import minitorch_nn.cuda.amp` works on this module.
@@ -9,9 +10,13 @@ import sys
 
 from .amp import cuda_amp as amp
 from .array_backends import cuda as _cuda
+from .cuda_random import (get_rng_state, get_rng_state_all, initial_seed, manual_seed,
+                          manual_seed_all, seed, seed_all, set_rng_state, set_rng_state_all)
 from .device import device as _parse_device
 
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
+           "seed", "seed_all", "initial_seed", "get_rng_state", "get_rng_state_all",
+           "set_rng_state", "set_rng_state_all",
            "current_device", "memory_allocated", "max_memory_allocated",
            "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_device_name",
            "get_device_capability", "is_bf16_supported"]
@@ -33,13 +38,6 @@ def current_device() -> int:
     return _cupy().cuda.Device().id
 
 
-def manual_seed(seed: int) -> None:
-    """GPU tensors draw from the host generator, so this seeds that one."""
-    from .random import manual_seed as seed_all
-    seed_all(seed)
-
-
-manual_seed_all = manual_seed
 
 
 def memory_allocated(device=None) -> int:

@@ -10,14 +10,16 @@ of normal_fill for >= 16 contiguous elements, one-at-a-time sampling otherwise),
 random_, randperm, bernoulli, exponential_, geometric_, log_normal_, cauchy_, multinomial.
 
 Known differences (see tests/test_random_streams.py):
-  * PyTorch builds with MKL may draw exponential_ and bernoulli_(float p) through MKL's own
-    streams on Intel CPUs; torch 2.13 on the reference (AMD, AVX512) machine uses the
-    mt19937 paths reproduced here.
+  * None by CPU vendor: older PyTorch builds drew exponential_ and bernoulli_(float p)
+    through MKL's streams on Intel CPUs; torch 2.13 draws them from mt19937 on Intel as on
+    AMD (tests/intel_vendor runs PyTorch with cpuid reporting "GenuineIntel" and compares).
   * float32 normal_fill follows PyTorch's AVX2 kernel (avx_mathfun polynomials), which x86
     CPUs with AVX2 run; on other CPUs PyTorch uses libm's logf/cosf/sinf (also here, chosen
     from the host CPU's features).
-  * GPU tensors draw on this host stream and are then moved: their numbers are the CPU
-    stream's, not PyTorch's CUDA (Philox) numbers; GPU dropout draws its own mask.
+  * GPU tensors draw from their GPU's own default generator (cuda_random.py; seeded by
+    manual_seed and cuda.manual_seed, never moving the CPU stream, as in PyTorch). It runs
+    this same mt19937 engine, so GPU numbers are reproducible but are not PyTorch's CUDA
+    (Philox) numbers; GPU dropout draws its mask on the device from a seed taken there.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import os
 
 import numpy as np
 
+from . import cuda_random as _cuda_random
 from . import dtypes as _dt
 from .array_backends import backend_for_device, backend_of
 from .autograd.function import ArrayFunction
@@ -238,14 +241,19 @@ default_generator._set_seed(_nondeterministic_seed())   # PyTorch seeds it from 
 
 
 def manual_seed(seed) -> Generator:
-    """Seed the default generator (and CUDA's, which is the same one here)."""
+    """Seed the CPU's default generator and every GPU's (cuda_random.py), as PyTorch."""
     if isinstance(seed, numbers.Real) and not isinstance(seed, numbers.Integral):
         seed = int(seed)   # torch.manual_seed(3.7) seeds 3
-    return default_generator.manual_seed(seed)
+    gen = default_generator.manual_seed(seed)
+    _cuda_random.manual_seed_all(gen.initial_seed())
+    return gen
 
 
 def seed() -> int:
-    return default_generator.seed()
+    """Seed the CPU's and every GPU's default generator from the OS; returns the seed."""
+    new = default_generator.seed()
+    _cuda_random.manual_seed_all(new)
+    return new
 
 
 def initial_seed() -> int:
@@ -263,23 +271,36 @@ def set_rng_state(new_state: Tensor) -> None:
 @contextlib.contextmanager
 def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
              device_type="cuda"):
-    """Restore the default generator's state on exit (torch.random.fork_rng)."""
+    """Restore the CPU generator's state, and those of `devices` (default: every GPU), on
+    exit (torch.random.fork_rng)."""
     if not enabled:
         yield
         return
     state = get_rng_state()
+    if devices is None:
+        from .array_backends.cuda import device_count
+        devices = range(device_count()) if device_type == "cuda" else ()
+    gpu_states = [(d, _cuda_random.get_rng_state(d)) for d in devices]
     try:
         yield
     finally:
         set_rng_state(state)
+        for d, gpu_state in gpu_states:
+            _cuda_random.set_rng_state(gpu_state, d)
 
 
-def _gen(generator) -> Generator:
-    return generator or default_generator
-
-
-def _rng(generator):
-    return _gen(generator)._rng
+def _gen(generator, device=None) -> Generator:
+    """The generator a draw on `device` (None: the default device) uses: `generator` when
+    given (made for that kind of device, as PyTorch checks), else the device's default one
+    (the CPU's or the GPU's)."""
+    dev = to_device(device)
+    kind = dev.type
+    if generator is None:
+        return default_generator if kind == "cpu" else _cuda_random.default_generator_for(dev)
+    if generator.device.type != kind:
+        raise RuntimeError(f"Expected a '{kind}' device type for generator but found "
+                           f"'{generator.device.type}'")
+    return generator
 
 
 def _shape(size, fn: str):
@@ -395,7 +416,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """
     d = _float(dtype)
     shape = _shape(size, "rand")
-    host = _uniform(_gen(generator), _numel(shape), d).reshape(shape)
+    host = _uniform(_gen(generator, device), _numel(shape), d).reshape(shape)
     return _place(host, d, device, requires_grad)
 
 
@@ -409,7 +430,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     """
     d = _float(dtype, "normal_kernel_cpu")
     shape = _shape(size, "randn")
-    host = _normal(_gen(generator), _numel(shape), d).reshape(shape)
+    host = _normal(_gen(generator, device), _numel(shape), d).reshape(shape)
     return _place(host, d, device, requires_grad)
 
 
@@ -480,7 +501,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if d.kind >= 2:
         low, high = _update_from(low, d), _update_to(high, d)
     shape = _shape((size,), "randint")
-    host = _from_to(_gen(generator), _numel(shape), low, high - low, d).reshape(shape)
+    host = _from_to(_gen(generator, device), _numel(shape), low, high - low, d).reshape(shape)
     return _place(host, d, device, requires_grad)
 
 
@@ -495,7 +516,7 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dt.int64 if dtype is None else _dt.to_dtype(dtype)
-    g = _gen(generator)
+    g = _gen(generator, device)
     perm = np.empty(int(n), np.int64)
     if n < 0xFFFFFFFF // 20:
         _kernels().randperm_small(g._mt, g._ctl, perm)
@@ -560,8 +581,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     As PyTorch: the output is filled with normal_(0, std) then `+ mean` (tensor mean, number
     std), or normal_(0, 1) then `* std + mean` (tensor std), in the output's dtype.
     """
-    g = _gen(generator)
     mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    g = _gen(generator, mean.device if mean_t else (std.device if std_t else device))
     if not (mean_t or std_t):
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments - got "
@@ -652,7 +673,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     if input.dtype.kind < 2:
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                   f"'{_legacy(input.dtype)}'")
-    g = _gen(generator)
+    g = _gen(generator, input.device)
     if p is None:
         probs = input._host_array()
         if np.any((probs < 0) | (probs > 1)):
@@ -702,7 +723,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if np.any(rows64.sum(1) <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    g = _gen(generator)
+    g = _gen(generator, input.device)
     if not replacement or num_samples == 1:
         q = _round_to(_exponential(g, rows.size, 1.0), input.dtype).reshape(rows.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -732,7 +753,7 @@ def poisson(input, generator=None) -> Tensor:
     if rates.size and not bool((rates >= 0).all()):   # NaN fails too, as in PyTorch
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     out = np.empty(rates.size, np.float64)
-    g = _gen(generator)
+    g = _gen(generator, input.device)
     _kernels().poisson(g._mt, g._ctl, rates, out)
     with np.errstate(over="ignore"):   # a draw beyond float16's range is inf, silently
         host = out.reshape(tuple(input.shape)).astype(input._data.dtype)

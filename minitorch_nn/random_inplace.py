@@ -47,7 +47,7 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_c_number(from_)} > to={_c_number(to)}")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     return _write_random(self, lambda n, c: _uniform(g, n, d, from_, to))
 
 
@@ -56,7 +56,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with normal samples of mean `mean` and standard deviation `std`."""
     d = _float(self.dtype, "normal_kernel_cpu")
     _check_std(std)
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     return _write_random(self, lambda n, c: _normal(g, n, d, mean, std, c))
 
 
@@ -94,7 +94,7 @@ def random_(self, *args, generator=None, **kwargs):
     from_, to = kwargs.pop("from", from_), kwargs.pop("to", to)
     if kwargs:
         raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     d = self.dtype
     if plain:
         return _write_random(self, lambda n, c: _random_plain(g, n, d))
@@ -119,7 +119,7 @@ def random_(self, *args, generator=None, **kwargs):
 @method_of("bernoulli", "bernoulli_")
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability `p` (a number or a tensor of probabilities), else 0."""
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     if isinstance(p, Tensor):
         probs = p._host_array()
         if np.any((probs < 0) | (probs > 1)):
@@ -141,7 +141,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found "
                            f"lambda={_c_number(lambd)}")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     d = self.dtype
     return _write_random(self, lambda n, c: _round_to(_exponential(g, n, lambd), d))
 
@@ -151,7 +151,7 @@ def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(p) trials up to the first success (>= 1)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_c_number(p)}")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
     d = self.dtype
 
     def draw(n, c):
@@ -167,7 +167,7 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     d = _float(self.dtype, "cauchy_cpu")
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_c_number(sigma)}")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
 
     def draw(n, c):
         out = np.empty(n, np.float64)
@@ -182,7 +182,7 @@ def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     d = _float(self.dtype, "log_normal_cpu")
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_c_number(std)}")
-    g = _gen(generator)
+    g = _gen(generator, self.device)
 
     def draw(n, c):
         out = np.empty(n, np.float64)

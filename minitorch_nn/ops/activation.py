@@ -473,12 +473,14 @@ def _softmax_forward(arr, dim: int, log: bool):
 
 # ------------------------------------------------------------------ dropout
 class NativeDropout(ArrayFunction):
-    """x * mask / (1 - p) with a Bernoulli(1 - p) mask drawn from the default generator."""
+    """x * mask / (1 - p) with a Bernoulli(1 - p) mask drawn from the default generator of
+    x's device (the CPU's, or the GPU's own)."""
 
     @staticmethod
     def forward(ctx, x, p):
-        from ..random import default_generator
+        from ..random import _gen
         from ..array_backends import backend_of
+        generator = _gen(None, x.device)
         arr = x._data
         ctx.p, ctx.scale = p, 0.0 if p >= 1.0 else 1.0 / (1.0 - p)
         kernel = kernel_for(arr, "dropout", "dropout_fwd")
@@ -486,11 +488,11 @@ class NativeDropout(ArrayFunction):
             xp = xp_of(arr)
             arr = xp.ascontiguousarray(arr)
             out, ctx.mask = xp.empty_like(arr), xp.empty(arr.shape, xp.uint8)
-            kernel(arr, out, ctx.mask, p, _dropout_seed(default_generator), 0)
+            kernel(arr, out, ctx.mask, p, _dropout_seed(generator), 0)
             return _wrap(out)
         # PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p).div_(1 - p); x * noise
         from ..random import _bernoulli_scalar
-        keep = _bernoulli_scalar(default_generator, arr.size, 1.0 - p).view(bool)
+        keep = _bernoulli_scalar(generator, arr.size, 1.0 - p).view(bool)
         ctx.mask = backend_of(arr).from_host(keep.reshape(arr.shape), x.device)
         out = arr * ctx.mask
         if p < 1.0 and out.dtype.kind == "f":   # the scale as div_ computes it, in x's dtype
@@ -516,8 +518,8 @@ class NativeDropout(ArrayFunction):
 
 
 def _dropout_seed(generator) -> int:
-    """A fresh 63-bit seed for the GPU's counter-based dropout numbers, drawn from the host
-    generator, so `manual_seed` makes GPU dropout masks reproducible too."""
+    """A fresh 63-bit seed for the GPU's counter-based dropout numbers, drawn from the GPU's
+    default generator, so `manual_seed` makes GPU dropout masks reproducible too."""
     return int(generator._rng.integers(0, 1 << 63))
 
 

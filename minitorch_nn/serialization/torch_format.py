@@ -20,6 +20,7 @@ import zipfile
 import numpy as np
 
 from .. import dtypes as _dt
+from ..array_backends import xp_of
 from ..device import device as _device
 from ..tensor import Size, Tensor, _wrap
 from .torch_zip_writer import _STORAGE_NAMES, DEFAULT_PROTOCOL, write_torch_zip
@@ -118,11 +119,11 @@ class _LoadedStorage:
     """A storage read from record `name`: `raw` (uint8) holds its bytes; `target` is the
     device its tensors go to (None: CPU)."""
 
-    __slots__ = ("name", "raw", "dtype", "target", "_typed", "viewed")
+    __slots__ = ("name", "raw", "dtype", "target", "_typed", "_placed", "viewed")
 
     def __init__(self, name, raw, dtype, target):
         self.name, self.raw, self.dtype, self.target = name, raw, dtype, target
-        self._typed = {}
+        self._typed, self._placed = {}, {}
         self.viewed = False   # a tensor was rebuilt from it
 
     def typed(self, dtype) -> np.ndarray:
@@ -134,8 +135,16 @@ class _LoadedStorage:
             arr = self._typed[dtype.name] = self.raw.view(dtype.np)
         return arr
 
+    def placed(self, dtype) -> Tensor:
+        """The whole storage as a 1-D tensor on its target device, moved there once so that
+        every tensor rebuilt from it views the same device memory."""
+        t = self._placed.get(dtype.name)
+        if t is None:
+            t = self._placed[dtype.name] = _place(_wrap(self.typed(dtype)), self.target)
+        return t
+
     def as_tensor(self) -> Tensor:
-        return _place(_wrap(self.typed(self.dtype or _dt.uint8)), self.target)
+        return self.placed(self.dtype or _dt.uint8)
 
 
 def _place(t: Tensor, target) -> Tensor:
@@ -179,9 +188,12 @@ def _view(storage, storage_offset, size, stride, dtype=None) -> Tensor:
     if needed > numel:
         raise _Corrupt(f"{where}: it needs {needed} elements, beyond the end of its storage")
     item = dtype.itemsize
-    view = np.ndarray(size, dtype=arr.dtype, buffer=arr, offset=offset * item,
-                      strides=tuple(s * item for s in stride))
-    return _place(_wrap(view), storage.target)
+    strides = tuple(s * item for s in stride)
+    if storage.target is not None:   # view the storage's one copy on the device
+        placed = storage.placed(dtype)._data
+        return _wrap(xp_of(placed).lib.stride_tricks.as_strided(placed[offset:], size, strides))
+    return _wrap(np.ndarray(size, dtype=arr.dtype, buffer=arr, offset=offset * item,
+                            strides=strides))
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):

@@ -89,12 +89,24 @@ class _StorageRef:
         self.keep = keep   # the array `data` views, kept alive (its id is a dict key)
 
 
-def _address(arr: np.ndarray) -> int:
-    return arr.__array_interface__["data"][0]
+def _address(arr) -> int:
+    """Where the array's first element lives: a host address, or a device one for CuPy."""
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
+
+
+def _root(arr):
+    """The array that owns `arr`'s memory (following `.base` through views); a numpy array
+    over a foreign buffer (bytes, mmap) is its own root."""
+    root = arr
+    while root.base is not None and isinstance(root.base, type(arr)):
+        root = root.base
+    return root
 
 
 class _StorageTable:
-    """Maps tensors to storage records: tensors viewing one numpy buffer share a record."""
+    """Maps tensors to storage records: tensors viewing one buffer (numpy or CuPy) share a record."""
 
     def __init__(self):
         self.refs: list[_StorageRef] = []
@@ -112,16 +124,16 @@ class _StorageTable:
         if dtype.name not in _STORAGE_NAMES:
             raise TypeError(f"save(): tensors of dtype {dtype} cannot be saved")
         size = tuple(int(n) for n in arr.shape)
-        if isinstance(arr, np.ndarray) and arr.size > 0:
-            found = self._shared(arr, dtype)
+        location = "cpu" if isinstance(arr, np.ndarray) else str(t.device)
+        if arr.size > 0:
+            found = self._shared(arr, dtype, location)
             if found is not None:
                 return (*found, size, tuple(s // arr.itemsize for s in arr.strides))
-        # A copy of its own: a GPU tensor, negative strides, or memory we cannot describe.
+        # A copy of its own: negative strides, or memory we cannot describe.
         group = ("own", id(t))
         ref = self._by_key.get(group)
         if ref is None:
             host = np.array(t._host_array(), order="C", copy=True)
-            location = "cpu" if isinstance(arr, np.ndarray) else str(t.device)
             ref = self._new(group, dtype, host.reshape(-1).view(np.uint8), location, t)
         stride, step = [], 1
         for n in reversed(size):
@@ -129,10 +141,10 @@ class _StorageTable:
             step *= max(n, 1)
         return ref, 0, size, tuple(reversed(stride))
 
-    def _shared(self, arr: np.ndarray, dtype):
-        root = arr
-        while isinstance(root.base, np.ndarray):
-            root = root.base
+    def _shared(self, arr, dtype, location):
+        """(record, offset) of the memory-owning array under `arr` (numpy or CuPy), or None
+        when `arr` cannot be described as a view of it."""
+        root = _root(arr)
         item = arr.itemsize
         if not root.flags.c_contiguous or root.nbytes % item:
             return None
@@ -142,10 +154,11 @@ class _StorageTable:
         end = offset + item + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides))
         if end > root.nbytes:
             return None
-        group = (id(root), dtype.name)
+        group = (location, _address(root), root.nbytes, dtype.name)
         ref = self._by_key.get(group)
         if ref is None:
-            ref = self._new(group, dtype, root.reshape(-1).view(np.uint8), "cpu", root)
+            host = root if isinstance(root, np.ndarray) else root.get()
+            ref = self._new(group, dtype, host.reshape(-1).view(np.uint8), location, root)
         return ref, offset // item
 
 
