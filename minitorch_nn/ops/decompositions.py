@@ -10,9 +10,11 @@ PyTorch's complex convention (`complex_grad_direct`):
   * svd (the reduced factors; full_matrices=True differentiates the first k columns):
     gA = U [skew(U^H gU) S + S skew(V^H gV)] / E V^H + U diag(gS) V^H + the parts outside
     the column spaces, E_jk = s_k^2 - s_j^2;
-  * eigh: gA = V (skew(V^H gV) / 2E + diag(gL)) V^H, E_jk = l_k - l_j; eig: the general form.
+  * eigh: gA = V (skew(V^H gV) / 2E + diag(gL)) V^H, E_jk = l_k - l_j; eig: the general form,
+    gA = V^-H (diag(gL) + (V^H gV - V^H V diag(Re(V^H gV))) / conj(E)) V^H.
 Singular-vector and eigenvector gradients are only defined for gauge-invariant losses, as
-PyTorch documents.
+PyTorch documents (eig checks it, as PyTorch). Each Function's `grad_formula` is the same
+formula in recorded Tensor ops, for create_graph=True (double backward, any order).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from ._linalg_common import (LinAlgError, all_finite, cholesky_info,
                              raise_info, require_float, require_kernel_dtype, require_matrix)
 from ._reduce_util import _type_name
 from ._util import check_tensor, xp_of
+from .linalg_extra import LinalgSolveEx
 from .linalg_functions import LinalgSolveTriangular
 from .registry import op
 
@@ -627,9 +630,75 @@ def _eig_arrays(a):
     return w.astype(cdt), v.astype(cdt)
 
 
+_GAUGE_MESSAGE = ("linalg_eig_backward: The eigenvectors in the complex case are specified up "
+                  "to multiplication by e^{i phi}. The specified loss function depends on "
+                  "this quantity, so it is ill-defined.")
+
+
+def _check_gauge(vhgv_diag) -> None:
+    """PyTorch's check that the loss does not depend on the phase of each eigenvector
+    (V -> V e^{i phi} changes nothing iff Im(diag(V^H gV)) = 0). PyTorch's allclose(., 0,
+    rtol=1e-2, atol=1e-2) is |Im| <= 1e-2, NaN failing; written out, it is cheaper."""
+    xp = xp_of(vhgv_diag)
+    if not bool((xp.abs(vhgv_diag.imag) <= 1e-2).all()):
+        raise RuntimeError(_GAUGE_MESSAGE)
+
+
+def _eig_grad(w, v, gw, gv):
+    """PyTorch's linalg_eig_backward (general case) on arrays:
+    gA = V^-H (diag(gL) + (V^H gV - V^H V diag(Re(V^H gV))) / conj(E)) V^H,
+    E_jk = L_k - L_j; with gL the diagonal is gL, without it the (zero) projected one."""
+    xp = xp_of(w)
+    vh = mH(v)
+    if gv is None:
+        return xp.linalg.solve(vh, gw[..., :, None] * vh)
+    vhgv = vh @ gv
+    diag = xp.diagonal(vhgv, axis1=-2, axis2=-1)
+    _check_gauge(diag)
+    inner = vhgv - vh @ (v * diag.real[..., None, :])
+    n = w.shape[-1]
+    eye = xp.eye(n, dtype=bool)
+    e = xp.where(eye, 1, w.conj()[..., None, :] - w.conj()[..., :, None])
+    inner = inner / e
+    if gw is not None:
+        inner = xp.where(eye, gw[..., None, :], inner)
+    return xp.linalg.solve(vh, inner @ vh)
+
+
+def _eig_grad_t(w: Tensor, v: Tensor, gw, gv) -> Tensor:
+    """_eig_grad with recorded ops, differentiable through L, V and the incoming gradients;
+    V^-H X is the recorded solve V^H Y = X."""
+    vh = v.mH
+    if gv is None:
+        return _solve_t(vh, gw.unsqueeze(-1) * vh)
+    vhgv = vh @ gv
+    diag = vhgv.diagonal(0, -2, -1)
+    _check_gauge(diag._data)
+    inner = vhgv - vh @ (v * diag.real.to(v.dtype).unsqueeze(-2))
+    eye = _eye_t(w.shape[-1], v)
+    wc = w.conj()
+    inner = inner / (wc.unsqueeze(-2) - wc.unsqueeze(-1) + eye)   # ones on the diagonal
+    if gw is not None:
+        inner = inner * (1 - eye) + gw.diag_embed()
+    return _solve_t(vh, inner @ vh)
+
+
+def _solve_t(a: Tensor, b: Tensor) -> Tensor:
+    """A^-1 B as a recorded linalg.solve (its own double backward is recorded too)."""
+    return LinalgSolveEx.apply(a, b, False, True, "linalg.solve", False)[0]
+
+
+def _as_input(ga, in_dtype):
+    """A real input's gradient is the real part (PyTorch's handle_r_to_c): arrays or Tensors."""
+    if np.dtype(in_dtype).kind == "c":
+        return ga
+    return ga.real if isinstance(ga, Tensor) else ga.real.astype(in_dtype)
+
+
 class LinalgEig(ArrayFunction):
-    """(eigenvalues, eigenvectors), complex; PyTorch's linalg_eig_backward:
-    gA = V^-H (V^H gV - V^H V diag(Re(V^H gV)) / conj(E) + diag(gL)) V^H."""
+    """(eigenvalues, eigenvectors), complex; PyTorch's linalg_eig_backward (see _eig_grad).
+    Its double backward is the same formula in recorded ops; a real input's gradient is its
+    real part, at every order."""
 
     complex_grad_direct = True
 
@@ -638,29 +707,27 @@ class LinalgEig(ArrayFunction):
         w, v = _eig_arrays(a._data)
         ctx.meta = (w, v, a._data.dtype)
         ctx.set_materialize_grads(False)
-        return _wrap(w), _wrap(v)
+        out = _wrap(w), _wrap(v)
+        ctx.save_for_backward(*out)
+        return out
 
     @staticmethod
     def backward(ctx, gw, gv):
         w, v, in_dtype = ctx.meta
-        xp = xp_of(w)
-        n = w.shape[-1]
-        eye = xp.eye(n, dtype=v.dtype)
-        inner = xp.zeros(v.shape, dtype=v.dtype)
-        if gv is not None:
-            vhgv = mH(v) @ gv
-            vhgv = vhgv - mH(v) @ (v * xp.diagonal(vhgv, axis1=-2, axis2=-1).real[..., None, :])
-            e = w.conj()[..., None, :] - w.conj()[..., :, None]
-            e = xp.where(xp.eye(n, dtype=bool), 1, e)
-            inner = vhgv / e * (1 - eye)
-        if gw is not None:
-            inner = inner + gw[..., None, :] * eye
-        ga = xp.linalg.solve(mH(v), inner @ mH(v))
-        return (ga if np.dtype(in_dtype).kind == "c" else ga.real.astype(in_dtype)),
+        if gw is None and gv is None:
+            return (None,)
+        return (_as_input(_eig_grad(w, v, gw, gv), in_dtype),)
+
+    @staticmethod
+    def grad_formula(ctx, gw, gv):
+        if gw is None and gv is None:
+            return (None,)
+        w, v = ctx.saved_tensors
+        return (_as_input(_eig_grad_t(w, v, gw, gv), ctx.meta[2]),)
 
 
 class LinalgEigvals(LinalgEig):
-    """The eigenvalues alone (gradient through the eigenvectors as PyTorch)."""
+    """The eigenvalues alone; gA = V^-H diag(gL) V^H. Named LinalgEigBackward0 as PyTorch."""
 
     node_name = "LinalgEigBackward0"
 
@@ -668,11 +735,20 @@ class LinalgEigvals(LinalgEig):
     def forward(ctx, a):
         w, v = _eig_arrays(a._data)
         ctx.meta = (w, v, a._data.dtype)
+        ctx.save_for_backward(a)
         return _wrap(w)
 
     @staticmethod
     def backward(ctx, gw):
         return LinalgEig.backward(ctx, gw, None)
+
+    @staticmethod
+    def grad_formula(ctx, gw):
+        """V^-H diag(gL) V^H with V from a recomputed, recorded eig (PyTorch keeps V as an
+        output of the same node), so it is differentiable through V and L."""
+        (a,) = ctx.saved_tensors
+        w, v = LinalgEig.apply(a)
+        return (_as_input(_eig_grad_t(w, v, gw, None), ctx.meta[2]),)
 
 
 def _check_eig(A: Tensor) -> None:

@@ -42,9 +42,6 @@ NO_DOUBLE_BACKWARD = {
     "ops.unique.Unique2": _NOT_DIFFERENTIABLE,
     "ops.unique.UniqueConsecutive": _NOT_DIFFERENTIABLE,
     "ops.unique.UniqueDim": _NOT_DIFFERENTIABLE,
-    "ops.decompositions.LinalgEig": "not yet (PyTorch has it): differentiating twice raises "
-                                    "'derivative for LinalgEigBackward0 is not implemented'",
-    "ops.decompositions.LinalgEigvals": "not yet (PyTorch has it), as LinalgEig",
 }
 
 

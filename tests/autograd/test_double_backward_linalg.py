@@ -1,6 +1,7 @@
 """Second and third derivatives of the torch.linalg functions and decompositions (inv, det,
 slogdet, solve, cholesky, eigh, svd, qr, pinv, lstsq, solve_triangular, matrix_exp, the
-matrix norms), against finite differences and PyTorch (double_backward.py).
+matrix norms), against finite differences and PyTorch (double_backward.py); eig and eigvals
+are in test_double_backward_eig.py.
 
 Inputs are well-conditioned float64 matrices; decompositions get inputs where they are
 differentiable (symmetric positive-definite for cholesky, symmetric for eigh, distinct
@@ -268,17 +269,6 @@ def test_nuclear_norm(shape, dim, keepdim):
     check_double_backward(lambda T, a: T.norm(a, "nuc", dim, keepdim), _rand(*shape),
                           third=len(shape) == 2)
     check_double_backward(lambda T, a: T.linalg.norm(a, "nuc", dim), _rand(*shape, seed=1))
-
-
-# ---------------------------------------------------------------------- errors kept
-def test_eig_has_no_double_backward():
-    """linalg.eig keeps the error path (no formula yet): the message names the node."""
-    a = mt.tensor(_rand(3, 3), requires_grad=True)
-    w, v = mt.linalg.eig(a)
-    (g,) = mt.autograd.grad(w.real.sum(), a, create_graph=True)
-    with pytest.raises(RuntimeError, match="derivative for LinalgEigBackward0 is not "
-                                           "implemented"):
-        mt.autograd.grad(g.sum(), a)
 
 
 # ---------------------------------------------------------------------- complex inputs
