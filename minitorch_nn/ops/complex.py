@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
-from ..autograd.higher_order import backward_without_graph, reduce_grad
+from ..autograd.higher_order import reduce_grad
 from ..creation import tensor as _tensor
 from ..tensor import Tensor, _view_of, _wrap
 from ._util import check_tensor, shape_mismatch, sum_to_shape, xp_of
@@ -445,9 +445,11 @@ class Angle(ArrayFunction):
         a = x._data
         if a.dtype.kind != "c":   # 0 or pi: a zero gradient
             return _wrap(xp_of(a).zeros(a.shape, a.dtype)), None
-        return backward_without_graph(ctx, (g,), "derivative for AngleBackward0 is not "
-                                      "implemented: minitorch_nn has no double backward for "
-                                      "complex angle (create_graph=True)")
+        # complex: PyTorch's expression, recorded (so a zero input gives its NaN when
+        # differentiated again): where(z == 0, 0, g z / |z|^2 * i)
+        from .selection import where
+        mag = x.abs()
+        return where(mag == 0, g.new_zeros(()), g * x / mag.pow(2) * 1j), None
 
 
 @op("angle", methods=("angle",))
@@ -480,6 +482,7 @@ class Sgn(ArrayFunction):
         zero = mag == 0
         out = xp.where(zero, 0, a / xp.where(zero, 1, mag)).astype(a.dtype)
         ctx.saved = (mag, out)
+        ctx.save_for_backward(x)   # for the recorded formula (double backward)
         return _wrap(out)
 
     @staticmethod
@@ -496,10 +499,11 @@ class Sgn(ArrayFunction):
     def grad_formula(ctx, g):
         if g._data.dtype.kind != "c":   # sign(x): a zero gradient
             return _wrap(xp_of(g._data).zeros_like(g._data))
-        # complex: the input is not saved, so the formula could not be differentiated again
-        return backward_without_graph(ctx, (g,), "derivative for SgnBackward0 is not "
-                                      "implemented: minitorch_nn has no double backward for "
-                                      "complex sgn (create_graph=True)")
+        # complex: PyTorch's expression, recorded, sgn recomputed from the input (a zero
+        # input gives its NaN when differentiated again)
+        (x,) = ctx.saved_tensors
+        mag, s = x.abs(), Sgn.apply(x)
+        return ((g - s * s * g.conj()) / (2.0 * mag)).masked_fill(mag == 0, 0.0)
 
 
 @op("sgn", methods=("sgn",))

@@ -340,6 +340,28 @@ def test_complex_second_order(name):
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
+@pytest.mark.skipif(torch is None, reason="compares with PyTorch")
+@pytest.mark.parametrize("name", ["sgn", "angle", "abs_log", "sgn_times_z"])
+def test_complex_sgn_angle_second_and_third_order(name):
+    # with a zero entry: PyTorch's formulas give nan there when differentiated again
+    fns = {"sgn": lambda T, a: a.sgn(), "angle": lambda T, a: a.angle() ** 2,
+           "abs_log": lambda T, a: a.abs().log(), "sgn_times_z": lambda T, a: a.sgn() * a}
+    z = np.array([1 + 2j, -0.5 + 0.3j, 0j, 3 - 1j])
+    results = []
+    for T in (torch, mt):
+        x = T.tensor(z, requires_grad=True)
+        out = fns[name](T, x)
+        v = T.tensor(np.full(out.shape, 0.5 + 0.2j, dtype=out.numpy(force=True).dtype)
+                     if out.is_complex() else np.full(out.shape, 0.7))
+        g, = T.autograd.grad(out, x, v, create_graph=True)
+        h, = T.autograd.grad((g * T.tensor(np.full(4, 0.3 - 0.7j))).real.sum(), x,
+                             create_graph=True)
+        k, = T.autograd.grad((h * h.conj()).real[[0, 1, 3]].sum(), x)
+        results.append([r.detach().numpy() for r in (g, h, k)])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, atol=1e-10, rtol=1e-9)
+
+
 def _second_derivative(fn, x):
     x = mt.tensor(x, requires_grad=True)
     g, = mt.autograd.grad(fn(x).sum(), x, create_graph=True)
