@@ -1,12 +1,19 @@
 """scaled_dot_product_attention: softmax(q k^T * scale + mask) @ v in one Function.
 
-Forward: scores = q @ k^T * scale, masked (a bool mask keeps True positions, a float mask is
-added, is_causal keeps the lower triangle), softmax over the keys (the fused Numba row kernel
-of kernels/cpu/activation.py on CPU float32/float64), optional dropout on the weights, then
-@ v. Rows whose every key is masked give zeros, as PyTorch's math path ("safe softmax") does.
-Backward reuses the saved attention weights:
-    grad_v = P^T @ g,  grad_P = g @ v^T,  grad_S = P * (grad_P - rowsum(grad_P * P)) * scale,
-    grad_q = grad_S @ k,  grad_k = grad_S^T @ q.
+Forward, as PyTorch 2.13's CPU math path (the one it takes whenever dropout_p > 0):
+scores = (q * sqrt(scale)) @ (k * sqrt(scale))^T, masked (a bool mask keeps True positions, a
+float mask is added, is_causal keeps the lower triangle), softmax over the keys (the fused
+Numba row kernel of kernels/cpu/activation.py on CPU float32/float64), then dropout on the
+weights, then @ v. Dropout is at::dropout's: a Bernoulli(1 - p) mask of the weights' shape
+drawn from the default generator like F.dropout's (a GPU's from its own), times 1 / (1 - p)
+in the weights' dtype (p == 1: zeros, no draws), so under the same seed the dropped weights
+and the generator's state afterwards are PyTorch's; the values agree to float rounding
+(matmul and softmax kernels round differently). Rows whose every key is masked give zeros,
+as PyTorch's math path ("safe softmax") does.
+Backward reuses the saved attention weights P and dropout noise D:
+    grad_v = (P D)^T @ g,  grad_P = (g @ v^T) D,  grad_S = P * (grad_P - rowsum(grad_P * P)),
+    grad_q = grad_S @ (k * sqrt(scale)) * sqrt(scale),  grad_k = grad_S^T @ (q * sqrt(scale))
+    * sqrt(scale).
 Batch dims broadcast (summed back in backward); enable_gqa repeats key/value heads.
 Declared in "nn.functional" (`@op`, ops/registry.py), as in PyTorch.
 """
@@ -44,6 +51,30 @@ def _softmax_rows(xp, s):
     return p
 
 
+def _scale_factors(kind, scale: float):
+    """The factors PyTorch's math path multiplies q and k by before q @ k^T, in their dtype
+    `kind`: sqrt(|scale|) each, negated for q when scale < 0."""
+    root = math.sqrt(abs(scale))
+    return kind(-root if scale < 0 else root), kind(root)
+
+
+def _dropout_noise(shape, p: float, like, device):
+    """PyTorch's CPU at::dropout noise for the attention weights: a Bernoulli(1 - p) mask of
+    the weights' full shape, drawn element by element in row-major order from the default
+    generator of `device` (the draws of F.dropout on the CPU; a GPU draws the same way from
+    its own generator, cuda_random.py), divided by 1 - p in the weights' dtype; p == 1
+    multiplies by zero and draws nothing."""
+    from ..array_backends import backend_of
+    from ..random import _bernoulli_scalar, _gen
+    kind = like.dtype.type
+    xp = xp_of(like)
+    if p >= 1.0:
+        return xp.zeros(shape, kind)
+    keep = _bernoulli_scalar(_gen(None, device), int(np.prod(shape, dtype=np.int64)), 1.0 - p)
+    noise = keep.reshape(shape).astype(kind) * (kind(1.0) / kind(1.0 - p))
+    return backend_of(like).from_host(noise, device)
+
+
 class ScaledDotProductAttention(ArrayFunction):
     @staticmethod
     def forward(ctx, q, k, v, mask, dropout_p, scale, gqa_repeat):
@@ -53,7 +84,9 @@ class ScaledDotProductAttention(ArrayFunction):
             ka = xp.repeat(ka, gqa_repeat[0], axis=-3)
         if gqa_repeat[1] > 1:
             va = xp.repeat(va, gqa_repeat[1], axis=-3)
-        s = xp.matmul(qa, xp.swapaxes(ka, -1, -2)) * scale
+        qf, kf = _scale_factors(qa.dtype.type, scale)
+        qs, ks = qa * qf, ka * kf
+        s = xp.matmul(qs, xp.swapaxes(ks, -1, -2))
         if mask is not None:
             m = mask._data
             if m.dtype == np.bool_:
@@ -61,16 +94,8 @@ class ScaledDotProductAttention(ArrayFunction):
             else:
                 s = s + compute_array(m)
         p = _softmax_rows(xp, s)
-        drop = None
-        if dropout_p > 0.0:
-            from ..random import default_generator
-            from ..array_backends import backend_of
-            keep = default_generator._rng.random(p.shape) >= dropout_p
-            drop = backend_of(p).from_host(keep, q.device) * (1.0 / (1.0 - dropout_p)) \
-                if dropout_p < 1.0 else xp.zeros(p.shape, p.dtype)
-            pd = p * drop
-        else:
-            pd = p
+        drop = _dropout_noise(p.shape, dropout_p, p, q.device) if dropout_p > 0.0 else None
+        pd = p if drop is None else p * drop
         out = xp.matmul(pd, va)
         ctx.save_for_backward(q, k, v)
         ctx.mask = mask
@@ -88,6 +113,8 @@ class ScaledDotProductAttention(ArrayFunction):
             ka = xp.repeat(ka, rep[0], axis=-3)
         if rep[1] > 1:
             va = xp.repeat(va, rep[1], axis=-3)
+        qf, kf = _scale_factors(qa.dtype.type, scale)
+        qs, ks = qa * qf, ka * kf
         g = compute_array(g)
         pd = p if drop is None else p * drop
         gv = xp.matmul(xp.swapaxes(pd, -1, -2), g)
@@ -95,16 +122,14 @@ class ScaledDotProductAttention(ArrayFunction):
         gp = gpd if drop is None else gpd * drop
         gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
         gmask = sum_to_shape(gs, mask_shape) if float_mask else None
-        gs = gs * scale
-        gq = xp.matmul(gs, ka)
-        gk = xp.matmul(xp.swapaxes(gs, -1, -2), qa)
+        gq = xp.matmul(gs, ks) * qf
+        gk = xp.matmul(xp.swapaxes(gs, -1, -2), qs) * kf
         if rep[0] > 1:
             gk = _fold_heads(gk, rep[0])
         if rep[1] > 1:
             gv = _fold_heads(gv, rep[1])
         return (_to(gq, q), _to(gk, k), _to(gv, v),
                 None if gmask is None else gmask, None, None, None)
-
 
     @staticmethod
     def grad_formula(ctx, g):

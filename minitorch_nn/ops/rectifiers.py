@@ -325,28 +325,24 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------ rrelu
 class RreluWithNoise(ArrayFunction):
-    """x if x > 0 else x * r: r ~ U(lower, upper) per element when training (drawn from the
-    default or the given generator), (lower + upper) / 2 in eval mode; the gradient is the
-    same factor (the saved noise)."""
+    """x if x > 0 else x * r: r ~ U(lower, upper) when training (drawn from the given or
+    the device's default generator, see `_rrelu_noise`), (lower + upper) / 2 in eval mode; the
+    gradient is the same factor (PyTorch's saved noise tensor: 1 where x > 0)."""
 
     @staticmethod
     def forward(ctx, x, lower, upper, training, generator):
         a = x._data
         if training:
-            from ..array_backends import backend_of
-            from ..random import default_generator
-            rng = (generator or default_generator)._rng
-            noise = lower + (upper - lower) * rng.random(a.shape)
-            noise = backend_of(a).from_host(noise, x.device)
-            with np.errstate(all="ignore"):
-                factor = xp_of(a).where(compute_array(a) > 0, 1.0, noise)
-            ctx.factor = factor.astype(compute_array(a).dtype, copy=False)
+            factor = _rrelu_noise(a, x.device, lower, upper, generator)
+            # the forward multiplies by r itself; the backward by the noise tensor, which
+            # PyTorch stores in x's dtype (r rounded once more for bfloat16)
+            ctx.factor = compute_array(factor.astype(a.dtype, copy=False))
         else:
             slope = (lower + upper) / 2.0
-            ctx.factor = pointwise(lambda xp, a, s: xp.where(a > 0, a.dtype.type(1), s),
-                                   [a], slope)
-            ctx.factor = compute_array(ctx.factor)
-        return _wrap(pointwise(lambda xp, a, f: a * f, [a, ctx.factor]))
+            factor = pointwise(lambda xp, a, s: xp.where(a > 0, a.dtype.type(1), s),
+                               [a], slope)
+            factor = ctx.factor = compute_array(factor)
+        return _wrap(pointwise(lambda xp, a, f: a * f, [a, factor]))
 
     @staticmethod
     def backward(ctx, g):
@@ -356,6 +352,29 @@ class RreluWithNoise(ArrayFunction):
     def grad_formula(ctx, g):
         factor = _wrap(ctx.factor.astype(g._data.dtype, copy=False))   # the saved noise: constant
         return g * factor, None, None, None, None
+
+
+def _rrelu_noise(a, device, lower: float, upper: float, generator):
+    """The slopes of training-mode rrelu in a's compute dtype, drawn as PyTorch's CPU kernel
+    (_rrelu_with_noise_train) draws them: walking x in row-major order, each element
+    x <= 0 (-0.0 included, NaN not) takes one uniform_real_distribution<double>(lower,
+    upper) sample, 53 bits of random64() as u, r = u * (upper - lower) + lower (not fused),
+    with lower/upper first rounded to the compute dtype (float for float32 and bfloat16) and
+    r rounded to it after; every other element gets 1 and draws nothing. The generator is
+    `generator` or the default one of a's device (a GPU has its own, cuda_random.py)."""
+    from ..array_backends import backend_of
+    from ..random import _gen
+    xp = xp_of(a)
+    computed = compute_array(a)
+    kind = computed.dtype.type
+    lo, hi = float(kind(lower)), float(kind(upper))
+    with np.errstate(invalid="ignore"):
+        draws = computed <= 0
+    n = int(draws.sum())
+    u = _gen(generator, device)._rng.random(n)   # float64 uniforms in [0, 1)
+    noise = xp.ones(a.shape, kind)
+    noise[draws] = backend_of(a).from_host((u * (hi - lo) + lo).astype(kind), device)
+    return noise
 
 
 _RRELU_INPLACE = inplace_twin(RreluWithNoise)
