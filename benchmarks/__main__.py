@@ -131,7 +131,8 @@ def run(only: str | None, threads: int, rounds: int = 9, device: str = "cpu",
             except Exception as err:   # report it and go on with the other figures
                 traceback.print_exc()
                 notes.append(f"{name} failed: {type(err).__name__}: {str(err)[:120]}")
-        for ref in w.references:
+        host_refs = w.references if device == "cpu" else ()   # NumPy runs on the host
+        for ref in host_refs:
             steps[ref.name] = _warm(ref.make(numpy), warmup)
         try:
             times = compare(steps, rounds=rounds, warmup=0)
@@ -141,7 +142,7 @@ def run(only: str | None, threads: int, rounds: int = 9, device: str = "cpu",
             notes.append(f"timing failed: {type(err).__name__}: {str(err)[:120]}")
         del steps   # free the workload's arrays before the next one
         per_op = {k: v / w.ops_per_call for k, v in times.items()}
-        refs = {ref.name: times.get(ref.name) for ref in w.references}
+        refs = {ref.name: times.get(ref.name) for ref in host_refs}
         row = Row(w.name, w.per, per_op.get("minitorch_nn"), per_op.get("torch"), refs, w,
                   "; ".join(notes))
         rows.append(row)
@@ -167,14 +168,16 @@ def _rate(work: int, seconds: float | None, unit: str) -> str:
 
 
 def _throughput(row: Row) -> str:
-    """GB/s (W4) or GFLOP/s (W5) of each library and of the NumPy reference."""
+    """GB/s (W4) or GFLOP/s (W5, model workloads) of each library and of the NumPy
+    reference timed beside it (CPU runs)."""
     w = row.workload
     if w is None or not (w.bytes or w.flops):
         return ""
     work, unit = (w.bytes, "GB/s") if w.bytes else (w.flops, "GFLOP/s")
     text = f"ours {_rate(work, row.ours, unit)}, PyTorch {_rate(work, row.torch, unit)}"
     for ref in w.references:
-        text += f"; {ref.name} {_rate(ref.work, row.references.get(ref.name), unit)}"
+        if ref.name in row.references:
+            text += f"; {ref.name} {_rate(ref.work, row.references[ref.name], unit)}"
     return text
 
 
@@ -191,6 +194,10 @@ def table(rows: list[Row]) -> str:
 
 # The time-ratio targets of issue 5 (ours / PyTorch at most this), by workload.
 RATIO_TARGETS = {"W1": 0.75, "W2": 1.5, "W3a": 3.0, "W3b": 3.0, "W3c": 3.0}
+# Issue 16's (speed II) time-ratio targets on the CPU, and its bandwidth target for W4: at
+# least this fraction of the copy bandwidth and at most PyTorch's time.
+SPEED_II_TARGETS = {"W2": 1.1, "W4a": 1.0, "W4b": 1.0, "W7": 1.0, "W8": 1.2, "W9": 1.0}
+SPEED_II_BANDWIDTH = 0.6
 # Issue 6's targets on a GPU, by (workload, batch size): W1 and W2 at most 1.5x PyTorch's time
 # at batch 128/64, at most 1.2x at batch 1024/512 (where the GPU is busy, not waiting on Python).
 GPU_RATIO_TARGETS = {("W1", 128): 1.5, ("W2", 64): 1.5, ("W1", 1024): 1.2, ("W2", 512): 1.2}
@@ -321,6 +328,13 @@ def targets(rows: list[Row], mem: dict | None, start: dict | None) -> list[tuple
         frac = _reference_fraction(r)
         if frac is not None:
             out.append((f"{key} GB/s ≥ 80% of copy bandwidth", f"{frac:.0%}", frac >= 0.8))
+    for key, limit in SPEED_II_TARGETS.items():
+        ratio_target(key, limit, f"{key} (issue 16)")
+    for key in ("W4a", "W4b"):
+        frac = _reference_fraction(by.get(key))
+        if frac is not None:
+            out.append((f"{key} GB/s ≥ {SPEED_II_BANDWIDTH:.0%} of copy bandwidth (issue 16)",
+                        f"{frac:.0%}", frac >= SPEED_II_BANDWIDTH))
     for r in rows:
         frac = _reference_fraction(r) if r.name.startswith("W5") else None
         if frac is not None:

@@ -3,15 +3,18 @@
 Each workload function `make(T, device="cpu")` builds its inputs (model, optimizer, data) on
 `device` ("cpu" or "cuda", the same string for both libraries) and returns `step()`, one timed
 unit of work. A `Workload` row adds what the report needs: how many ops one call is (W3),
-the bytes (W4) or floating-point operations (W5) one call must do for throughput figures, and a
-NumPy reference (`reference`: copy bandwidth for W4, numpy's own matmul for W5) timed in the
-same run.
+the bytes (W4) or floating-point operations (W5; the model workloads' matmul FLOPs from
+flop_counts.py) one call must do for throughput figures, and a NumPy reference (`reference`:
+copy bandwidth for W4, numpy's own matmul for W5 and, as the machine's matmul peak, for the
+model workloads) timed in the same run on the CPU.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
+
+from . import flop_counts
 
 __all__ = ["Workload", "Reference", "WORKLOADS", "by_name", "on_device"]
 
@@ -32,7 +35,7 @@ class Workload:
     ops_per_call: int = 1   # for per-op figures (W3)
     needs: tuple = ()       # attributes of T.nn the workload needs
     bytes: int = 0          # bytes an ideal implementation reads + writes per call (W4)
-    flops: int = 0          # floating-point operations per call (W5)
+    flops: int = 0          # floating-point operations per call (W5, model matmul FLOPs)
     references: tuple = ()  # Reference figures timed beside (W4, W5); the first is the target's
     batch: int | None = None         # batch size, where the workload has one (W1, W2)
     devices: tuple = ("cpu", "cuda")  # the devices the report runs it on
@@ -269,14 +272,19 @@ _HOST_MATMUL = "judged against NumPy's matmul on the host (on a GPU both librari
 _GPU_SESSION = ("added after the GPU session's workload list was sized to its device time; "
                 "not yet run on a GPU")
 
+# The machine's matmul peak, beside the model workloads' GFLOP/s (CPU runs only).
+PEAK = (Reference("numpy matmul 1024 (peak)", numpy_matmul(1024), 2 * 1024 ** 3),)
+
 WORKLOADS = [
-    Workload("W1 MLP train step (b=128)", mlp_step, batch=128),
+    Workload("W1 MLP train step (b=128)", mlp_step, batch=128, flops=flop_counts.mlp(128),
+             references=PEAK),
     Workload("W1 MLP train step (b=1024)", partial(mlp_step, batch=1024), batch=1024,
-             devices=("cuda",)),
+             devices=("cuda",), flops=flop_counts.mlp(1024)),
     Workload("W2 CNN train step (b=64)", cnn_step, needs=("Conv2d", "MaxPool2d", "Flatten"),
-             batch=64),
+             batch=64, flops=flop_counts.cnn(64), references=PEAK),
     Workload("W2 CNN train step (b=512)", partial(cnn_step, batch=512),
-             needs=("Conv2d", "MaxPool2d", "Flatten"), batch=512, devices=("cuda",)),
+             needs=("Conv2d", "MaxPool2d", "Flatten"), batch=512, devices=("cuda",),
+             flops=flop_counts.cnn(512)),
     Workload("W3a a*b+a, (8,)", dispatch_binary, per="op", ops_per_call=2),
     Workload("W3b 10 ops+sum+backward, (8,)", dispatch_chain, per="op", ops_per_call=12),
     Workload("W3c tiny MLP step (b=4)", dispatch_tiny_mlp),
@@ -291,11 +299,14 @@ WORKLOADS = [
              references=(Reference("numpy matmul", numpy_matmul(2048), 2 * 2048 ** 3),),
              devices=("cpu",), not_on_cuda=_HOST_MATMUL),
     Workload("W7 transformer block fwd+bwd (b=16, s=64, d=256)", transformer_step,
-             needs=("TransformerEncoderLayer",)),
+             needs=("TransformerEncoderLayer",), flops=flop_counts.transformer_layer(),
+             references=PEAK),
     Workload("W8 LSTM language-model step (s=35, b=20, 2x256)", lstm_lm_step,
-             needs=("LSTM",), devices=("cpu",), not_on_cuda=_GPU_SESSION),
+             needs=("LSTM",), devices=("cpu",), not_on_cuda=_GPU_SESSION,
+             flops=flop_counts.lstm_lm(), references=PEAK),
     Workload("W9 GPT stack step (4 layers, d=128, s=64, b=16)", gpt_stack_step,
-             needs=("TransformerEncoder",), devices=("cpu",), not_on_cuda=_GPU_SESSION),
+             needs=("TransformerEncoder",), devices=("cpu",), not_on_cuda=_GPU_SESSION,
+             flops=flop_counts.gpt_stack(), references=PEAK),
 ]
 
 
