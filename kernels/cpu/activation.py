@@ -50,11 +50,24 @@ def _consts_impl(x):
     return lambda x: c
 
 
+def _inf_gives_nan(x):
+    """Python stand-in; inside kernels: whether PyTorch's vectorised CPU GELU of x's type
+    turns +inf into NaN (float32 does; float64 gives inf)."""
+
+
+@overload(_inf_gives_nan, inline="always")
+def _inf_gives_nan_impl(x):
+    flag = x == types.float32
+    return lambda x: flag
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def _gelu(x, tanh_approx):
     half, one, two, s12, isq, k, c, three = _consts(x)
     if tanh_approx:
         return half * x * (one + tanh_fast(k * (x + c * x * x * x)))
+    if _inf_gives_nan(x) and x == np.inf:   # as PyTorch's vectorised loop over >= 2 values
+        return x - x
     return half * x * erfc_fast(-x * s12)
 
 

@@ -107,6 +107,11 @@ def _elementwise(name: str, np_fn, arrays, *params):
     out = _run_kernel(name, arrays, *params)
     if out is not None:
         return out
+    return _elementwise_np(np_fn, arrays, *params)
+
+
+def _elementwise_np(np_fn, arrays, *params):
+    """`_elementwise`'s array-library path (no kernel)."""
     dtype = arrays[0].dtype
     xp = xp_of(arrays[0])
     computed = [compute_array(a) for a in arrays]
@@ -182,9 +187,14 @@ class Gelu(ArrayFunction):
             raise RuntimeError("approximate argument must be either none or tanh.")
         ctx.save_for_backward(x)
         ctx.tanh = approximate == "tanh"
-        half = x._data.dtype.itemsize == 2   # float16/bfloat16: PyTorch's float32 erf
-        return _wrap(_elementwise("gelu_fwd", _gelu_half_np if half else _gelu_np, [x._data],
-                                  ctx.tanh))
+        a = x._data
+        half = a.dtype.itemsize == 2   # float16/bfloat16: PyTorch's float32 erf
+        if a.size == 1:   # one value: PyTorch's scalar loop (gelu(+inf) = +inf), no kernel
+            return _wrap(_elementwise_np(_gelu_half_np if half else _gelu_np, [a], ctx.tanh))
+        out = _elementwise("gelu_fwd", _gelu_half_np if half else _gelu_np, [a], ctx.tanh)
+        if not ctx.tanh and a.dtype.name == "bfloat16" and a.flags.c_contiguous:
+            out[a == np.inf] = np.nan   # PyTorch's vectorised loop, as the float32 kernel
+        return _wrap(out)
 
     @staticmethod
     def backward(ctx, g):

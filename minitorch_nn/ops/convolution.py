@@ -21,6 +21,7 @@ from .._user_warning import warn_user
 from ..autograd.function import ArrayFunction
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _wrap
+from ._conv_transpose_checks import check_transposed_output
 from ._im2col3d import _im2col3d
 from ._nn_util import compute_array, kernel_for, type_name
 from ._util import xp_of
@@ -251,6 +252,9 @@ class Convolution(ArrayFunction):
         kh, kw = w.shape[2], w.shape[3]
         n = x.shape[0]
         needs = ctx.needs_input_grad
+        if g.size == 0:
+            ctx.cols = ctx.fast = None
+            return _empty_output_grads(ctx, x, w, g, input._data.dtype)
         gx = gw = gb = None
         if not transposed:
             fast = ctx.fast
@@ -286,6 +290,16 @@ class Convolution(ArrayFunction):
     @staticmethod
     def grad_formula(ctx, g):
         return _conv_grad_formula(Convolution, ctx, g)
+
+
+def _empty_output_grads(ctx, x, w, g, dtype) -> tuple:
+    """The gradients of an empty output (a zero batch, or a transposed convolution's output
+    size of 0): zeros, as PyTorch's. The products would read only padding and give 0 * inf =
+    NaN where the input or weight holds an inf."""
+    xp = xp_of(w)
+    shapes = (x.shape, w.shape, (g.shape[1],) if ctx.has_bias else None)
+    return tuple(xp.zeros(shape, dtype) if shape is not None and need else None
+                 for shape, need in zip(shapes, ctx.needs_input_grad)) + (None,)
 
 
 def _conv_grad_formula(cls, ctx, g):
@@ -382,16 +396,22 @@ def _shape_str(shape) -> str:
 
 
 def _check_common(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups,
-                  transposed: bool, spatial: int) -> None:
-    """PyTorch's convolution checks (shapes as the caller passed them, batch dim added)."""
+                  transposed: bool, spatial: int, output_padding=()) -> None:
+    """PyTorch's convolution checks (shapes as the caller passed them, batch dim added).
+    A zero dilation passes here when transposed: PyTorch's kernels refuse it later
+    (_conv_transpose_checks.py)."""
     if weight.ndim != spatial + 2:
         raise RuntimeError(f"weight should have {spatial + 2} dimensions for a {spatial}-d "
                            f"convolution, but got weight of size {_shape_str(weight.shape)}")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
     if not isinstance(padding, str) and any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
+    if any(o < 0 for o in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if not transposed and 0 in dilation:
         raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
@@ -505,50 +525,11 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     padding = _tuple(padding, spatial, "padding")
     output_padding = _tuple(output_padding, spatial, "output_padding")
     dilation = _tuple(dilation, spatial, "dilation")
-    _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial)
-    zero_batch = x.shape[0] == 0
-    if weight.numel() == 0 and zero_batch and weight.shape[0] > 0:
-        # PyTorch's own failure for a zero batch with no output channels (every dimension)
-        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
-    if not zero_batch and any(o >= s and o >= d   # PyTorch checks it for a non-empty batch
-                              for o, s, d in zip(output_padding, stride, dilation)):
-        if spatial >= 2:   # PyTorch names each axis (depth, height, width)
-            axes = ("depth", "height", "width")[3 - spatial:]
-            parts = [f"{what}_{axis}: {v}"
-                     for what, values in (("output_padding", output_padding),
-                                          ("stride", stride), ("dilation", dilation))
-                     for axis, v in zip(axes, values)]
-            raise RuntimeError(f"output padding must be smaller than either stride or "
-                               f"dilation, but got {' '.join(parts)}")
-        raise RuntimeError(f"output padding must be smaller than either stride or dilation, "
-                           f"but got output_padding: {output_padding[0]} stride: {stride[0]} "
-                           f"dilation: {dilation[0]}")
-    if weight.numel() == 0 and spatial == 3:   # PyTorch's 3-D weight check and message
-        raise RuntimeError(f"non-empty 5D (n_output_plane x n_input_plane x kernel_depth x "
-                           f"kernel_height x kernel_width) tensor expected for weight, but "
-                           f"got: {list(weight.shape)}")
-    if weight.numel() == 0:   # no output channels: PyTorch's transposed-conv weight check
-        w4 = [weight.shape[0], weight.shape[1], 1, weight.shape[2]] if spatial == 1 else \
-            list(weight.shape)
-        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {w4}")
-    kernel = tuple(weight.shape[2:])
-    out = []
-    for size, k, s, p, o_pad, d in zip(x.shape[2:], kernel, stride, padding, output_padding,
-                                       dilation):
-        out.append((size - 1) * s - 2 * p + d * (k - 1) + o_pad + 1)
+    _check_common(x, weight, bias, stride, padding, dilation, groups, True, spatial,
+                  output_padding)
     _check_empty_input(x, spatial)
-    lift = [1] if spatial == 1 else []
-    if x.numel() == 0:   # zero batch or channels: only a negative size is refused
-        shape = [x.shape[0], weight.shape[1] * groups] + lift + out
-        for index, size in enumerate(shape):
-            if size < 0:
-                raise RuntimeError(f"invalid shape dimension {size} at index {index} of "
-                                   f"shape {shape}")
-    elif any(o <= 0 for o in out):   # PyTorch: sizes as the 2-D kernel sees them (1-D: 1 x n)
-        raise RuntimeError(f"Given input size per channel: "
-                           f"({' x '.join(map(str, lift + list(x.shape[2:])))}). Calculated "
-                           f"output size per channel: ({' x '.join(map(str, lift + out))}). "
-                           f"Output size is too small")
+    out = check_transposed_output(x, weight, stride, padding, output_padding, dilation,
+                                  groups, spatial)
     if spatial == 1:
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, \

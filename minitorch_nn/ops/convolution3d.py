@@ -19,7 +19,7 @@ from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
 from ._im2col3d import _col2im3d, _im2col3d
 from .convolution import (_FUNCTIONS, _batch_first, _channels_first, _conv_grad_formula,
-                          _conv_nd, _conv_transpose_nd, _grouped)
+                          _conv_nd, _conv_transpose_nd, _empty_output_grads, _grouped)
 from .registry import op
 
 
@@ -63,6 +63,8 @@ class Convolution3D(ArrayFunction):
         g = compute_array(g)
         k, n = tuple(w.shape[2:]), x.shape[0]
         needs = ctx.needs_input_grad
+        if g.size == 0:
+            return _empty_output_grads(ctx, x, w, g, input._data.dtype)
         gx = gw = gb = None
         if not transposed:
             gmat = _channels_first(g)                       # (O, N*OD*OH*OW)

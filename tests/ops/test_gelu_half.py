@@ -29,3 +29,26 @@ def test_gelu_float16_matches_pytorch_on_all_finite_values():
 
 def test_gelu_bfloat16_differences_bounded():
     assert _differing("bfloat16") <= 660
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "one value", "column", "transposed",
+                                    "strided", "2x1"])
+def test_gelu_of_inf_follows_pytorchs_loop_by_layout(dtype, layout):
+    # PyTorch's CPU GELU turns +inf into NaN in its vectorised loop (contiguous float32 or
+    # bfloat16, two values or more) and keeps +inf in its scalar loop (anything else)
+    torch = pytest.importorskip("torch")
+    inf = float("inf")
+
+    def make(T):
+        d = getattr(T, dtype)
+        base = T.full((4, 4), inf, dtype=d)
+        return {"contiguous": T.tensor([-1.0, inf, 0.5], dtype=d),
+                "one value": T.full((1,), inf, dtype=d), "column": base[:, :2],
+                "transposed": base.t(), "strided": T.full((8,), inf, dtype=d)[::2],
+                "2x1": T.full((2, 1), inf, dtype=d)}[layout]
+    for approximate in ("none", "tanh"):
+        ours = mt.nn.functional.gelu(make(mt), approximate=approximate).float().numpy()
+        theirs = torch.nn.functional.gelu(make(torch), approximate=approximate).float().numpy()
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_array_equal(np.isinf(ours), np.isinf(theirs))
