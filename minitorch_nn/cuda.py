@@ -17,7 +17,7 @@ from .device import device as _parse_device
 __all__ = ["is_available", "device_count", "synchronize", "manual_seed", "manual_seed_all",
            "seed", "seed_all", "initial_seed", "get_rng_state", "get_rng_state_all",
            "set_rng_state", "set_rng_state_all",
-           "current_device", "memory_allocated", "max_memory_allocated",
+           "current_device", "set_device", "memory_allocated", "max_memory_allocated",
            "reset_peak_memory_stats", "memory_reserved", "empty_cache", "get_device_name",
            "get_device_capability", "is_bf16_supported"]
 
@@ -36,6 +36,15 @@ def synchronize(device=None) -> None:
 
 def current_device() -> int:
     return _cupy().cuda.Device().id
+
+
+def set_device(device) -> None:
+    """Make GPU `device` (an int, "cuda:1" or a device) the current one: where "cuda"
+    tensors go and NCCL communicators live (torchrun scripts pass LOCAL_RANK). A negative
+    index does nothing, as in PyTorch."""
+    index = _index(device)
+    if index >= 0:
+        _cupy().cuda.Device(index).use()
 
 
 

@@ -3,7 +3,9 @@
 Processes are started by MPI: `mpiexec -n 4 python train.py`, or torchrun's command line
 `python -m minitorch_nn.distributed.run --nproc-per-node 4 train.py` (run.py). In each,
 `init_process_group("gloo")` (or "mpi") joins them; the collectives (collectives.py,
-object_collectives.py) then combine CPU tensors through mpi4py (mpi_backend.py). Importing
+object_collectives.py) then combine CPU tensors through mpi4py (mpi_backend.py), and with
+"nccl" (or "cpu:gloo,cuda:nccl") GPU tensors through CuPy's NCCL (nccl_backend.py,
+gpu_collectives.py). Importing
 this package does not start MPI (`init_process_group` does); in a process mpiexec started it
 sets torchrun's RANK/WORLD_SIZE/LOCAL_RANK from MPI's variables (launch_env.py).
 docs/distributed.md.

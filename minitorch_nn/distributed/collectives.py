@@ -1,7 +1,8 @@
 """The collectives on tensors, with PyTorch's signatures, checks and errors.
 
-Each one checks its arguments, hands the tensors' arrays to the backend (mpi_backend.py) and
-returns None, or the `Work` with `async_op=True`. Results are written into the tensors' own
+Each one checks its arguments, hands the tensors' arrays to the group's backend for their
+device (CPU: mpi_backend.py; GPU: gpu_collectives.py over NCCL) and returns None, or the
+`Work` with `async_op=True`. Results are written into the tensors' own
 memory when the work finishes (a view writes through to its base), bumping their version
 counters as any in-place write does. Ranks named by `src`/`dst` are global ranks, as in
 PyTorch; inside a subgroup they are translated to the group's own ranks.
@@ -13,7 +14,9 @@ import warnings
 import numpy as np
 
 from ..tensor import Tensor
+from . import gpu_collectives as gpu
 from . import mpi_backend as backend
+from . import nccl_backend
 from .process_group import GroupMember, ProcessGroup, resolve
 from .reduce_op import RedOpType
 
@@ -23,9 +26,8 @@ def _check_tensor(t, name: str) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type "
                         f"torch.Tensor\n             but got {type(t)} instead.")
-    if t.device.type != "cpu":
-        raise RuntimeError(f"No backend type associated with device type {t.device.type}: "
-                           f"the MPI backend serves CPU tensors (NCCL is not built yet)")
+    if t.device.type not in ("cpu", "cuda"):
+        raise RuntimeError(f"No backend type associated with device type {t.device.type}")
 
 
 def _check_list(ts, name: str) -> None:
@@ -44,6 +46,35 @@ def _group(group, op_name: str) -> ProcessGroup | None:
                       f"not belong to the given group.", stacklevel=3)
         return None
     return pg
+
+
+def _gpu_call(pg: ProcessGroup, *tensors, contiguous=()):
+    """None for CPU tensors (the MPI backend serves them); for GPU tensors, the NCCL call
+    on their GPU. PyTorch's errors: a device type the group has no backend for, tensors on
+    two devices, a dtype NCCL lacks, a tensor NCCL must read or write that is not
+    contiguous (`contiguous`)."""
+    kind = tensors[0].device.type
+    if pg.device_backends.get(kind) is None:
+        raise RuntimeError(f"No backend type associated with device type {kind}")
+    if kind == "cpu":
+        if any(t.device.type != "cpu" for t in tensors):
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               "least two devices, cpu and cuda")
+        return None
+    if any(t.device != tensors[0].device for t in tensors):
+        raise ValueError("Tensors must be CUDA and dense, and all on the same device")
+    for t in tensors:
+        nccl_backend.check_dtype(t._data)
+    for t in contiguous:
+        if not t.is_contiguous():
+            raise ValueError("Tensors must be contiguous")
+    return nccl_backend.Call(pg, tensors[0].device.index)
+
+
+def _on_gpu(call, fn, *args):
+    """Run a gpu_collectives function with the tensors' GPU current."""
+    with call:
+        return fn(call, *args)
 
 
 def _root(pg: ProcessGroup, rank: int, op_name: str) -> int:
@@ -96,6 +127,9 @@ def all_reduce(tensor, op=RedOpType.SUM, group=None, async_op=False):
     pg = _group(group, "all_reduce")
     if pg is None:
         return None
+    call = _gpu_call(pg, tensor, contiguous=[tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.all_reduce, tensor, RedOpType(op)), async_op)
     work = backend.allreduce(pg.comm, tensor._data, RedOpType(op), _writer(tensor), pg.label())
     return _done(work, async_op)
 
@@ -107,6 +141,9 @@ def reduce(tensor, dst=None, op=RedOpType.SUM, group=None, async_op=False, group
     if pg is None:
         return None
     root = group_dst if group_dst is not None else _root(pg, dst, "reduce")
+    call = _gpu_call(pg, tensor, contiguous=[tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.reduce, tensor, RedOpType(op), root), async_op)
     work = backend.reduce(pg.comm, tensor._data, RedOpType(op), root, _writer(tensor),
                           pg.label())
     return _done(work, async_op)
@@ -121,6 +158,10 @@ def reduce_scatter(output, input_list, op=RedOpType.SUM, group=None, async_op=Fa
         return None
     _list_length(pg, "reduce_scatter", input_list, "input tensor list")
     _same_shapes(pg, "reduce_scatter", input_list, output)
+    call = _gpu_call(pg, output, *input_list, contiguous=[output])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.reduce_scatter, output, input_list, RedOpType(op)),
+                     async_op)
     work = backend.reduce_scatter(pg.comm, [t._data for t in input_list], RedOpType(op),
                                   _writer(output), pg.label())
     return _done(work, async_op)
@@ -135,6 +176,10 @@ def reduce_scatter_tensor(output, input, op=RedOpType.SUM, group=None, async_op=
         return None
     if input.numel() != output.numel() * pg.size():
         raise ValueError("input tensor must be the same size as output size times world size")
+    call = _gpu_call(pg, output, input, contiguous=[output, input])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.reduce_scatter_tensor, output, input, RedOpType(op)),
+                     async_op)
     pieces = np.split(np.ascontiguousarray(input._data).reshape(pg.size(), -1), pg.size())
     pieces = [p.reshape(output.shape) for p in pieces]
     work = backend.reduce_scatter(pg.comm, pieces, RedOpType(op), _writer(output), pg.label())
@@ -149,6 +194,9 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     if pg is None:
         return None
     root = group_src if group_src is not None else _root(pg, src, "broadcast")
+    call = _gpu_call(pg, tensor, contiguous=[tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.broadcast, tensor, root), async_op)
     return _done(backend.broadcast(pg.comm, tensor._data, root, _writer(tensor)), async_op)
 
 
@@ -163,6 +211,9 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
         raise RuntimeError(f"{pg.label()}::allgather: invalid output tensor list at index 0 "
                            f"(expected length {pg.size()}, got {len(tensor_list)})")
     _same_shapes(pg, "allgather", tensor_list, tensor)
+    call = _gpu_call(pg, tensor, *tensor_list, contiguous=[tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.all_gather, tensor_list, tensor), async_op)
 
     def write_all(arrays):
         for t, a in zip(tensor_list, arrays):
@@ -181,6 +232,11 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
         raise RuntimeError(f"{pg.label()}::allgather: invalid tensor size at index 0 "
                            f"(expected {_dims(input_tensor.shape)}, got "
                            f"{_dims(output_tensor.shape)})")
+    call = _gpu_call(pg, input_tensor, output_tensor,
+                     contiguous=[input_tensor, output_tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.all_gather_into_tensor, output_tensor, input_tensor),
+                     async_op)
 
     def write_all(arrays):
         _writer(output_tensor)(np.concatenate([a.reshape(-1) for a in arrays])
@@ -205,6 +261,9 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
     elif gather_list:
         raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
                          "ranks.")
+    call = _gpu_call(pg, tensor, *(gather_list or ()))
+    if call is not None:
+        return _done(_on_gpu(call, gpu.gather, tensor, gather_list, root), async_op)
 
     def write_all(arrays):
         for t, a in zip(gather_list, arrays):
@@ -231,6 +290,9 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
     elif scatter_list:
         raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source "
                          "ranks.")
+    call = _gpu_call(pg, tensor, *(scatter_list or ()), contiguous=[tensor])
+    if call is not None:
+        return _done(_on_gpu(call, gpu.scatter, tensor, scatter_list, root), async_op)
     return _done(backend.scatter(pg.comm, arrays, tensor._data, root, _writer(tensor)),
                  async_op)
 
@@ -245,6 +307,10 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
         return None
     _list_length(pg, "alltoall", input_tensor_list, "input tensor list")
     _list_length(pg, "alltoall", output_tensor_list)
+    call = _gpu_call(pg, *output_tensor_list, *input_tensor_list)
+    if call is not None:
+        return _done(_on_gpu(call, gpu.all_to_all, output_tensor_list, input_tensor_list),
+                     async_op)
 
     def write_all(arrays):
         for t, a in zip(output_tensor_list, arrays):
@@ -258,6 +324,9 @@ def barrier(group=None, async_op=False, device_ids=None):
     pg = _group(group, "barrier")
     if pg is None:
         return None
+    if "cpu" not in pg.device_backends:   # an NCCL-only group: PyTorch's NCCL barrier
+        device = device_ids[0] if device_ids else nccl_backend.current_device()
+        return _done(nccl_backend.barrier(nccl_backend.Call(pg, device)), async_op)
     return _done(backend.Work([pg.comm.Ibarrier()]), async_op)
 
 
@@ -278,6 +347,9 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     if pg is None:
         return None
     dest = group_dst if group_dst is not None else _peer(pg, dst, "dst")
+    call = _gpu_call(pg, tensor, contiguous=[tensor])
+    if call is not None:
+        return _on_gpu(call, gpu.send, tensor, dest)
     return backend.send(pg.comm, tensor._data, dest, tag)
 
 
@@ -287,26 +359,34 @@ def send(tensor, dst=None, group=None, tag=0, group_dst=None) -> None:
         work.wait()
 
 
-def irecv(tensor, src=None, group=None, tag=0, group_src=None):
-    """Receive into `tensor` from global rank `src` (None: any) without waiting."""
+def _receive(tensor, src, group, tag, group_src, op_name):
+    """Start receiving into `tensor`: (Work, a function giving the sender's group rank), or
+    None on a non-member. NCCL must be told the source (PyTorch's error otherwise)."""
     _check_tensor(tensor, "tensor")
-    pg = _group(group, "irecv")
+    pg = _group(group, op_name)
     if pg is None:
         return None
     source = group_src if group_src is not None else (
         None if src is None else _peer(pg, src, "src"))
-    work, _ = backend.recv(pg.comm, tensor._data, source, tag, _writer(tensor))
-    return work
+    call = _gpu_call(pg, tensor, contiguous=[tensor])
+    if call is None:
+        return pg, backend.recv(pg.comm, tensor._data, source, tag, _writer(tensor))
+    if source is None:
+        raise RuntimeError("ProcessGroupNCCL does not support recvAnysource")
+    return pg, (_on_gpu(call, gpu.recv, tensor, source), lambda: source)
+
+
+def irecv(tensor, src=None, group=None, tag=0, group_src=None):
+    """Receive into `tensor` from global rank `src` (None: any) without waiting."""
+    started = _receive(tensor, src, group, tag, group_src, "irecv")
+    return None if started is None else started[1][0]
 
 
 def recv(tensor, src=None, group=None, tag=0, group_src=None) -> int:
     """Receive into `tensor`; returns the sender's global rank (-1 on a non-member)."""
-    _check_tensor(tensor, "tensor")
-    pg = _group(group, "recv")
-    if pg is None:
+    started = _receive(tensor, src, group, tag, group_src, "recv")
+    if started is None:
         return -1
-    source = group_src if group_src is not None else (
-        None if src is None else _peer(pg, src, "src"))
-    work, sender = backend.recv(pg.comm, tensor._data, source, tag, _writer(tensor))
+    pg, (work, sender) = started
     work.wait()
     return pg.ranks[sender()]

@@ -5,8 +5,10 @@ started by MPI (`mpiexec -n N python train.py`, or `python -m minitorch_nn.distr
 torchrun's command line on top of mpiexec), so MPI already knows every rank: `init_method`,
 `MASTER_ADDR`/`MASTER_PORT` and stores are accepted and not needed; a `world_size` or `rank`
 that disagrees with how MPI started the job is an error, never a hang.
-Backends: "mpi" and "gloo" (PyTorch's CPU backend name; served by MPI here). "nccl" (GPU
-collectives through CuPy's NCCL) is not built yet and says so.
+Backends: "mpi" and "gloo" (PyTorch's CPU backend name; served by MPI here) for CPU
+tensors, "nccl" for GPU tensors (CuPy's NCCL, nccl_backend.py), and PyTorch's per-device
+forms ("cpu:gloo,cuda:nccl"): each group maps a device type to its backend, and a tensor on
+a device type the group has no backend for is PyTorch's error.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import sys
 import time
 
+from . import nccl_backend
 from .mpi_backend import mpi
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
@@ -22,12 +25,15 @@ _BACKENDS = ("gloo", "mpi", "nccl", "ucc", "xccl")
 
 
 class ProcessGroup:
-    """A set of ranks that run collectives together (an MPI communicator)."""
+    """A set of ranks that run collectives together: an MPI communicator (CPU tensors, and
+    the NCCL id's way to every rank), plus one NCCL communicator per GPU for GPU tensors."""
 
-    def __init__(self, comm, ranks: list[int], backend: str, name: str):
+    def __init__(self, comm, ranks: list[int], backend: str, name: str, device_backends=None):
         self.comm = comm            # None on a rank that is not a member
         self.ranks = list(ranks)    # global ranks, in group-rank order
-        self.backend = backend
+        self.backend = backend      # as get_backend() says it: "gloo", "cpu:gloo,cuda:nccl"
+        self.device_backends = device_backends or {}   # {"cpu": "gloo", "cuda": "nccl"}
+        self.nccl_comms: dict = {}  # GPU index -> NCCL communicator (made on first use)
         self.group_name = name
 
     def rank(self) -> int:
@@ -47,10 +53,14 @@ class ProcessGroup:
             raise ValueError(f"Global rank {global_rank} is not part of group "
                              f"{self}") from None
 
-    def label(self) -> str:
-        """How PyTorch's messages name the backend: ProcessGroupGloo, ProcessGroupMPI."""
-        return {"gloo": "ProcessGroupGloo", "mpi": "ProcessGroupMPI"}.get(self.backend,
-                                                                         "ProcessGroup")
+    def label(self, device_type: str | None = None) -> str:
+        """How PyTorch's messages name the backend of a device type (default: the CPU's,
+        else the group's only one): ProcessGroupGloo, ProcessGroupMPI, ProcessGroupNCCL."""
+        if device_type is None:
+            device_type = "cpu" if "cpu" in self.device_backends else "cuda"
+        return {"gloo": "ProcessGroupGloo", "mpi": "ProcessGroupMPI",
+                "nccl": "ProcessGroupNCCL"}.get(self.device_backends.get(device_type),
+                                                "ProcessGroup")
 
     def __repr__(self) -> str:
         return f"<ProcessGroup {self.group_name} backend={self.backend} ranks={self.ranks}>"
@@ -96,7 +106,8 @@ def is_gloo_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    return False
+    """True with a GPU, CuPy and a loadable NCCL library (nccl_backend.py)."""
+    return nccl_backend.is_available()
 
 
 def is_initialized() -> bool:
@@ -109,7 +120,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     """Join the job's processes into the default group (every process calls it once)."""
     if _STATE.default is not None:
         raise ValueError("trying to initialize the default process group twice!")
-    name = _backend_name(backend)
+    name, device_backends = _backend_map(backend)
     comm = mpi().COMM_WORLD
     size, me = comm.Get_size(), comm.Get_rank()
     _check_matches("world_size", world_size, size)
@@ -117,8 +128,11 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     for var, want in (("WORLD_SIZE", size), ("RANK", me)):
         if os.environ.get(var, "").strip().lstrip("-").isdigit():
             _check_matches(f"the environment's {var}", int(os.environ[var]), want)
-    pg = ProcessGroup(comm.Dup(), list(range(size)), name, group_name or "default_pg")
+    pg = ProcessGroup(comm.Dup(), list(range(size)), name, group_name or "default_pg",
+                      device_backends)
     _STATE.default = GroupMember.WORLD = group.WORLD = pg
+    if device_id is not None and "cuda" in device_backends:   # PyTorch's eager NCCL init
+        nccl_backend.communicator(pg, _cuda_index(device_id))
     if size > 1:
         _abort_job_on_uncaught_exception()
         _warn_if_threads_compete()
@@ -152,19 +166,48 @@ def _abort_job_on_uncaught_exception() -> None:
     sys.excepthook = hook
 
 
-def _backend_name(backend) -> str:
-    """'gloo' / 'mpi' (also 'cpu:gloo,cuda:nccl' for CPU tensors); others are errors."""
-    name = "gloo" if backend is None else str(backend).lower()
-    if ":" in name:   # "cpu:gloo,cuda:nccl": the CPU part decides here
-        parts = dict(p.split(":", 1) for p in name.split(","))
-        name = parts.get("cpu", "gloo")
-    if name not in _BACKENDS:
-        raise AssertionError(f"Unknown backend type {backend}")
-    if name not in ("gloo", "mpi"):
+def _backend_map(backend) -> tuple[str, dict]:
+    """(the name get_backend() gives, {device type: backend}) for what init_process_group
+    or new_group was given: "gloo"/"mpi" (CPU tensors), "nccl" (GPU tensors),
+    "cpu:gloo,cuda:nccl", or None (gloo, plus nccl where it is available: PyTorch's
+    default). Unknown or unavailable backends are PyTorch's errors."""
+    if backend is None:
+        if is_nccl_available():
+            return "cpu:gloo,cuda:nccl", {"cpu": "gloo", "cuda": "nccl"}
+        return "gloo", {"cpu": "gloo"}
+    name = str(backend).lower()
+    if ":" in name:
+        parts = dict(p.strip().split(":", 1) for p in name.split(","))
+    else:
+        parts = {"cuda": name} if name == "nccl" else {"cpu": name}
+    for device_type, part in parts.items():
+        _check_backend(backend, device_type, part)
+    return name, parts
+
+
+def _check_backend(given, device_type: str, name: str) -> None:
+    if name not in _BACKENDS or device_type not in ("cpu", "cuda"):
+        raise AssertionError(f"Unknown backend type {given}")
+    if name == "nccl" and device_type == "cuda":
+        if not is_nccl_available():
+            raise RuntimeError("Distributed package doesn't have NCCL built in: the nccl "
+                               "backend needs an NVIDIA GPU, CuPy and NCCL (pip install "
+                               "'minitorch_nn[cuda]' nvidia-nccl-cu12)")
+    elif name not in ("gloo", "mpi"):
         raise RuntimeError(f"Distributed package doesn't have {name.upper()} built in: "
                            f"minitorch_nn serves CPU tensors with MPI (backend 'gloo' or "
-                           f"'mpi'); GPU collectives through NCCL are not built yet")
-    return name
+                           f"'mpi') and GPU tensors with NCCL ('nccl')")
+
+
+def _cuda_index(device_id) -> int:
+    """The GPU index of init_process_group's `device_id` (a torch.device or an int)."""
+    if isinstance(device_id, int):
+        return device_id
+    from ..device import device
+    dev = device(device_id)
+    if dev.type != "cuda":
+        raise ValueError(f"device_id must be a CUDA device for the nccl backend, got {dev}")
+    return nccl_backend.current_device() if dev.index is None else dev.index
 
 
 def _check_matches(what: str, given: int, actual: int) -> None:
@@ -199,6 +242,7 @@ def destroy_process_group(group=None) -> None:
 
 
 def _free(pg: ProcessGroup) -> None:
+    nccl_backend.destroy(pg)
     if pg.comm is not None:
         pg.comm.Free()
         pg.comm = None
@@ -220,8 +264,9 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     _STATE.count += 1
     if me not in members:
         return GroupMember.NON_GROUP_MEMBER
-    name = _backend_name(backend) if backend is not None else world.backend
-    return ProcessGroup(sub, members, name, str(_STATE.count))
+    name, device_backends = (_backend_map(backend) if backend is not None
+                             else (world.backend, world.device_backends))
+    return ProcessGroup(sub, members, name, str(_STATE.count), dict(device_backends))
 
 
 def get_rank(group=None) -> int:

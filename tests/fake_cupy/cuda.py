@@ -122,6 +122,9 @@ def is_available() -> bool:
 class Stream:
     """The null stream only: everything is synchronous."""
 
+    def __init__(self):
+        self.ptr = 0   # the handle (cudaStream_t) NCCL calls take: the null stream's
+
     def synchronize(self) -> None:
         pass
 

@@ -5,7 +5,8 @@
     ...
     install.uninstall()
 
-`install` puts the fake into `sys.modules` as `cupy`, `cupy.cuda`, `cupy.random`,
+`install` puts the fake into `sys.modules` as `cupy`, `cupy.cuda`, `cupy.cuda.nccl` (_nccl.py:
+NCCL between the processes of an MPI job), `cupy.random`,
 `cupy.linalg`, `cupy.fft`, `cupy.lib`, `cupy.lib.stride_tricks`, `cupyx`, `cupyx.scipy` and
 `cupyx.scipy.special`, and makes kernels/cuda/_launch.py launch through `FakeGpuRuntime`:
 the fake arrays' numpy buffers are handed to tests/kernels/cuda_emulation's `EmulatedRuntime`, so
@@ -26,8 +27,9 @@ _SAVED: dict = {}
 
 def _modules() -> dict:
     import fake_cupy
-    from fake_cupy import _cupyx
-    return {"cupy": fake_cupy, "cupy.cuda": fake_cupy.cuda, "cupy.random": fake_cupy.random,
+    from fake_cupy import _cupyx, _nccl
+    return {"cupy": fake_cupy, "cupy.cuda": fake_cupy.cuda, "cupy.cuda.nccl": _nccl,
+            "cupy.random": fake_cupy.random,
             "cupy.linalg": fake_cupy.linalg, "cupy.fft": fake_cupy.fft, "cupy.lib": fake_cupy.lib,
             "cupy.lib.stride_tricks": fake_cupy.lib.stride_tricks, "cupyx": _cupyx.module,
             "cupyx.scipy": _cupyx.scipy, "cupyx.scipy.special": _cupyx.special}
@@ -90,6 +92,7 @@ def install() -> FakeGpuRuntime:
     for name, module in _modules().items():
         _SAVED.setdefault(name, sys.modules.get(name))
         sys.modules[name] = module
+    sys.modules["cupy.cuda"].nccl = sys.modules["cupy.cuda.nccl"]   # as `import` binds it
     runtime = FakeGpuRuntime()
     _SAVED.setdefault("runtime", _launch.set_runtime(runtime))
     return runtime
@@ -98,6 +101,9 @@ def install() -> FakeGpuRuntime:
 def uninstall() -> None:
     """Put back whatever `cupy` modules and launch runtime were there before."""
     from minitorch_nn.kernels.cuda import _launch
+
+    import fake_cupy
+    fake_cupy.cuda.__dict__.pop("nccl", None)
     for name, module in list(_SAVED.items()):
         if name == "runtime":
             _launch.set_runtime(module)

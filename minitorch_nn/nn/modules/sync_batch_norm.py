@@ -47,7 +47,7 @@ def _global_stats(input, group, world_size):
     """Every rank's statistics combined: (mean, biased var, total count N)."""
     channels = input.shape[1]
     mine = _local_stats(input)
-    everyone = empty(world_size * (2 * channels + 1), dtype=mine.dtype)
+    everyone = empty(world_size * (2 * channels + 1), dtype=mine.dtype, device=mine.device)
     dist.all_gather_into_tensor(everyone, mine, group=group)
     everyone = everyone.view(world_size, 2 * channels + 1)
     means, variances = everyone[:, :channels], everyone[:, channels:2 * channels]

@@ -173,7 +173,8 @@ class Reducer:
             self.next_bucket += 1
         if self.next_bucket == len(self.buckets):
             if self.find_unused_parameters:
-                self.used = tensor(self.local_used, dtype=int32)
+                self.used = tensor(self.local_used, dtype=int32,
+                                   device=self.params[0].device)   # the group's backend
                 self.used_work = self._all_reduce(self.used)
             queue_callback(self._finalize)
 
