@@ -123,6 +123,7 @@ def _view_of(base: "Tensor", data, view_fn) -> "Tensor":
     t._requires_grad = False
     t.grad_fn = None
     t._output_nr = 0
+    t._view_version = base._version_counter.value
     root = base._base
     if root is None:
         t._base, t._view_fn = base, view_fn
@@ -149,6 +150,7 @@ class Tensor:
     _accumulator = None
     _retains_grad = False
     _view_fn = None
+    _view_version = 0       # a view: its storage's version when its grad_fn was last set
     _is_inference = False   # True for a tensor created inside inference_mode
     __array_priority__ = 1000   # numpy scalars defer to Tensor's reflected operators
 
@@ -245,6 +247,10 @@ class Tensor:
 
     def element_size(self) -> int:
         return self._data.itemsize
+
+    itemsize = property(element_size, doc="Bytes per element (PyTorch's Tensor.itemsize).")
+    nbytes = property(lambda self: self._data.size * self._data.itemsize,
+                      doc="Bytes of the elements: numel() * itemsize (views count their own).")
 
     def stride(self, dim: int | None = None):
         item = self._data.itemsize
@@ -487,8 +493,12 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
-        """The same storage with its own version counter: edits escape autograd's checks."""
-        return _wrap(self._data)
+        """The same storage with its own version counter: edits escape autograd's checks.
+        (The data of an inference tensor is one too, as in PyTorch.)"""
+        t = _wrap(self._data)
+        if self._is_inference:
+            t._is_inference = True
+        return t
 
     @data.setter
     def data(self, value: "Tensor") -> None:

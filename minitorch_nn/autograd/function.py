@@ -57,6 +57,10 @@ _state = grad_mode._state
 # runs the op (set by minitorch_nn.onnx while exporting, minitorch_nn.profiler while
 # profiling, testing.compare while comparing; each saves the previous one and chains to it).
 _tracer = None
+# ops/inplace.py's `refresh_view`: gives a view whose storage was written in place since its
+# grad_fn was set (through its base or a sibling view) its base's current history, as
+# PyTorch regenerates a view's grad_fn when the version counter moved.
+_refresh_view = None
 
 
 class FunctionCtx:
@@ -247,6 +251,12 @@ class ArrayFunction(Function):
 
     _array_backward = True
     complex_grad_direct = False   # True: backward follows PyTorch's complex convention itself
+    # Where PyTorch turns a Python number argument into an ordinary tensor (the operands of
+    # add, sub, mul, div): see `_below_autograd`.
+    wrapped_scalars = ()
+    # True for ops PyTorch writes as a copy into a new ordinary tensor (clone, .to()): they
+    # record even when every input is an inference tensor.
+    copies_into_new_tensor = False
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -258,11 +268,39 @@ class ArrayFunction(Function):
         try:
             if _state.enabled:
                 for a in args:
-                    if getattr(a, "_requires_grad", False):
+                    if getattr(a, "_requires_grad", False) or _stale_view(a):
+                        if a._is_inference and _below_autograd(cls, args, kwargs):
+                            break
                         return _record(cls, args, kwargs)
             return cls.forward(FunctionCtx(), *args, **kwargs)
         finally:
             numpy_restore(token)
+
+
+def _below_autograd(cls, args, kwargs) -> bool:
+    """Whether PyTorch runs this built-in op without recording it although an input requires
+    grad: when every tensor argument is an inference tensor (outside inference mode; such
+    a tensor can require grad, as the weights of a module built under `inference_mode` do).
+
+    PyTorch's inference tensors carry no autograd dispatch key, so an op that sees only
+    inference tensors skips autograd: `weight.t()`, `weight.exp()` or `w1 * w2` give results
+    that require no grad, and `nn.Linear` (addmm of `weight.t()`) gives its weight no
+    gradient. A Python number that PyTorch wraps into an ordinary tensor (`weight * 2`) counts
+    as an ordinary tensor, and clone/.to() copy into a new ordinary tensor: those record;
+    so does an op given an array (a mask or index the op unwrapped). Reached only when a
+    requiring-grad argument is an inference tensor.
+    """
+    if cls.copies_into_new_tensor:
+        return False
+    for i, a in enumerate((*args, *kwargs.values()) if kwargs else args):
+        if isinstance(a, Tensor):
+            if not a._is_inference:
+                return False
+        elif type(a) in _BY_ARRAY_TYPE:   # a tensor the op passed on as its array (a mask)
+            return False
+        elif i in cls.wrapped_scalars and isinstance(a, (int, float, complex)):
+            return False
+    return True
 
 
 def _check_one_device(args, kwargs) -> None:
@@ -281,8 +319,19 @@ def _device_mismatch(a, b):
                        f"two devices, {a.device} and {b.device}!")
 
 
+def _stale_view(a) -> bool:
+    """Whether `a` is a view written since its grad_fn was set whose base now records a
+    graph: it is refreshed (and so requires grad). Only views pay the check's cost."""
+    if getattr(a, "_base", None) is None or a._view_version == a._version_counter.value:
+        return False
+    _refresh_view(a)
+    return a._requires_grad
+
+
 def _edge(t):
     """Where the gradient of tensor `t` goes: its node, its leaf accumulator, or nowhere."""
+    if t._base is not None and t._view_version != t._version_counter.value:
+        _refresh_view(t)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     if t._requires_grad:
@@ -301,6 +350,8 @@ def _record(cls, args, kwargs):
     edges = []
     for a in args:
         if isinstance(a, Tensor):
+            if a._base is not None and a._view_version != a._version_counter.value:
+                _refresh_view(a)
             if a.grad_fn is not None:
                 edges.append((a.grad_fn, a._output_nr))
                 needs.append(True)

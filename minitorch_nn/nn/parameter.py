@@ -14,7 +14,7 @@ Until then only moves and casts are allowed; other methods raise ValueError as P
 from __future__ import annotations
 
 from ..creation import empty
-from ..tensor import Tensor
+from ..tensor import Tensor, _inference
 
 __all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
            "UninitializedTensorMixin"]
@@ -26,7 +26,11 @@ _AUTOGRAD_FIELDS = ("_grad", "_accumulator", "_retains_grad", "_view_fn")
 
 
 def _share(cls, data: Tensor) -> Tensor:
-    """A new `cls` instance over `data`'s storage and version counter (a detached alias)."""
+    """A new `cls` instance over `data`'s storage and version counter (a detached alias).
+
+    It is an inference tensor iff `data` is, as in PyTorch: the weights of a module built
+    under `inference_mode` are made there, so they are inference tensors (a Parameter made
+    there from an ordinary tensor is not)."""
     t = _new(cls)
     t._data = data._data
     t._version_counter = data._version_counter
@@ -34,6 +38,8 @@ def _share(cls, data: Tensor) -> Tensor:
     t.grad_fn = None
     t._output_nr = 0
     t._base = None
+    if data._is_inference:
+        t._is_inference = True
     return t
 
 
@@ -41,6 +47,9 @@ def _check_can_require_grad(data: Tensor) -> None:
     if not (data.is_floating_point() or data.is_complex()):
         raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                            "gradients")
+    if data._is_inference and not _inference.on:
+        raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                           "InferenceMode is not allowed.")
 
 
 class Parameter(Tensor):

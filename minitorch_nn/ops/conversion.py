@@ -26,6 +26,8 @@ from .registry import method_of, op
 class ToCopy(ArrayFunction):
     """A cast and/or device move; backward casts and moves the gradient back."""
 
+    copies_into_new_tensor = True   # records even for inference inputs (autograd/function.py)
+
     @staticmethod
     def forward(ctx, x, dtype, dev):
         src = backend_of(x._data)
@@ -69,6 +71,8 @@ class ToCopy(ArrayFunction):
 
 
 class Clone(ArrayFunction):
+    copies_into_new_tensor = True   # records even for inference inputs (autograd/function.py)
+
     @staticmethod
     def forward(ctx, x, memory_format=None):
         return _wrap(x._data.copy())

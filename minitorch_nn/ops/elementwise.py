@@ -26,6 +26,8 @@ def _input_grad(g, x):
 
 
 class Add(ArrayFunction):
+    wrapped_scalars = (0, 1)   # a number operand is a tensor to PyTorch (autograd/function.py)
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         x, y, _ = binary_operands(a, b)
@@ -64,6 +66,8 @@ def _sub_check(a, b) -> None:
 
 
 class Sub(ArrayFunction):
+    wrapped_scalars = (0, 1)   # a number operand is a tensor to PyTorch (autograd/function.py)
+
     @staticmethod
     def forward(ctx, a, b, alpha=1):
         _sub_check(a, b)
@@ -89,6 +93,8 @@ class Sub(ArrayFunction):
 
 
 class Mul(ArrayFunction):
+    wrapped_scalars = (0, 1)   # a number operand is a tensor to PyTorch (autograd/function.py)
+
     @staticmethod
     def forward(ctx, a, b):
         x, y, _ = binary_operands(a, b)
@@ -123,6 +129,8 @@ class Mul(ArrayFunction):
 
 
 class Div(ArrayFunction):
+    wrapped_scalars = (1,)   # a number operand is a tensor to PyTorch (autograd/function.py)
+
     @staticmethod
     def forward(ctx, a, b, rounding_mode=None):
         from .. import dtypes

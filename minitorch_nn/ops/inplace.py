@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..autograd import grad_mode
+from ..autograd import function as _function
 from ..autograd.function import ArrayFunction, _edge
 from ..autograd.graph import Node, SavedTensor
 from ..autograd.higher_order import apply_with_graph
@@ -31,6 +32,8 @@ def check_inplace(self: Tensor, *others) -> bool:
         raise RuntimeError(_INFERENCE_INPLACE)
     if not _state.enabled:
         return False
+    if self._base is not None and self._view_version != self._version_counter.value:
+        refresh_view(self)   # written through a sibling view or its base: current history
     recording = self._requires_grad or any(getattr(o, "_requires_grad", False) for o in others)
     if recording:
         if self.grad_fn is None and self._requires_grad and self._base is None:
@@ -284,9 +287,30 @@ def _rebase_view(view: Tensor, out: Tensor, old_edge) -> None:
         copy = CopySlices(view._view_fn, out._data.dtype, order)
         copy._edges = (_edge(base), (out.grad_fn, out._output_nr))
     base.grad_fn, base._output_nr, base._requires_grad = copy, 0, True
+    _continue_from_base(view, copy, order)
+
+
+def _continue_from_base(view: Tensor, base_node, order) -> None:
+    """`view`'s history is now its region of its base's (node `base_node`)."""
+    base = view._base
     node = AsStridedBackward0(view._view_fn, base._data.shape, base._data.dtype, order)
-    node._edges = ((copy, 0),)
+    node._edges = ((base_node, 0) if type(base_node) is not tuple else base_node,)
     view.grad_fn, view._output_nr, view._requires_grad = node, 0, True
+    view._view_version = view._version_counter.value
+
+
+def refresh_view(view: Tensor) -> None:
+    """Give `view`, whose storage was written in place since its grad_fn was set (through its
+    base or a sibling view), its base's current history (PyTorch regenerates the grad_fn of
+    such a view the same way). A base that records no graph leaves the view as it is."""
+    base = view._base
+    if base._requires_grad:
+        _continue_from_base(view, _edge(base), _stride_order(base._data))
+    else:
+        view._view_version = view._version_counter.value
+
+
+_function._refresh_view = refresh_view
 
 
 class _SavedOnView(SavedTensor):

@@ -13,11 +13,12 @@ from math import prod
 
 from ..autograd.function import ArrayFunction
 from ..autograd.higher_order import sum_to
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _inference, _wrap
 from ._nn_util import broadcast_shape, type_name
 from ._util import sum_to_shape, xp_of
 from .linalg import _compute_dtype
 from .registry import op
+from .saved_factors import save_factors, saved_factor_tensors, saved_factors
 
 
 class Addmm(ArrayFunction):
@@ -38,27 +39,27 @@ class Addmm(ArrayFunction):
             out += bias._data
         if out.dtype != a.dtype:      # numpy multiplies bfloat16 in float32: round back once
             out = out.astype(a.dtype)
-        ctx.save_for_backward(x, weight)
+        save_factors(ctx, x, weight, 0, 1)   # x only if weight needs a gradient, and back
         ctx.bias_shape = None if bias is None else bias._data.shape
         return _wrap(out)
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
-        a, w = x._data, weight._data
-        wide = _compute_dtype(a)
-        half = g.dtype
+        x, w = saved_factors(ctx)     # arrays, or the layout of one that was not saved
+        wide = _compute_dtype(g)      # g has x's dtype and array type
         if wide is not None:          # as forward; the gradients are rounded back below
-            a, w, g = a.astype(wide), w.astype(wide), g.astype(wide)
+            g = g.astype(wide)
         needs = ctx.needs_input_grad
-        rows = _rows(a)
-        g2 = g.reshape(rows.shape[0], w.shape[0] if w.ndim == 2 else 1) if g.ndim != 2 else g
+        n_rows = prod(x.shape[:-1])
+        g2 = g.reshape(n_rows, w.shape[0] if w.ndim == 2 else 1) if g.ndim != 2 else g
         gx = gw = gb = None
-        if needs[0]:
-            gx = g2 @ w if w.ndim == 2 else g2 * w
-            if a.ndim != 2:
-                gx = gx.reshape(a.shape)
-        if needs[1]:
+        if needs[0]:                  # w was saved
+            wa = w if wide is None else w.astype(wide)
+            gx = g2 @ wa if w.ndim == 2 else g2 * wa
+            if x.ndim != 2:
+                gx = gx.reshape(x.shape)
+        if needs[1]:                  # x was saved
+            rows = _rows(x if wide is None else x.astype(wide))
             gw = g2.T @ rows if w.ndim == 2 else (g2 * rows).sum(axis=0)
         bias_shape = ctx.bias_shape
         if bias_shape is not None and needs[2]:
@@ -67,27 +68,27 @@ class Addmm(ArrayFunction):
             else:
                 gb = sum_to_shape(g, bias_shape)
         if wide is not None:          # float16/bfloat16 gradients, as PyTorch's
-            gx = None if gx is None else gx.astype(x._data.dtype)
-            gw = None if gw is None else gw.astype(weight._data.dtype)
-            gb = None if gb is None else gb.astype(half)
+            gx = None if gx is None else gx.astype(x.dtype)
+            gw = None if gw is None else gw.astype(w.dtype)
+            gb = None if gb is None else gb.astype(x.dtype)
         return gx, gw, gb
 
     @staticmethod
     def grad_formula(ctx, g):
         """The same products as Tensor ops: g @ W, g^T @ rows, g summed to bias."""
         from .products import matmul, mm
-        x, weight = ctx.saved_tensors
+        x, weight = saved_factor_tensors(ctx)   # Tensors, or the layout of an unsaved one
         needs = ctx.needs_input_grad
         n_rows = prod(x.shape[:-1])
-        rows = x.reshape(n_rows, x.shape[-1])
-        g2 = g.reshape(n_rows, weight.shape[0] if weight.dim() == 2 else 1)
+        g2 = g.reshape(n_rows, weight.shape[0] if weight.ndim == 2 else 1)
         gx = gw = gb = None
-        if needs[0]:
-            gx = (matmul(g2, weight) if weight.dim() == 2 else g2 * weight).reshape(x.shape)
-            gx = _as_dtype(gx, x.dtype)
-        if needs[1]:
-            gw = mm(g2.transpose(0, 1), rows) if weight.dim() == 2 else (g2 * rows).sum(0)
-            gw = _as_dtype(gw, weight.dtype)
+        if needs[0]:                  # weight was saved; x, weight and g share one dtype
+            gx = (matmul(g2, weight) if weight.ndim == 2 else g2 * weight)
+            gx = _as_dtype(gx.reshape(tuple(x.shape)), g.dtype)
+        if needs[1]:                  # x was saved
+            rows = x.reshape(n_rows, x.shape[-1])
+            gw = mm(g2.transpose(0, 1), rows) if weight.ndim == 2 else (g2 * rows).sum(0)
+            gw = _as_dtype(gw, g.dtype)
         if ctx.bias_shape is not None and needs[2]:
             gb = sum_to(g, tuple(ctx.bias_shape))
         return gx, gw, gb
@@ -122,6 +123,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if weight.dtype is not input.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{type_name(input)} and {type_name(weight)}")
+    if weight._is_inference and not _inference.on:
+        weight = _untracked(weight)
     if bias is not None:
         out_shape = tuple(input.shape[:-1]) + tuple(weight.shape[:-1])
         if not _expands_to(tuple(bias.shape), out_shape):
@@ -131,6 +134,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"{list(out_shape)}.  Tensor sizes: {list(bias.shape)}")
         return Addmm.apply(input, weight, bias)
     return Mm.apply(input, weight, None)
+
+
+def _untracked(weight: Tensor) -> Tensor:
+    """An inference weight (a Linear built under `inference_mode`) used outside that mode,
+    as PyTorch's linear sees it: it multiplies by `weight.t()`, and a view of an inference
+    tensor made outside inference mode records nothing, so the weight gets no gradient
+    (the bias and the input still do). A weight that needs no gradient is used as it is."""
+    return weight.detach() if weight._requires_grad else weight
 
 
 def _expands_to(shape: tuple, target: tuple) -> bool:

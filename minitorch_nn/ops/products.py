@@ -19,13 +19,14 @@ from math import prod
 from .. import dtypes as _dt
 from ..autograd.function import ArrayFunction
 from ..autograd.higher_order import sum_to
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _inference, _wrap
 from ._util import check_tensor, grad_cast, sum_to_shape, xp_of
 from .broadcast_error import broadcast_error
 from .inplace import apply_inplace
 from .linalg import (_adjoint, _conj, _conj_scalar, _grad_right, _is_transposed, _matmul,
                      _product_grads, _same_device, _scalar_name, _tensordot)
 from .registry import lookup, method_of, op
+from .saved_factors import save_factors, saved_factor_tensors, saved_factors
 
 
 # ------------------------------------------------------------------ names in messages
@@ -173,7 +174,7 @@ class Dot(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(_matmul(a._data, b._data))
 
     @staticmethod
@@ -198,7 +199,7 @@ class Vdot(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(_matmul(_conj(a._data), b._data))
 
     @staticmethod
@@ -223,7 +224,7 @@ class Mv(ArrayFunction):
 
     @staticmethod
     def forward(ctx, mat, vec):
-        ctx.save_for_backward(mat, vec)
+        save_factors(ctx, mat, vec, 0, 1)
         return _wrap(_matmul(mat._data, vec._data))
 
     @staticmethod
@@ -248,13 +249,13 @@ class Mm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(_matmul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _product_grads((False,) + ctx.needs_input_grad, a._data, b._data, g)
+        x, y = saved_factors(ctx)
+        return _product_grads((False,) + ctx.needs_input_grad, x, y, g)
 
     @staticmethod
     def grad_formula(ctx, g):
@@ -271,7 +272,7 @@ class Bmm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(_matmul(a._data, b._data))
 
     @staticmethod
@@ -303,62 +304,73 @@ class Matmul(ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(_matmul(a._data, b._data))
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        x, y = a._data, b._data
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
+        x, y = saved_factors(ctx)   # only the one the other's gradient needs is an array
         if x.ndim == 1:
             g = xp_of(g).expand_dims(g, -2)
         if y.ndim == 1:
             g = xp_of(g).expand_dims(g, -1)
-        ga = _matmul_grad_a(g, x2, y2).reshape(x.shape) if ctx.needs_input_grad[0] else None
-        gb = _matmul_grad_b(g, x2, y2).reshape(y.shape) if ctx.needs_input_grad[1] else None
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            y2 = y[:, None] if y.ndim == 1 else y
+            ga = _matmul_grad_a(g, _promoted_shape(x, 0), y2).reshape(x.shape)
+        if ctx.needs_input_grad[1]:
+            x2 = x[None, :] if x.ndim == 1 else x
+            gb = _matmul_grad_b(g, x2, _promoted_shape(y, 1), _is_transposed(y)).reshape(y.shape)
         return ga, gb
 
     @staticmethod
     def grad_formula(ctx, g):
         """The same on the promoted forms, with Tensor ops (matmul, sum_to, reshape)."""
-        a, b = ctx.saved_tensors
-        x2 = a.unsqueeze(0) if a.dim() == 1 else a
-        y2 = b.unsqueeze(-1) if b.dim() == 1 else b
-        if a.dim() == 1:
+        a, b = saved_factor_tensors(ctx)
+        if a.ndim == 1:
             g = g.unsqueeze(-2)
-        if b.dim() == 1:
+        if b.ndim == 1:
             g = g.unsqueeze(-1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = sum_to(matmul(g, _adj(y2)), tuple(x2.shape)).reshape(tuple(a.shape))
+            y2 = b.unsqueeze(-1) if b.ndim == 1 else b
+            ga = sum_to(matmul(g, _adj(y2)), _promoted_shape(a, 0)).reshape(tuple(a.shape))
         if ctx.needs_input_grad[1]:
-            gb = sum_to(matmul(_adj(x2), g), tuple(y2.shape)).reshape(tuple(b.shape))
+            x2 = a.unsqueeze(0) if a.ndim == 1 else a
+            gb = sum_to(matmul(_adj(x2), g), _promoted_shape(b, 1)).reshape(tuple(b.shape))
         return ga, gb
 
 
-def _matmul_grad_a(g, x2, y2):
-    """d(x2 @ y2)/d(x2) applied to g (all at least 2-D)."""
+def _promoted_shape(factor, side: int) -> tuple:
+    """The shape matmul works with: a 1-D left factor (side 0) as a (1, k) row, a 1-D right
+    factor (side 1) as a (k, 1) column; `factor` is an array, a Tensor or a FactorLayout."""
+    shape = tuple(factor.shape)
+    if len(shape) != 1:
+        return shape
+    return (1,) + shape if side == 0 else shape + (1,)
+
+
+def _matmul_grad_a(g, x2_shape, y2):
+    """d(x2 @ y2)/d(x2) applied to g (all at least 2-D; x2 given by its shape)."""
     nb = g.ndim - 2
-    if x2.ndim == 2 and nb > 0:   # y2 carries all batch dims: contract them with BLAS
+    if len(x2_shape) == 2 and nb > 0:   # y2 carries all batch dims: contract them with BLAS
         axes = list(range(nb)) + [nb + 1]
         return _tensordot(g, _conj(y2), (axes, axes))
-    return sum_to_shape(_matmul(g, _adjoint(y2)), x2.shape)
+    return sum_to_shape(_matmul(g, _adjoint(y2)), x2_shape)
 
 
-def _matmul_grad_b(g, x2, y2):
-    """d(x2 @ y2)/d(y2) applied to g (all at least 2-D); in y2's layout when y2 is a
-    transposed matrix (`x @ weight.t()`: see `_product_grads`)."""
+def _matmul_grad_b(g, x2, y2_shape, transposed):
+    """d(x2 @ y2)/d(y2) applied to g (all at least 2-D; y2 given by its shape); in y2's
+    layout when y2 is a `transposed` matrix (`x @ weight.t()`: see `_product_grads`)."""
     nb = g.ndim - 2
-    if y2.ndim == 2 and nb > 0:   # x2 carries all batch dims
+    if len(y2_shape) == 2 and nb > 0:   # x2 carries all batch dims
         axes = list(range(nb + 1))
-        if _is_transposed(y2):
+        if transposed:
             return _adjoint(_tensordot(_conj(g), x2, (axes, axes)))
         return _tensordot(_conj(x2), g, (axes, axes))
-    if _is_2d(x2, y2):
-        return _grad_right(x2, g) if _is_transposed(y2) else _matmul(_adjoint(x2), g)
-    return sum_to_shape(_matmul(_adjoint(x2), g), y2.shape)
+    if x2.ndim == 2 and len(y2_shape) == 2:
+        return _grad_right(x2, g) if transposed else _matmul(_adjoint(x2), g)
+    return sum_to_shape(_matmul(_adjoint(x2), g), y2_shape)
 
 
 class Addmm(ArrayFunction):
@@ -368,23 +380,23 @@ class Addmm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, inp, m1, m2, beta=1, alpha=1):
-        ctx.save_for_backward(m1, m2)
+        save_factors(ctx, m1, m2, 1, 2)
         ctx.meta = (inp._data.shape, beta, alpha)
-        return _wrap(_scaled_sum(inp._data, _matmul(m1._data, m2._data), beta, alpha))
+        return _wrap(_scaled_product(inp._data, m1._data, m2._data, beta, alpha))
 
     @staticmethod
     def backward(ctx, g):
-        m1, m2 = ctx.saved_tensors
+        x, y = saved_factors(ctx)
         shape, beta, alpha = ctx.meta
         gi = _scaled_grad(g, beta, shape) if ctx.needs_input_grad[0] else None
-        if _is_2d(m1._data, m2._data):
-            ga, gb = _product_grads(ctx.needs_input_grad, m1._data, m2._data, g, alpha)
+        if _is_2d(x, y):
+            ga, gb = _product_grads(ctx.needs_input_grad, x, y, g, alpha)
             return gi, ga, gb, None, None
         ga = gb = None   # baddbmm's batches
         if ctx.needs_input_grad[1]:
-            ga = _matmul(g, _adjoint(m2._data)) * _conj_scalar(alpha)
+            ga = _matmul(g, _adjoint(y)) * _conj_scalar(alpha)
         if ctx.needs_input_grad[2]:
-            gb = _matmul(_adjoint(m1._data), g) * _conj_scalar(alpha)
+            gb = _matmul(_adjoint(x), g) * _conj_scalar(alpha)
         return gi, ga, gb, None, None
 
     @staticmethod
@@ -412,9 +424,9 @@ class Baddbmm(ArrayFunction):
 
     @staticmethod
     def forward(ctx, inp, b1, b2, beta=1, alpha=1):
-        ctx.save_for_backward(b1, b2)
+        save_factors(ctx, b1, b2, 1, 2)
         ctx.meta = (inp._data.shape, beta, alpha)
-        return _wrap(_scaled_sum(inp._data, _matmul(b1._data, b2._data), beta, alpha))
+        return _wrap(_scaled_product(inp._data, b1._data, b2._data, beta, alpha))
 
     backward = staticmethod(Addmm.backward)
     grad_formula = staticmethod(Addmm.grad_formula)
@@ -436,6 +448,26 @@ def _as_dtype(t: Tensor, dtype) -> Tensor:
 
 def _is_2d(a, b) -> bool:
     return a.ndim == 2 and b.ndim == 2
+
+
+def _scaled_product(inp, x, y, beta, alpha):
+    """beta * inp + alpha * (x @ y). float16 and bfloat16 are computed in float32 and
+    rounded once to the half type at the end, as PyTorch's CPU gemm does: it takes alpha and
+    beta in float32, scales the float32 product by alpha and adds beta * inp with one fused
+    multiply-add (emulated exactly here: beta * inp is exact in float64, and the sum is
+    rounded to float32 before the half type). Rounding the product to the half type before
+    scaling and adding would round twice (off by up to 0.06 with large alpha and beta)."""
+    if not (x.dtype.itemsize == 2 and x.dtype.kind in "fV"):   # not float16/bfloat16
+        return _scaled_sum(inp, _matmul(x, y), beta, alpha)
+    wide = _dt.float32.np
+    out = _matmul(x.astype(wide), y.astype(wide))
+    if alpha != 1:
+        out *= wide.type(alpha)
+    if beta == 1:
+        out += inp
+    elif beta != 0:
+        out = (inp.astype(_dt.float64.np) * beta + out).astype(wide)
+    return out.astype(x.dtype)
 
 
 def _scaled_sum(inp, product, beta, alpha):
@@ -469,25 +501,33 @@ class Outer(ArrayFunction):
     def forward(ctx, a, b):
         res = _dt.result_type(a, b).np
         x, y = a._data.astype(res, copy=False), b._data.astype(res, copy=False)
-        ctx.save_for_backward(a, b)
+        save_factors(ctx, a, b, 0, 1)
         return _wrap(x[:, None] * y[None, :])
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        x, y = a._data.astype(g.dtype, copy=False), b._data.astype(g.dtype, copy=False)
-        ga = grad_cast(_matmul(g, _conj(y)), a._data) if ctx.needs_input_grad[0] else None
-        gb = grad_cast(_matmul(g.T, _conj(x)), b._data) if ctx.needs_input_grad[1] else None
+        x, y = saved_factors(ctx)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad_cast(_matmul(g, _conj(y.astype(g.dtype, copy=False))), x)
+        if ctx.needs_input_grad[1]:
+            gb = grad_cast(_matmul(g.T, _conj(x.astype(g.dtype, copy=False))), y)
         return ga, gb
 
     @staticmethod
     def grad_formula(ctx, g):
-        a, b = ctx.saved_tensors
-        x, y = _as_dtype(a, g.dtype), _as_dtype(b, g.dtype)
-        ga = _as_dtype(mv(g, _cj(y)), a.dtype) if ctx.needs_input_grad[0] else None
-        gb = _as_dtype(mv(g.transpose(0, 1), _cj(x)), b.dtype) if ctx.needs_input_grad[1] \
-            else None
+        a, b = saved_factor_tensors(ctx)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = _as_dtype(mv(g, _cj(_as_dtype(b, g.dtype))), _tensor_dtype(a))
+        if ctx.needs_input_grad[1]:
+            gb = _as_dtype(mv(g.transpose(0, 1), _cj(_as_dtype(a, g.dtype))), _tensor_dtype(b))
         return ga, gb
+
+
+def _tensor_dtype(factor):
+    """The dtype of a saved factor (a Tensor) or of an unsaved one (its FactorLayout)."""
+    return factor.dtype if isinstance(factor, Tensor) else _dt.from_numpy_dtype(factor.dtype)
 
 
 # ------------------------------------------------------------------ declarations
@@ -502,6 +542,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     check_tensor(input, "input", "matmul")
     check_tensor(other, "other", "matmul", 2)
     _check_matmul(input, other)
+    if input._is_inference or other._is_inference:
+        input, other = _as_pytorch_views(input, other)
     da, db = input._data.ndim, other._data.ndim
     if da == 2 and db == 2:
         return Mm.apply(input, other)
@@ -510,6 +552,26 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if da == 2 and db == 1:
         return Mv.apply(input, other)
     return Matmul.apply(input, other)
+
+
+def _as_pytorch_views(input: Tensor, other: Tensor) -> tuple:
+    """The operands as PyTorch's matmul sees them when one is an inference tensor.
+
+    PyTorch's matmul reshapes or expands some operands (by their dims) before its dot, mv,
+    mm or bmm; outside inference mode such a view of an inference tensor records nothing
+    (autograd/function.py `_below_autograd`), so that operand gets no gradient. The table
+    below is PyTorch 2.13's: the left operand is viewed unless the product is 1-D @ 1-D/3-D+,
+    2-D @ 1-D/2-D; the right one when it has 3 or more dims.
+    """
+    if _inference.on:
+        return input, other
+    da, db = input._data.ndim, other._data.ndim
+    left_viewed = (da == 1 and db == 2) or (da == 2 and db >= 3) or da >= 3
+    if left_viewed and input._is_inference and input._requires_grad:
+        input = input.detach()
+    if db >= 3 and other._is_inference and other._requires_grad:
+        other = other.detach()
+    return input, other
 
 
 @op("mm", methods=("mm",))
@@ -584,6 +646,8 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
                                f"{x._data.ndim}-D")
     _same_device(input, vec2)
+    if input._is_inference and input._requires_grad and not _inference.on:
+        input = input.detach()   # PyTorch's outer is input.reshape(n, 1) * vec2: see matmul
     return Outer.apply(input, vec2)
 
 

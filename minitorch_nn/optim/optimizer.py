@@ -27,7 +27,7 @@ from ..autograd.function import numpy_quiet, numpy_restore
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.graph import RemovableHandle
 from ..array_backends import backend_of, kernel_for, xp_of
-from ..tensor import Tensor, _wrap
+from ..tensor import _INFERENCE_INPLACE, Tensor, _inference, _wrap
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -437,9 +437,13 @@ def _compute_dtype(arr):
 
 
 def _params_with_grad(group):
-    """The group's parameters that have a gradient, each with its gradient."""
+    """The group's parameters that have a gradient, each with its gradient. An inference
+    tensor (a parameter of a module built under `inference_mode`) cannot be updated in
+    place outside that mode: PyTorch's error, as for any in-place op on it."""
     for p in group["params"]:
         if p._grad is not None:
+            if p._is_inference and not _inference.on:
+                raise RuntimeError(_INFERENCE_INPLACE)
             yield p, p._grad
 
 
