@@ -12,7 +12,7 @@ import collections
 __all__ = ["max", "min", "median", "nanmedian", "mode", "aminmax", "cummax", "cummin", "sort",
            "topk", "kthvalue", "histogram", "frexp", "qr", "svd", "slogdet", "linalg_qr",
            "linalg_svd", "linalg_slogdet", "linalg_eig", "linalg_eigh", "linalg_inv_ex",
-           "linalg_cholesky_ex", "linalg_solve_ex", "linalg_lstsq"]
+           "linalg_cholesky_ex", "linalg_solve_ex", "linalg_lstsq", "histogramdd"]
 
 
 def _return_type(name: str, fields: str):
@@ -48,6 +48,7 @@ sort = _return_type("sort", "values indices")
 topk = _return_type("topk", "values indices")
 kthvalue = _return_type("kthvalue", "values indices")
 histogram = _return_type("histogram", "hist bin_edges")
+histogramdd = _return_type("histogramdd", "hist bin_edges")   # ops/histogramdd.py
 frexp = _return_type("frexp", "mantissa exponent")
 # linear algebra (ops/decompositions.py, linalg_functions.py, linalg_extra.py)
 qr = _return_type("qr", "Q R")

@@ -27,12 +27,21 @@ complex polar view_as_real view_as_complex abs angle conj real imag is_complex
 set_num_threads get_num_threads set_num_interop_threads get_num_interop_threads
 set_float32_matmul_precision get_float32_matmul_precision use_deterministic_algorithms
 are_deterministic_algorithms_enabled set_default_device get_default_device compile
+as_strided as_strided_ tensor_split hsplit vsplit dsplit is_same_size is_nonzero detach detach_
+zero_ fill fill_ positive rsub diff kron inner isin gcd gcd_ lcm lcm_ fmax fmin isneginf isposinf
+isreal nextafter renorm trapezoid trapz cumulative_trapezoid unravel_index cdist hann_window
+hamming_window blackman_window bartlett_window kaiser_window select_scatter slice_scatter
+diagonal_scatter as_strided_scatter histogramdd
 """.split()
 
 TENSOR = """
 sort argsort msort topk kthvalue unique unique_consecutive bincount unfold index_fill_
 index_reduce_ index_copy masked_scatter put_ take scatter_reduce real imag angle conj
 inverse det logdet cholesky qr svd pinverse matrix_power slogdet
+as_strided as_strided_ tensor_split hsplit vsplit dsplit t_ transpose_ squeeze_ unsqueeze_
+swapaxes_ swapdims_ sum_to_size new_empty_strided itemsize nbytes is_same_size is_nonzero positive
+diff kron inner gcd gcd_ lcm lcm_ fmax fmin isneginf isposinf isreal nextafter nextafter_ renorm
+renorm_ fill_diagonal_ select_scatter slice_scatter diagonal_scatter as_strided_scatter
 """.split()
 
 NAMESPACES = {

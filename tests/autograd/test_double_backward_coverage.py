@@ -24,6 +24,8 @@ NO_DOUBLE_BACKWARD = {
     "ops.grid_sample.GridSampler3D": _PYTORCH_NONE,
     "ops.ctc_loss.CtcLoss": _PYTORCH_NONE,
     "ops.distance.Pdist": _PYTORCH_NONE,
+    "ops.cdist.Cdist": "PyTorch's _cdist_backward has no derivative either (the matrix-product "
+                       "mode is written in differentiable ops, in both libraries)",
     "ops.embedding_bag.EmbeddingBag": _PYTORCH_NONE,
     "ops.margin_losses.MultiMarginLoss": _PYTORCH_NONE,
     "ops.margin_losses.MultilabelMarginLoss": _PYTORCH_NONE,
@@ -39,6 +41,7 @@ NO_DOUBLE_BACKWARD = {
     "ops.pointwise_math.Heaviside": _NOT_DIFFERENTIABLE,
     "ops.binning.Bincount": _NOT_DIFFERENTIABLE,
     "ops.binning.Histogram": _NOT_DIFFERENTIABLE,
+    "ops.histogramdd.Histogramdd": _NOT_DIFFERENTIABLE,
     "ops.unique.Unique2": _NOT_DIFFERENTIABLE,
     "ops.unique.UniqueConsecutive": _NOT_DIFFERENTIABLE,
     "ops.unique.UniqueDim": _NOT_DIFFERENTIABLE,
