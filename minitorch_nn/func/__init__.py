@@ -5,8 +5,9 @@
     per_sample_grads = vmap(grad(loss_fn), in_dims=(None, 0, 0))(params, x, y)
 
 The gradient transforms are built on the tape (autograd.grad with create_graph=True where an
-outer transform needs it); jvp is computed by double vjp and vmap runs per sample. See
-docs/func.md for how each works and what is absent (forward-mode AD, batching rules).
+outer transform needs it); jvp is computed by double vjp; vmap batches through per-op batching
+rules (batching_rules.py), running an op without one per sample. See docs/func.md for how
+each works and what is absent (forward-mode AD).
 """
 from __future__ import annotations
 

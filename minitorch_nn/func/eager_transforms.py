@@ -17,6 +17,12 @@ How they work here (docs/func.md):
   * There is no forward mode: `jvp` is the double-vjp trick (the vjp `u -> J^T u` is linear
     in a dummy cotangent `u`; its vjp against the tangent `v` is `J v`), and `jacfwd` is
     `jacrev`'s computation (one vjp per output element), with jacfwd's signature.
+  * Inside vmap (batched_tensor.py) the arguments and outputs are BatchedTensors: each
+    transform works on their base tensors (`to_base`: one leading dim per running vmap
+    level; an argument not batched at a level is expanded along it, so that every sample
+    gets its own gradient), and hands its results back batched (`from_base`). The rules
+    compute each sample from its own slice only, so the gradient of the summed outputs with
+    respect to the base is the per-sample gradient.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from ..autograd.graph import AccumulateGrad
 from ..ops.joining import stack
 from ..tensor import Tensor
 from ._pytree import tree_flatten, tree_unflatten, treespec_pprint
+from .batched_tensor import active_levels, from_base, is_tensor_like, peel, to_base
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
 
@@ -47,12 +54,26 @@ class _Alias(Function):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _create_differentiable(x):
-    if not isinstance(x, Tensor):
+def _create_differentiable(x, levels=()):
+    """(what `func` gets, the plain tensor gradients are taken with respect to)."""
+    if not is_tensor_like(x):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
-    if x.requires_grad:
-        return _Alias.apply(x)
-    return x.detach().requires_grad_()
+    base = to_base(x, levels) if levels else x
+    if not isinstance(base, Tensor):
+        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+    base = _Alias.apply(base) if base.requires_grad else base.detach().requires_grad_()
+    return (from_base(base, levels) if levels else base), base
+
+
+def _bases(tensors, levels):
+    """The plain tensors under `tensors` (expanded to every level), for autograd."""
+    if not levels:
+        return list(tensors)
+    return [to_base(t, levels) for t in tensors]
+
+
+def _batched(tensors, levels):
+    return [from_base(t, levels) for t in tensors] if levels else list(tensors)
 
 
 def _own_nodes(flat_diff) -> set:
@@ -65,6 +86,7 @@ def _reaches_outer(tensors, own: set) -> bool:
     """Does the graph of `tensors` reach a tensor requiring grad outside this transform?"""
     stack_ = []
     for t in tensors:
+        t = peel(t)[0]
         if isinstance(t, Tensor) and t.requires_grad:
             node = _edge(t)[0]
             if node is not None:
@@ -86,7 +108,7 @@ def _reaches_outer(tensors, own: set) -> bool:
 
 
 def _detach_tree(tree):
-    return tree_unflatten([t.detach() if isinstance(t, Tensor) else t
+    return tree_unflatten([t.detach() if is_tensor_like(t) else t
                            for t in tree_flatten(tree)[0]], tree_flatten(tree)[1])
 
 
@@ -151,13 +173,14 @@ def _replace_args(args, new_args, argnums):
     return tuple(lookup.get(i, a) for i, a in enumerate(args))
 
 
-def _differentiable_args(args, argnums):
-    """(args with the differentiated ones replaced, the diff tree, its flat leaves)."""
+def _differentiable_args(args, argnums, levels=()):
+    """(args with the differentiated ones replaced, the diff tree, the plain tensors
+    gradients are taken with respect to, the tree's spec)."""
     diff = _slice_argnums(args, argnums, as_tuple=False)
     flat, spec = tree_flatten(diff)
-    flat = [_create_differentiable(x) for x in flat]
-    diff = tree_unflatten(flat, spec)
-    return _replace_args(args, diff, argnums), diff, flat, spec
+    pairs = [_create_differentiable(x, levels) for x in flat]
+    diff = tree_unflatten([p[0] for p in pairs], spec)
+    return _replace_args(args, diff, argnums), diff, [p[1] for p in pairs], spec
 
 
 # ----------------------------------------------------------------------------- grad
@@ -167,8 +190,9 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         outer_grad = grad_mode.is_grad_enabled()
+        levels = active_levels()
         with grad_mode.enable_grad():
-            args, diff, flat_diff, spec = _differentiable_args(args, argnums)
+            args, diff, flat_diff, spec = _differentiable_args(args, argnums, levels)
             output = func(*args, **kwargs)
             aux = None
             if has_aux:
@@ -177,7 +201,7 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                         "grad_and_value(f)(*args): output of function f should be a tuple: "
                         "(output, aux) if has_aux is True")
                 output, aux = output
-            if not isinstance(output, Tensor):
+            if not is_tensor_like(output):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"Tensor, got {type(output)}")
             if output.dim() != 0:
@@ -186,8 +210,13 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                     f"got tensor with {output.dim()} dims. Maybe you wanted to use the vjp or "
                     "jacrev APIs instead?")
             keep = outer_grad and _reaches_outer([output], _own_nodes(flat_diff))
-            grads = _autograd_grad((output,), flat_diff, create_graph=keep)
-        grad_input = tree_unflatten(list(grads), spec)
+            if levels:
+                base_out = to_base(output, levels)
+                ones = (base_out.detach().new_ones(base_out.shape),)
+                grads = _autograd_grad((base_out,), flat_diff, ones, create_graph=keep)
+            else:
+                grads = _autograd_grad((output,), flat_diff, create_graph=keep)
+        grad_input = tree_unflatten(_batched(grads, levels), spec)
         if not keep:
             output = output.detach()
             grad_input = _detach_tree(grad_input)
@@ -224,7 +253,7 @@ def _check_float_outputs(flat_out, api: str) -> None:
         raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output "
                            f"(got output = {flat_out})")
     for o in flat_out:
-        if not isinstance(o, Tensor):
+        if not is_tensor_like(o):
             raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
                                f"unsupported type {type(o)}")
         if not (o.is_floating_point() or o.is_complex()):
@@ -234,14 +263,16 @@ def _check_float_outputs(flat_out, api: str) -> None:
 
 def _vjp_with_argnums(func, *primals, argnums=None, has_aux: bool = False):
     outer_grad = grad_mode.is_grad_enabled()
+    levels = active_levels()
     with grad_mode.enable_grad():
         if argnums is None:
             flat, pspec = tree_flatten(primals)
-            flat_diff = [_create_differentiable(x) for x in flat]
-            primals = tree_unflatten(flat_diff, pspec)
+            pairs = [_create_differentiable(x, levels) for x in flat]
+            flat_diff = [p[1] for p in pairs]
+            primals = tree_unflatten([p[0] for p in pairs], pspec)
             spec = pspec
         else:
-            primals, _, flat_diff, spec = _differentiable_args(primals, argnums)
+            primals, _, flat_diff, spec = _differentiable_args(primals, argnums, levels)
         out = func(*primals)
         aux = None
         if has_aux:
@@ -266,13 +297,15 @@ def _vjp_with_argnums(func, *primals, argnums=None, has_aux: bool = False):
                 "Expected pytree structure of cotangents to be the same as pytree structure "
                 f"of outputs to the function. cotangents: {treespec_pprint(cot_spec)}, "
                 f"primal output: {treespec_pprint(out_spec)}")
-        cot_grad = any(isinstance(c, Tensor) and c.requires_grad for c in flat_cot)
+        cot_grad = any(is_tensor_like(c) and c.requires_grad for c in flat_cot)
         keep = bool(create_graph) and (outer or cot_grad)
-        res = _autograd_grad(flat_out, flat_diff, flat_cot, retain_graph=retain_graph,
-                             create_graph=keep)
+        if levels:
+            flat_cot = [to_base(c, levels) if is_tensor_like(c) else c for c in flat_cot]
+        res = _autograd_grad(_bases(flat_out, levels), flat_diff, flat_cot,
+                             retain_graph=retain_graph, create_graph=keep)
         if not keep:
             res = tuple(r.detach() for r in res)
-        return tree_unflatten(list(res), spec)
+        return tree_unflatten(_batched(res, levels), spec)
 
     vjp_fn._reaches_outer = outer
     if has_aux:
@@ -299,6 +332,7 @@ def _check_non_empty_tensors(flat, api: str, argname: str) -> None:
 def _jvp_with_argnums(func, primals, tangents, argnums=None, *, strict: bool = False,
                       has_aux: bool = False):
     jvp_str = "jvp(f, primals, tangents)"
+    levels = active_levels()
     if not isinstance(primals, tuple):
         raise RuntimeError(f"{jvp_str}: Expected primals to be a tuple. E.g. it should be "
                            "valid to call f(*primals).")
@@ -325,9 +359,12 @@ def _jvp_with_argnums(func, primals, tangents, argnums=None, *, strict: bool = F
     # double vjp: g(u) = J^T u is linear in u; its vjp against the tangent v is J v.
     outer_grad = grad_mode.is_grad_enabled()
     with grad_mode.enable_grad():
-        dummies = [o.detach().new_zeros(o.shape).requires_grad_() for o in flat_out]
-        g = vjp_fn(tree_unflatten(dummies, out_spec), create_graph=True)
-        flat_g = tree_flatten(g)[0]
+        # under vmap the dummies, gradients and tangents are the levels' base tensors
+        dummies = [b.detach().new_zeros(b.shape).requires_grad_()
+                   for b in _bases(flat_out, levels)]
+        g = vjp_fn(tree_unflatten(_batched(dummies, levels), out_spec), create_graph=True)
+        flat_g = _bases(tree_flatten(g)[0], levels)
+        flat_t = _bases(flat_t, levels)
         keep = outer_grad and (vjp_fn._reaches_outer or any(t.requires_grad for t in flat_t))
         pairs = [(gi, t) for gi, t in zip(flat_g, flat_t) if gi.requires_grad]
         if pairs:
@@ -336,8 +373,9 @@ def _jvp_with_argnums(func, primals, tangents, argnums=None, *, strict: bool = F
                            allow_unused=True)
         else:
             res = (None,) * len(dummies)
-    tangents_out = [d.new_zeros(d.shape).detach() if r is None else
-                    (r if keep else r.detach()) for r, d in zip(res, dummies)]
+    tangents_out = _batched([d.new_zeros(d.shape).detach() if r is None else
+                             (r if keep else r.detach()) for r, d in zip(res, dummies)],
+                            levels)
     if has_aux:
         return out, tree_unflatten(tangents_out, out_spec), aux
     return out, tree_unflatten(tangents_out, out_spec)
@@ -349,31 +387,37 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 
 
 # ----------------------------------------------------------------------------- jacobians
-def _jacobian_rows(flat_out, flat_diff, keep: bool, chunk_size=None):
+def _jacobian_rows(flat_out, flat_diff, keep: bool, chunk_size=None, nl: int = 0):
     """[[d out_i / d in_j, shape out_i.shape + in_j.shape] for i] for j], one vjp per
-    output element (`chunk_size` does not change the result here)."""
+    output element (`chunk_size` does not change the result here). Under vmap the tensors
+    are bases with `nl` leading batch dims, which every result keeps in front."""
     per_out = []
     for o in flat_out:
-        n = o.numel()
+        lead, oshape = tuple(o.shape[:nl]), tuple(o.shape[nl:])
+        n = 1
+        for s in oshape:
+            n *= s
         rows: list[list] = [[] for _ in flat_diff]
         if not o.requires_grad:
-            per_out.append([x.new_zeros(tuple(o.shape) + tuple(x.shape)) for x in flat_diff])
+            per_out.append([x.new_zeros(lead + oshape + tuple(x.shape[nl:]))
+                            for x in flat_diff])
             continue
-        base = o.detach().new_zeros((n,))
+        base = o.detach().new_zeros(lead + (n,))
         for k in range(n):
             e = base.clone()
-            e[k] = 1
+            e[(Ellipsis, k)] = 1
             gs = _autograd_grad((o,), flat_diff, (e.reshape(o.shape),), retain_graph=True,
                                 create_graph=keep)
             for j, g in enumerate(gs):
                 rows[j].append(g)
         jac = []
         for j, x in enumerate(flat_diff):
+            shape = lead + oshape + tuple(x.shape[nl:])
             if n == 0:
-                jac.append(x.new_zeros(tuple(o.shape) + tuple(x.shape)))
+                jac.append(x.new_zeros(shape))
                 continue
-            m = stack(rows[j]) if n > 1 else rows[j][0]
-            jac.append(m.reshape(tuple(o.shape) + tuple(x.shape)))
+            m = stack(rows[j], dim=nl) if n > 1 else rows[j][0]
+            jac.append(m.reshape(shape))
         per_out.append(jac)
     return per_out
 
@@ -385,8 +429,9 @@ def _jac_impl(func, argnums, has_aux: bool, chunk_size, api: str):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         outer_grad = grad_mode.is_grad_enabled()
+        levels = active_levels()
         with grad_mode.enable_grad():
-            args, diff, flat_diff, spec = _differentiable_args(args, argnums)
+            args, diff, flat_diff, spec = _differentiable_args(args, argnums, levels)
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
@@ -398,9 +443,11 @@ def _jac_impl(func, argnums, has_aux: bool, chunk_size, api: str):
             _check_float_outputs(flat_out, "vjp(f, *primals)")
             own = _own_nodes(flat_diff)
             keep = outer_grad and _reaches_outer(flat_out, own)
-            per_out = _jacobian_rows(flat_out, flat_diff, keep, chunk_size)
+            per_out = _jacobian_rows(_bases(flat_out, levels), flat_diff, keep, chunk_size,
+                                     len(levels))
         if not keep:
             per_out = [[t.detach() for t in js] for js in per_out]
+        per_out = [_batched(js, levels) for js in per_out]
         jac = tree_unflatten([tree_unflatten(js, spec) for js in per_out], out_spec)
         if has_aux:
             if not (outer_grad and _reaches_outer(tree_flatten(aux)[0], own)):
