@@ -74,3 +74,15 @@ def test_the_list_holds_only_ops_without_a_formula():
     assert sorted(n for n in NO_DOUBLE_BACKWARD if n not in by_name) == []   # no stale names
     assert sorted(n for n in NO_DOUBLE_BACKWARD
                   if getattr(by_name[n], "grad_formula", None) is not None) == []
+
+
+def test_docs_state_the_current_coverage():
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "autograd.md").read_text()
+    with_formula, total = map(int, re.search(r"Coverage: (\d+) of the (\d+) built-in",
+                                             text).groups())
+    functions = _all_functions()
+    assert total == len(functions)
+    assert with_formula == sum(getattr(c, "grad_formula", None) is not None
+                               for c in functions)
