@@ -271,10 +271,15 @@ class Histogram(_NoDerivative):
         Histogram._raise()
 
 
-def _histogram_checks(input: Tensor, weight) -> None:
-    check_tensor(input, "input", "histogram")
+def _check_points(input: Tensor, fn: str) -> None:
+    """histogram/histogramdd take float32/float64 points (PyTorch's kernel is histogramdd's)."""
+    check_tensor(input, "input", fn)
     if input._data.dtype.kind != "f" or input._data.dtype.itemsize < 4:
         raise _not_implemented("histogramdd", input._data)
+
+
+def _histogram_checks(input: Tensor, weight) -> None:
+    _check_points(input, "histogram")
     if weight is None:
         return
     check_tensor(weight, "weight", "histogram")

@@ -18,7 +18,7 @@ from ..creation import _linspace_values
 from ..tensor import Tensor, _wrap
 from ._quiet import quiet_numpy
 from ._util import check_tensor, xp_of
-from .binning import _NoDerivative, _bin_positions, _fmt, _not_implemented
+from .binning import _NoDerivative, _bin_positions, _check_points, _fmt
 from .registry import op
 
 _CPP_NAMES = {"float32": "float", "float64": "double"}
@@ -65,9 +65,7 @@ class Histogramdd(_NoDerivative):
 
 
 def _check_input(input: Tensor, weight) -> None:
-    check_tensor(input, "input", "histogramdd")
-    if input._data.dtype.kind != "f" or input._data.dtype.itemsize < 4:
-        raise _not_implemented("histogramdd", input._data)
+    _check_points(input, "histogramdd")
     if input.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
     if weight is None:
