@@ -73,6 +73,17 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh, b_hh) -> Tensor:
     return n + z * (h - n)   # (1 - z) * n + z * h
 
 
+def _cell_fuses(cell, input: Tensor, hidden) -> bool:
+    """Whether a cell's step runs as one graph node: the fused layer (ops/recurrent.py) over a
+    sequence of length 1, in its dtypes and not under autocast (as RNNBase._run_direction).
+    Every tensor must share the input's dtype and device; otherwise the step-by-step ops run
+    and raise PyTorch's error."""
+    if input.dtype.name not in _FUSED or (_AMP.on and _AMP.active()):
+        return False
+    tensors = [t for t in (*hidden, *cell._weights()) if t is not None]
+    return all(t.dtype == input.dtype and t.device == input.device for t in tensors)
+
+
 def _state_rows(state, start: int, stop: int):
     """Rows start:stop of a state h, or of both parts of an LSTM state (h, c)."""
     if isinstance(state, tuple):
@@ -233,15 +244,8 @@ class RNNBase(Module):
         In float32/float64 it is one fused graph node (ops/recurrent.py; not an LSTM with
         projections, not under autocast, where each step's ops choose their own dtype);
         otherwise step by step below."""
-        if x.dtype.name in _FUSED and x.size(0) > 0 and "weight_hr" not in w and \
-                not (_AMP.on and _AMP.active()):
-            weights = (w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"))
-            if self.mode == "LSTM":
-                out, h, c = LstmLayer.apply(x, state[0], state[1], *weights, reverse)
-                return out, (h, c)
-            if self.mode == "GRU":
-                return GruLayer.apply(x, state, *weights, reverse)
-            return RnnLayer.apply(x, state, *weights, self.mode == "RNN_RELU", reverse)
+        if x.size(0) > 0 and self._fuses(x, w):
+            return self._fused(x, state, w, reverse)
         gi_all = F.linear(x, w["weight_ih"], w.get("bias_ih"))   # all time steps at once
         steps = range(x.size(0) - 1, -1, -1) if reverse else range(x.size(0))
         outputs = [None] * x.size(0)
@@ -250,10 +254,30 @@ class RNNBase(Module):
             outputs[t] = state[0] if self.mode == "LSTM" else state
         return stack(outputs, 0), state
 
+    def _fuses(self, x: Tensor, w: dict) -> bool:
+        """Whether a layer runs as one fused graph node: float32/float64, not an LSTM with
+        projections, not under autocast (where each step's ops choose their own dtype)."""
+        return x.dtype.name in _FUSED and "weight_hr" not in w and \
+            not (_AMP.on and _AMP.active())
+
+    def _fused(self, x: Tensor, state, w: dict, reverse: bool, batch_sizes=None):
+        """One layer and direction as one node (ops/recurrent.py): (output, final state)."""
+        weights = (w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"))
+        if self.mode == "LSTM":
+            out, h, c = LstmLayer.apply(x, state[0], state[1], *weights, reverse, batch_sizes)
+            return out, (h, c)
+        if self.mode == "GRU":
+            return GruLayer.apply(x, state, *weights, reverse, batch_sizes)
+        return RnnLayer.apply(x, state, *weights, self.mode == "RNN_RELU", reverse,
+                              batch_sizes)
+
     def _run_packed_direction(self, data: Tensor, batch_sizes: list, state, w: dict,
                               reverse: bool):
         """One layer in one direction over packed `data` (sum(batch_sizes), I): (packed
-        outputs, final state with each sequence's state after its own last step)."""
+        outputs, final state with each sequence's state after its own last step). Fused as
+        _run_direction where it can be; otherwise step by step below."""
+        if self._fuses(data, w):
+            return self._fused(data, state, w, reverse, tuple(batch_sizes))
         gi_all = F.linear(data, w["weight_ih"], w.get("bias_ih"))
         steps = len(batch_sizes)
         offsets = [0]
@@ -573,6 +597,9 @@ class RNNCellBase(Module):
     def _zeros(self, input: Tensor) -> Tensor:
         return zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
 
+    def _weights(self) -> tuple:
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
 
 class RNNCell(RNNCellBase):
     """One Elman step: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
@@ -596,8 +623,12 @@ class RNNCell(RNNCellBase):
         self._check_sizes(input, [hx])
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        ret = _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                        self.bias_hh, self.nonlinearity == "relu")
+        relu = self.nonlinearity == "relu"
+        if _cell_fuses(self, input, [hx]):
+            ret = RnnLayer.apply(input.unsqueeze(0), hx, *self._weights(), relu, False)[1]
+        else:
+            ret = _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
+                            self.bias_hh, relu)
         return ret if is_batched else ret.squeeze(0)
 
 
@@ -622,8 +653,11 @@ class LSTMCell(RNNCellBase):
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
         self._check_sizes(input, list(hx))
-        h, c = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                          self.bias_hh)
+        if _cell_fuses(self, input, hx):
+            _, h, c = LstmLayer.apply(input.unsqueeze(0), hx[0], hx[1], *self._weights(), False)
+        else:
+            h, c = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx,
+                              self.weight_hh, self.bias_hh)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -644,6 +678,9 @@ class GRUCell(RNNCellBase):
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
         self._check_sizes(input, [hx])
-        ret = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                        self.bias_hh)
+        if _cell_fuses(self, input, [hx]):
+            ret = GruLayer.apply(input.unsqueeze(0), hx, *self._weights(), False)[1]
+        else:
+            ret = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
+                            self.bias_hh)
         return ret if is_batched else ret.squeeze(0)
