@@ -505,7 +505,10 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got "
                             f"{type(value).__name__}")
-        self._data = value._data
+        old_shape, self._data = self._data.shape, value._data
+        if self.grad_fn is not None and old_shape != value._data.shape:
+            from .autograd.graph import keep_recorded_shape
+            keep_recorded_shape(self, old_shape)   # gradients are checked against it
 
     @property
     def _cdata(self) -> int:

@@ -251,6 +251,8 @@ def test_clone(T):
     assert c.grad_fn.name() == "CloneBackward0" and not c.is_leaf
     (c * 3).sum().backward()
     assert r.grad.tolist() == [3.0, 3.0]
+    m = T.ones(2, 3, requires_grad=True)
+    assert m.t().contiguous().grad_fn.name() == "CloneBackward0"   # contiguous() clones
 
 
 @pytest.mark.parametrize("T", LIBS)

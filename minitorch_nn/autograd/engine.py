@@ -17,7 +17,7 @@ from numpy import ndarray as _np_ndarray
 from ..array_backends import backend_of
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .function import numpy_quiet, numpy_restore
+from .function import _expandable, numpy_quiet, numpy_restore, sum_array_to
 from .graph import AccumulateGrad
 
 __all__ = ["run_backward", "start_walk", "queue_callback"]
@@ -77,6 +77,21 @@ def _count_dependents(roots) -> dict:
                 seen.add(nxt)
                 stack.append(nxt)
     return deps
+
+
+def recorded_shape(node, nxt, nr: int, grad_shape: tuple):
+    """The shape a gradient from `node` to output `nr` of `nxt` must be summed to, None when
+    it fits: that output's shape when it was recorded (graph.keep_recorded_shape), checked as
+    PyTorch checks it (an error where the gradient does not broadcast to it)."""
+    shape = nxt._recorded_shapes.get(nr)
+    if shape is None or grad_shape == shape:
+        return None
+    if not _expandable(shape, grad_shape):
+        index = node._edges.index((nxt, nr))
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                           f"{index} - got {list(grad_shape)} but expected shape compatible "
+                           f"with {list(shape)}")
+    return shape
 
 
 def _add_into(buffer: list, nr: int, grad) -> None:
@@ -271,6 +286,9 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
             if nxt is None:
                 continue
             if g is not None:
+                if nxt._recorded_shapes is not None:
+                    shape = recorded_shape(node, nxt, nr, g.shape)
+                    g = g if shape is None else sum_array_to(g, shape)
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * nxt._n_outputs

@@ -185,11 +185,16 @@ def _fit_gradient(ctx, index: int, grad, shape: tuple, dtype):
             raise RuntimeError(f"Function {type(ctx).__name__} returned an invalid gradient at "
                                f"index {index} - got {list(grad.shape)} but expected shape "
                                f"compatible with {list(shape)}")
-        extra = grad.ndim - len(shape)
-        grad = grad.sum(axis=tuple(range(extra))) if extra else grad
-        axes = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
-        grad = grad.sum(axis=axes, keepdims=True) if axes else grad
+        grad = sum_array_to(grad, shape)
     return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
+def sum_array_to(grad, shape: tuple):
+    """An array gradient that broadcasts to `shape` summed back to it."""
+    extra = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(extra))) if extra else grad
+    axes = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
 def _expandable(shape: tuple, target: tuple) -> bool:

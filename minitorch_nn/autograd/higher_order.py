@@ -25,7 +25,7 @@ import heapq
 
 from ..tensor import Tensor, _wrap
 from . import grad_mode
-from .engine import _checked_hook_result, _run_with_callbacks, start_walk
+from .engine import _checked_hook_result, _run_with_callbacks, recorded_shape, start_walk
 from .function import (ArrayFunction, BackwardFunction, _expandable, checked_gradients,
                        numpy_quiet, numpy_restore)
 from .graph import AccumulateGrad, Node
@@ -273,6 +273,9 @@ def _propagate(roots, retain_graph: bool, capture, accumulate: bool):
             if nxt is None:
                 continue
             if g is not None:
+                if nxt._recorded_shapes is not None:
+                    shape = recorded_shape(node, nxt, nr, tuple(g.shape))
+                    g = g if shape is None else sum_to(g, shape)
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * nxt._n_outputs

@@ -87,6 +87,10 @@ class Clone(ArrayFunction):
 
 
 class Contiguous(ArrayFunction):
+    """A C-contiguous copy; PyTorch's contiguous() clones, so its node is CloneBackward0."""
+
+    node_name = "CloneBackward0"
+
     @staticmethod
     def forward(ctx, x):
         return _wrap(backend_of(x._data).xp.ascontiguousarray(x._data))

@@ -9,6 +9,7 @@ in-place op it bumps the version counter and refuses a leaf that requires grad.
 """
 from __future__ import annotations
 
+from ..autograd.graph import keep_recorded_shape
 from ..tensor import Tensor
 from .inplace import bump, check_inplace
 from .linalg import t
@@ -20,10 +21,12 @@ def adopt_view(self: Tensor, make) -> Tensor:
     """`self` turned into the view `make(self)` in place."""
     recording = check_inplace(self)
     out = make(self)
-    self._data = out._data
+    old_shape, self._data = self._data.shape, out._data
     if recording:
         self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
         self._requires_grad = out._requires_grad
+    else:   # the graph still holds the old shape: gradients are checked against it
+        keep_recorded_shape(self, old_shape)
     if self._base is not None:   # out is a view of the same base: seen from it the same way
         self._view_fn = out._view_fn
     bump(self)
