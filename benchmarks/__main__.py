@@ -25,6 +25,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from . import machine
+
 __all__ = ["main", "run", "Row", "parse_args", "synchronized", "targets", "gpu_targets",
            "ratio_limit", "skipped_on_cuda", "configure_gpu", "gpu_header"]
 
@@ -550,6 +552,8 @@ def main(argv=None) -> None:
     _set_threads(args.threads)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {_versions()}; "
           f"threads {args.threads}")
+    if args.device != "cuda":
+        print("\n".join(machine.describe()))
     if args.device == "cuda":
         print(f"device: cuda; {configure_gpu(args.tf32, args.cudnn_benchmark)}")
         print(gpu_header())

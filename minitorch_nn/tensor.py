@@ -506,9 +506,7 @@ class Tensor:
             raise TypeError(f"Variable data has to be a tensor, but got "
                             f"{type(value).__name__}")
         old_shape, self._data = self._data.shape, value._data
-        if self.grad_fn is not None and old_shape != value._data.shape:
-            from .autograd.graph import keep_recorded_shape
-            keep_recorded_shape(self, old_shape)   # gradients are checked against it
+        keep_recorded_shape(self, old_shape)   # gradients are checked against the old shape
 
     @property
     def _cdata(self) -> int:
@@ -701,3 +699,17 @@ def _inferred_dtype(host: np.ndarray):
         raise TypeError(f"Could not infer dtype of {host.dtype}: expected numbers or nested "
                         "lists of numbers of equal length")
     return None
+
+
+def keep_recorded_shape(tensor, old_shape: tuple) -> None:
+    """`tensor` changed shape in place without a graph being recorded (`y.t_()` under
+    no_grad, `y.data = other`): its node remembers the shape the tensor had when it was
+    recorded, and the engine checks the gradients reaching it against that shape, as
+    PyTorch's engine checks every gradient against its input's metadata ("returned an invalid
+    gradient"): a gradient that no longer fits is an error, not a silently wrong `.grad`."""
+    fn = tensor.grad_fn
+    if fn is None or tuple(old_shape) == tensor._data.shape:
+        return
+    if fn._recorded_shapes is None:
+        fn._recorded_shapes = {}
+    fn._recorded_shapes.setdefault(tensor._output_nr, tuple(old_shape))

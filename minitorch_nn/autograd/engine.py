@@ -81,7 +81,7 @@ def _count_dependents(roots) -> dict:
 
 def recorded_shape(node, nxt, nr: int, grad_shape: tuple):
     """The shape a gradient from `node` to output `nr` of `nxt` must be summed to, None when
-    it fits: that output's shape when it was recorded (graph.keep_recorded_shape), checked as
+    it fits: that output's shape when it was recorded (tensor.keep_recorded_shape), checked as
     PyTorch checks it (an error where the gradient does not broadcast to it)."""
     shape = nxt._recorded_shapes.get(nr)
     if shape is None or grad_shape == shape:

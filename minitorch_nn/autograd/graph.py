@@ -58,20 +58,6 @@ def _hook_dict(owner, name: str) -> OrderedDict:
     return d
 
 
-def keep_recorded_shape(tensor, old_shape: tuple) -> None:
-    """`tensor` changed shape in place without a graph being recorded (`y.t_()` under
-    no_grad, `y.data = other`): its node remembers the shape the tensor had when it was
-    recorded, and the engine checks the gradients reaching it against that shape, as
-    PyTorch's engine checks every gradient against its input's metadata ("returned an invalid
-    gradient"): a gradient that no longer fits is an error, not a silently wrong `.grad`."""
-    fn = tensor.grad_fn
-    if fn is None or tuple(old_shape) == tensor._data.shape:
-        return
-    if fn._recorded_shapes is None:
-        fn._recorded_shapes = {}
-    fn._recorded_shapes.setdefault(tensor._output_nr, tuple(old_shape))
-
-
 class Node:
     """One step of the backward pass. Subclasses implement `apply(grads) -> input grads`."""
 

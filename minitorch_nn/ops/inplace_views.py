@@ -9,8 +9,7 @@ in-place op it bumps the version counter and refuses a leaf that requires grad.
 """
 from __future__ import annotations
 
-from ..autograd.graph import keep_recorded_shape
-from ..tensor import Tensor
+from ..tensor import Tensor, keep_recorded_shape
 from .inplace import bump, check_inplace
 from .linalg import t
 from .registry import method_of
