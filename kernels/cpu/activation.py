@@ -6,7 +6,7 @@ pass that reads the saved input and the gradient together (numpy would need 3 to
 temporaries). Softmax kernels work on the rows of a C-contiguous 2-D array (the last dim of the
 tensor): one row stays in cache while its max, its exponentials and their sum are computed.
 
-float32 arrays compute in float32 with the vectorizable exp/erfc of _fastmath.py (loops over
+float32 arrays compute in float32 with the vectorizable math of _fastmath.py (loops over
 unsigned indices, so Numba drops negative-index checks and LLVM emits SIMD code; row sums are
 SIMD reductions in float64 through the helpers of _fastmath.py); float64 arrays compute in
 float64 with the C library. Scalar parameters must arrive as numpy scalars of the array's dtype
@@ -21,8 +21,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from ._fastmath import (FAST, erfc_fast, exp_fast, expm1_fast, like, row_dot, row_max, row_sum,
-                        sum_exp, tanh_fast)
+from ._fastmath import (FAST, exp_fast, expm1_fast, like, log1p_fast, normal_cdf_pdf, row_dot,
+                        row_max, row_sum, sum_exp)
 from ._variants import parallel_kernel
 
 __all__ = ["gelu_fwd", "gelu_bwd", "silu_fwd", "silu_bwd", "elu_fwd", "elu_bwd",
@@ -64,21 +64,23 @@ def _inf_gives_nan_impl(x):
 @njit(cache=True, error_model="numpy", inline="always")
 def _gelu(x, tanh_approx):
     half, one, two, s12, isq, k, c, three = _consts(x)
-    if tanh_approx:
-        return half * x * (one + tanh_fast(k * (x + c * x * x * x)))
+    if tanh_approx:   # 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for x < 0
+        return x / (one + exp_fast(-two * k * (x + c * x * x * x)))
     if _inf_gives_nan(x) and x == np.inf:   # as PyTorch's vectorised loop over >= 2 values
         return x - x
-    return half * x * erfc_fast(-x * s12)
+    return x * normal_cdf_pdf(x)[0]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _gelu_grad(x, tanh_approx):
     half, one, two, s12, isq, k, c, three = _consts(x)
-    if tanh_approx:
-        t = tanh_fast(k * (x + c * x * x * x))
-        dt = k * (one + three * c * x * x)
-        return half * (one + t) + half * x * (one - t * t) * dt
-    return half * erfc_fast(-x * s12) + x * isq * exp_fast(-half * x * x)
+    if tanh_approx:   # d/dx x s(2u) = s + 2 x u' s (1 - s), s = 1 / (1 + e), e = e^{-2u}
+        e = exp_fast(-two * k * (x + c * x * x * x))
+        s = one / (one + e)
+        one_minus_s = one - s if s < half else e * s   # no cancellation when s is near 1
+        return s + two * x * s * one_minus_s * k * (one + three * c * x * x)
+    cdf, pdf = normal_cdf_pdf(x)
+    return cdf + x * pdf
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -129,18 +131,19 @@ def elu_bwd(x, g, out, alpha):
         out[i] = g[i] * alpha * exp_fast(v) if v <= 0 else g[i]   # NaN: g (PyTorch)
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def softplus_fwd(x, out, beta, threshold):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = v if v * beta > threshold else math.log1p(math.exp(v * beta)) / beta
+        out[i] = v if v * beta > threshold else log1p_fast(exp_fast(v * beta)) / beta
 
 
-@parallel_kernel(globals())
+@parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
 def softplus_bwd(x, g, out, beta, threshold):
-    for i in prange(x.size):
+    for i in prange(np.uint64(x.size)):
         v = x[i]
-        out[i] = g[i] if v * beta > threshold else g[i] / (1.0 + math.exp(-v * beta))
+        z = exp_fast(v * beta)   # PyTorch's z / (z + 1)
+        out[i] = g[i] if v * beta > threshold else g[i] * z / (z + _consts(v)[1])
 
 
 @parallel_kernel(globals(), fastmath=FAST, error_model="numpy")
