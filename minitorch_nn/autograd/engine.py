@@ -14,7 +14,7 @@ import numpy as np
 from numpy import asarray as _np_asarray, empty as _np_empty, generic as _np_generic
 from numpy import ndarray as _np_ndarray
 
-from ..array_backends import backend_of
+from ..array_backends import backend_of, large_arrays
 from ..tensor import Tensor, _wrap
 from . import grad_mode
 from .function import _expandable, numpy_quiet, numpy_restore, sum_array_to
@@ -130,8 +130,9 @@ def _sole_owner(holder: list) -> bool:
     both inputs), and, for a view, not a base array that anything else can reach. The array
     must also be a writable C-contiguous numpy array, as the copy would have been.
     """
-    if _refs(holder) != _SOLE:
-        return False
+    refs = _refs(holder)
+    if refs != _SOLE and not (refs == _SOLE + 1 and large_arrays.held(holder[0])):
+        return False   # (a reused large array is also held by its cache: not a user)
     grad = holder[0]
     if type(grad) is not _np_ndarray or not (grad.flags.writeable and grad.flags.c_contiguous):
         return False

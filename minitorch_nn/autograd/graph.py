@@ -11,6 +11,9 @@ import itertools
 import weakref
 from collections import OrderedDict
 
+import numpy as np
+
+from ..array_backends import large_arrays
 from ..dtypes import from_numpy_dtype
 from ..tensor import _grad_state, _wrap
 
@@ -138,6 +141,16 @@ _NO_GRAD = tuple([None, 0])   # a tensor argument that needs no gradient: shown,
 _LEAF_FIRST = 1 << 62
 
 
+def _copy(grad):
+    """A C-contiguous copy of a gradient array, into a reused array where it is large
+    (array_backends/large_arrays.py: a fresh 64 MB array costs ~6 ms of page faults)."""
+    if type(grad) is not np.ndarray:
+        return grad.copy()
+    out = large_arrays.empty(grad.shape, grad.dtype)
+    np.copyto(out, grad)
+    return out
+
+
 class AccumulateGrad(Node):
     """The end of the graph at a leaf: adds the incoming gradient into `leaf.grad`."""
 
@@ -161,7 +174,7 @@ class AccumulateGrad(Node):
             return
         old = leaf._grad
         if old is None:   # our own buffer: later adds may write into it
-            leaf._grad = _wrap(grad if owned else grad.copy())
+            leaf._grad = _wrap(grad if owned else _copy(grad))
         elif old._data.shape == grad.shape and _writable(old._data):
             old._data += grad
         else:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .._user_warning import warn_user
-from ..array_backends import backend_of
+from ..array_backends import backend_of, large_arrays
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, kernel_for, require_float, type_name
@@ -52,7 +52,7 @@ def _run_kernel(name: str, arrays, *params):
         if a.dtype != first.dtype:
             return None
         flat.append(xp.ascontiguousarray(a).reshape(-1))
-    out = xp.empty(first.shape, first.dtype)
+    out = large_arrays.empty_for(xp, first.shape, first.dtype)
     kind = first.dtype.type   # scalars in the array's dtype keep float32 math in float32
     kernel(*flat, out.reshape(-1), *(p if isinstance(p, bool) else kind(p) for p in params))
     return out
