@@ -63,6 +63,13 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if self.bias is not None and input.dim() == 2:
             return addmm(self.bias, input, self.weight.t())   # one node, AddmmBackward0
+        if self.bias is not None and input.dim() > 2 and self.in_features > 0 \
+                and input.shape[-1] == self.in_features and input.is_contiguous():
+            # as PyTorch: the leading dims folded into one product, View(Addmm(...)); the
+            # bias is added in place and the gradients are three 2-D products and a row sum
+            rows = input.view(input.numel() // self.in_features, self.in_features)
+            out = addmm(self.bias, rows, self.weight.t())
+            return out.view(*input.shape[:-1], self.out_features)
         output = input @ self.weight.t()
         if self.bias is not None:
             output = output + self.bias
