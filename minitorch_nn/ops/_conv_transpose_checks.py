@@ -146,12 +146,23 @@ def _cpu_has_native(dtype: str) -> bool:
     """oneDNN's bfloat16/float16 support test (ideep has_bf16/fp16_type_support): AVX-512
     core (with AVX512-FP16 for float16), or AVX2 with the VNNI-2 extensions."""
     if dtype not in _NATIVE:
-        try:
-            import llvmlite.binding as llvm     # Numba's compiler; imported on use
-            f = llvm.get_host_cpu_features()
-        except (ImportError, RuntimeError):
-            f = {}
+        f = host_cpu_features()
         core = all(f.get(k) for k in ("avx512f", "avx512bw", "avx512vl", "avx512dq"))
         vnni2 = all(f.get(k) for k in ("avxvnniint8", "avxneconvert", "avxifma"))
         _NATIVE[dtype] = vnni2 or (core and (dtype == "BFloat16" or bool(f.get("avx512fp16"))))
     return _NATIVE[dtype]
+
+
+_FEATURES: list = []
+
+
+def host_cpu_features() -> dict:
+    """This CPU's instruction-set extensions by LLVM's names ("avx2": True, ...), read once
+    through Numba's compiler (imported on use); empty where it cannot tell."""
+    if not _FEATURES:
+        try:
+            import llvmlite.binding as llvm
+            _FEATURES.append(dict(llvm.get_host_cpu_features()))
+        except (ImportError, RuntimeError):
+            _FEATURES.append({})
+    return _FEATURES[0]

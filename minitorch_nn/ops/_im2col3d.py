@@ -19,8 +19,10 @@ def _frame_shape(shape, k, stride, pad, dil, out):
 
 
 def _field(a: int, i: int, j: int, stride, dil, out) -> tuple:
-    """The slices of a frame that kernel offset (a, i, j) reads for every output position."""
-    return tuple(slice(o0 * d, o0 * d + s * (o - 1) + 1, s)
+    """The slices of a frame that kernel offset (a, i, j) reads for every output position
+    (empty where an output size is 0: a stop of start - stride + 1 could be negative, which
+    Python reads from the end)."""
+    return tuple(slice(o0 * d, o0 * d + s * (o - 1) + 1 if o > 0 else o0 * d, s)
                  for o0, s, d, o in zip((a, i, j), stride, dil, out))
 
 

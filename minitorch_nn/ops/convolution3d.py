@@ -17,6 +17,7 @@ from __future__ import annotations
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._nn_util import compute_array, type_name
+from ._conv_transpose_weight_grad import skips_padding_taps, weight_grad_in_range
 from ._im2col3d import _col2im3d, _im2col3d
 from .convolution import (_FUNCTIONS, _batch_first, _channels_first, _conv_grad_formula,
                           _conv_nd, _conv_transpose_nd, _empty_output_grads, _grouped)
@@ -79,7 +80,10 @@ class Convolution3D(ArrayFunction):
             if needs[0]:
                 gx = _batch_first(_grouped(w.reshape(w.shape[0], -1), gcols, groups), n,
                                   x.shape[2:])
-            if needs[1]:
+            if needs[1] and skips_padding_taps(input, weight, x, ctx.geom):   # inf/NaN in x
+                gw = weight_grad_in_range(x, gcols, lambda a: _im2col3d(
+                    a, k, stride, pad, dil, x.shape[2:]), ctx.geom, w.shape)
+            elif needs[1]:
                 gw = _grouped(_channels_first(x), gcols, groups, trans_b=True).reshape(w.shape)
         if ctx.has_bias and needs[2]:
             gb = g.sum(axis=(0, 2, 3, 4))

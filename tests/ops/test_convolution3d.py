@@ -195,3 +195,18 @@ def test_errors_as_pytorch(name):
     assert ours[0] is theirs[0], (ours, theirs)
     if name != "weight_rank":   # PyTorch words this one as a stride-length error
         assert ours[1] == theirs[1].split(" (Triggered")[0]
+
+
+@pytest.mark.parametrize("x_shape", [(0, 1, 0, 0, 0), (0, 1, 2, 1, 1), (0, 2, 1, 0, 3)])
+def test_conv_transpose3d_of_empty_input_with_dilation(x_shape):
+    """A zero-size input once made the column adjoint read a slice with a negative stop (the
+    slow fuzz's finding): the output and the weight gradient are PyTorch's empty/zero ones."""
+    w = mt.randn(x_shape[1], 1, 3, 1, 2, requires_grad=True)
+    x = mt.zeros(*x_shape, requires_grad=True)
+    y = mt.nn.functional.conv_transpose3d(x, w, stride=(2, 1, 1), dilation=(2, 1, 1))
+    out = [(n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(x_shape[2:], (2, 1, 1),
+                                                                 (2, 1, 1), (3, 1, 2))]
+    assert tuple(y.shape) == (0, 1, *out)
+    y.sum().backward()
+    assert tuple(w.grad.shape) == tuple(w.shape) and float(w.grad.abs().sum()) == 0.0
+    assert tuple(x.grad.shape) == x_shape
