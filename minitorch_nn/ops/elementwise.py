@@ -25,8 +25,8 @@ def _sum(x, y):
     """x + y, written into a reused array when both are large numpy arrays of one shape and
     float dtype (array_backends/large_arrays.py: a fresh 64 MB result costs ~6 ms of page
     faults)."""
-    if type(x) is np.ndarray and type(y) is np.ndarray and x.shape == y.shape \
-            and x.dtype == y.dtype and x.dtype.kind == "f" and x.nbytes >= large_arrays.MIN_BYTES:
+    if type(x) is np.ndarray and x.nbytes >= large_arrays.MIN_BYTES and type(y) is np.ndarray \
+            and x.shape == y.shape and x.dtype == y.dtype and x.dtype.kind == "f":
         return np.add(x, y, out=large_arrays.empty(x.shape, x.dtype))
     return x + y
 
