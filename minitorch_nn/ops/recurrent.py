@@ -60,13 +60,11 @@ class LstmLayer(ArrayFunction):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes=None):
         steps = Steps.of(x._data, batch_sizes, reverse)
         xp, gi = _projected(x, w_ih, b_ih)                  # (N, 4H)
-        whh, hidden = w_hh._data, w_hh.shape[1]
-        bias = bias_columns(xp, None if b_hh is None else b_hh._data)
+        whh, hidden, bias, out, h_init, h_fin = _loop_start(xp, gi, w_hh, b_hh, h0)
         gates = _Blocks(xp, steps, 4 * hidden, gi.dtype)    # i, f, g, o activations
         cells, hs = _Blocks(xp, steps, hidden, gi.dtype), _Blocks(xp, steps, hidden, gi.dtype)
-        out = xp.empty((gi.shape[0], hidden), gi.dtype)
-        h_init, c_init = _gate_major(xp, h0._data), _gate_major(xp, c0._data)
-        h_fin, c_fin = xp.empty_like(h_init), xp.empty_like(c_init)
+        c_init = _gate_major(xp, c0._data)
+        c_fin = xp.empty_like(c_init)
         h = c = None
         for t in steps.order():
             size, rows = steps.sizes[t], steps.rows(t)
@@ -127,14 +125,10 @@ class GruLayer(ArrayFunction):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes=None):
         steps = Steps.of(x._data, batch_sizes, reverse)
         xp, gi = _projected(x, w_ih, b_ih)                  # (N, 3H)
-        whh, hidden = w_hh._data, w_hh.shape[1]
-        bias = bias_columns(xp, None if b_hh is None else b_hh._data)
+        whh, hidden, bias, out, h_init, h_fin = _loop_start(xp, gi, w_hh, b_hh, h0)
         gates = _Blocks(xp, steps, 3 * hidden, gi.dtype)    # r, z, n
         h_n = _Blocks(xp, steps, hidden, gi.dtype)          # gh's n block, with its bias
         hs = _Blocks(xp, steps, hidden, gi.dtype)
-        out = xp.empty((gi.shape[0], hidden), gi.dtype)
-        h_init = _gate_major(xp, h0._data)
-        h_fin = xp.empty_like(h_init)
         h = None
         for t in steps.order():
             size, rows = steps.sizes[t], steps.rows(t)
@@ -190,12 +184,8 @@ class RnnLayer(ArrayFunction):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, relu, reverse, batch_sizes=None):
         steps = Steps.of(x._data, batch_sizes, reverse)
         xp, gi = _projected(x, w_ih, b_ih)                  # (N, H)
-        whh, hidden = w_hh._data, w_hh.shape[1]
-        bias = bias_columns(xp, None if b_hh is None else b_hh._data)
+        whh, hidden, bias, out, h_init, h_fin = _loop_start(xp, gi, w_hh, b_hh, h0)
         hs = _Blocks(xp, steps, hidden, gi.dtype)
-        out = xp.empty((gi.shape[0], hidden), gi.dtype)
-        h_init = _gate_major(xp, h0._data)
-        h_fin = xp.empty_like(h_init)
         h = None
         for t in steps.order():
             size, rows = steps.sizes[t], steps.rows(t)
@@ -316,6 +306,16 @@ def _projected(x, w_ih, b_ih):
     if b_ih is not None:
         gi += b_ih._data
     return xp, gi
+
+
+def _loop_start(xp, gi, w_hh, b_hh, h0):
+    """What a layer's forward loop starts from: W_hh's array, H, the recurrent bias by batch
+    size (recurrent_gates.bias_columns), the (N, H) output rows, h0 gate-major and an array
+    for the final state."""
+    hidden = w_hh.shape[1]
+    h_init = _gate_major(xp, h0._data)
+    return (w_hh._data, hidden, bias_columns(xp, None if b_hh is None else b_hh._data),
+            xp.empty((gi.shape[0], hidden), gi.dtype), h_init, xp.empty_like(h_init))
 
 
 def _like_input(out, x):
