@@ -217,6 +217,13 @@ def ratio_limit(row: Row, device: str = "cpu") -> float | None:
 DEFAULT_CHART = os.path.join("out", "benchmarks.png")
 
 
+def speed_ii_limit(row: Row, device: str = "cpu"):
+    """Issue 16's time-ratio target for this row's workload (CPU runs only), or None."""
+    if device != "cpu":
+        return None
+    return SPEED_II_TARGETS.get(row.name.split()[0])
+
+
 def chart(rows: list[Row], path: str, device: str = "cpu") -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -231,8 +238,12 @@ def chart(rows: list[Row], path: str, device: str = "cpu") -> None:
         limit = ratio_limit(rows_by_name[name], device)
         if limit:   # the issue's target for this workload, as a red tick
             ax.plot([limit, limit], [i - 0.45, i + 0.45], color="tab:red", linewidth=2)
+        second = speed_ii_limit(rows_by_name[name], device)
+        if second:   # issue 16's target, as an orange tick
+            ax.plot([second, second], [i - 0.45, i + 0.45], color="tab:orange", linewidth=2)
     where = "" if device == "cpu" else f" on {device}"
-    ax.set_xlabel(f"time ratio minitorch_nn / PyTorch{where} (lower is better; red: target)")
+    ticks = "red: target" if device != "cpu" else "red: issue 5's target, orange: issue 16's"
+    ax.set_xlabel(f"time ratio minitorch_nn / PyTorch{where} (lower is better; {ticks})")
     ax.invert_yaxis()
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -63,3 +63,13 @@ def test_help_shows_defaults(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "(default: 2)" in out and "(default: 9)" in out and "(default: cpu)" in out
     assert "(default: None)" not in out and "(default: False)" not in out
+
+
+def test_issue_16_targets_are_drawn_for_their_workloads_on_the_cpu():
+    def row(prefix):
+        w = by_name(prefix)
+        return report.Row(w.name, w.per, 1e-3, 1e-3, {}, w)
+    assert report.speed_ii_limit(row("W8")) == 1.2
+    assert report.speed_ii_limit(row("W2")) == 1.1
+    assert report.speed_ii_limit(row("W1")) is None
+    assert report.speed_ii_limit(row("W8"), "cuda") is None
