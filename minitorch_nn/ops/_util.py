@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd.function import _device_mismatch
+from ..autograd.function import _device_mismatch, sum_array_to
 from ..array_backends import backend_of, xp_of
 from ..tensor import Tensor, _wrap, _wrap_dim, as_array
 from .broadcast_error import broadcast_error
@@ -69,16 +69,9 @@ def _scalar_as(value, res: _dt.dtype):
 
 
 def sum_to_shape(grad, shape: tuple):
-    """Sum a broadcast gradient back to `shape` (the shape of the input it flows to)."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, s in enumerate(shape) if s == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad
+    """Sum a broadcast gradient back to `shape` (the shape of the input it flows to; the
+    reduction itself is autograd/function.py's `sum_array_to`, which the engine uses too)."""
+    return grad if grad.shape == shape else sum_array_to(grad, shape)
 
 
 def grad_cast(grad, like):

@@ -27,8 +27,8 @@ def sigmoid(xp, a):
 def _step_kernel(a, name: str):
     """The gate kernel `name` for a step's arrays, or None for the array code: float32 on the
     CPU and every float type the GPU kernels take. float64 on the CPU stays with numpy, whose
-    SIMD exp and tanh beat the C library's scalar ones a Numba kernel calls (190 us against
-    about 60 us for a step of B=20, H=256)."""
+    SIMD exp and tanh beat the C library's scalar ones a Numba kernel calls (forward step of
+    B=20, H=256: ~180 us in the float64 kernel against ~100 us for the numpy formulas)."""
     if type(a) is np.ndarray and a.dtype != np.float32:
         return None
     return kernel_for(a, "recurrent", name)
