@@ -16,7 +16,7 @@ from ._handlers import _dt, _in, handles, unsupported
 
 @handles("ops.attention", "ScaledDotProductAttention")
 def _sdpa(g, rec):
-    q, k, v, mask, dropout_p, scale, gqa_repeat = rec.args
+    q, k, v, mask, dropout_p, scale, gqa_repeat = rec.args[:7]   # then is_causal (in mask)
     if dropout_p > 0:
         unsupported(rec, "with attention dropout (dropout_p > 0): export in eval mode")
     if tuple(gqa_repeat) != (1, 1):

@@ -89,6 +89,71 @@ def test_kernel_and_numpy_paths_agree():
                   contiguous(*SHAPES), grad_inputs=(0, 1, 2))
 
 
+@pytest.mark.parametrize("lengths", [(3, 5), (5, 3), (20, 20), (17, 40)])
+@pytest.mark.parametrize("causal", [False, True])
+def test_fused_rows_agree_with_the_math_path(lengths, causal):
+    """The attention softmax kernels (no mask or is_causal, no dropout; rows shorter and
+    longer than a SIMD vector, masked tails) against the math path, forward and gradients."""
+    L, S = lengths
+    arrays = contiguous((2, 2, L, 4), (2, 2, S, 4), (2, 2, S, 3), seed=L + S)
+    compare_paths(lambda q, k, v: F(mt).scaled_dot_product_attention(q, k, v, is_causal=causal),
+                  arrays, grad_inputs=(0, 1, 2))
+    compare_paths(lambda q, k, v: F(mt).scaled_dot_product_attention(
+        q, k, v, is_causal=causal, scale=-0.7), arrays, grad_inputs=(0, 1, 2))
+
+
+def _fused_calls(monkeypatch):
+    """Count the calls of the attention softmax kernels made through ops/attention.py."""
+    import minitorch_nn.ops.attention as attention
+    calls = []
+    real = attention.kernel_for
+
+    def spy(array, family, name):
+        fn = real(array, family, name)
+        if family != "attention" or fn is None:
+            return fn
+        return lambda *args: (calls.append(name), fn(*args))
+    monkeypatch.setattr(attention, "kernel_for", spy)
+    return calls
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_rows_are_used_without_mask_arrays(monkeypatch, dtype):
+    calls = _fused_calls(monkeypatch)
+    q, k, v = (mt.from_numpy(a).requires_grad_() for a in contiguous(*SHAPES, dtype=dtype))
+    F(mt).scaled_dot_product_attention(q, k, v, is_causal=True).sum().backward()
+    F(mt).scaled_dot_product_attention(q, k, v).sum().backward()
+    assert calls == ["attention_softmax_fwd", "attention_softmax_bwd"] * 2
+    calls.clear()   # a mask array or dropout takes the math path
+    F(mt).scaled_dot_product_attention(q, k, v, attn_mask=mt.ones(3, 5, dtype=mt.bool))
+    F(mt).scaled_dot_product_attention(q, k, v, dropout_p=0.5)
+    assert calls == []
+
+
+def test_fused_rows_of_minus_inf_scores_give_zeros():
+    """Scores that are -inf for every visible key give zero weights on both paths (the math
+    path's safe softmax)."""
+    q, k, v = contiguous((1, 1, 3, 2), (1, 1, 4, 2), (1, 1, 4, 2), seed=3)
+    q[0, 0, 1] = np.inf
+    k[..., 0], k[..., 1] = -1.0, -1.0   # row 1: (inf, inf) . (-1, -1) = -inf for every key
+    for causal in (False, True):
+        out = F(mt).scaled_dot_product_attention(*(mt.from_numpy(a) for a in (q, k, v)),
+                                                 is_causal=causal).numpy()
+        assert np.all(out[0, 0, 1] == 0) and np.isfinite(out).all()
+    compare_paths(lambda q, k, v: F(mt).scaled_dot_product_attention(q, k, v, is_causal=True),
+                  [q, k, v], grad_inputs=(2,))
+
+
+def test_fused_rows_differentiate_twice():
+    """Double backward through the fused path (grad_formula recomputes the weights)."""
+    q, k, v = (mt.from_numpy(a).requires_grad_()
+               for a in contiguous((1, 2, 4, 3), (1, 2, 5, 3), (1, 2, 5, 2), seed=4))
+    for causal in (False, True):
+        assert mt.autograd.gradgradcheck(
+            lambda q, k, v: F(mt).scaled_dot_product_attention(q, k, v, is_causal=causal),
+            (q, k, v))
+
+
 def test_half_precision():
     arrays = contiguous(*SHAPES, dtype=np.float16)
     check_op(lambda T, q, k, v: F(T).scaled_dot_product_attention(q, k, v), None, arrays=arrays,
