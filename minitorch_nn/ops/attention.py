@@ -244,8 +244,8 @@ def _to(grad, t: Tensor):
 
 
 @op("scaled_dot_product_attention", namespace="nn.functional",
-    kernels=("activation.softmax_fwd", "cpu:attention.attention_softmax_fwd",
-             "cpu:attention.attention_softmax_bwd"))
+    kernels=("activation.softmax_fwd", "attention.attention_softmax_fwd",
+             "attention.attention_softmax_bwd"))
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
