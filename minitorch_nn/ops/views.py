@@ -348,7 +348,25 @@ class SqueezeDims(Squeeze):
 
 
 class Unsqueeze(_IndexView):
-    pass
+    """x[..., None, ...] with PyTorch's stride for the new dim: size * stride of the dim it
+    is inserted before (1 at the end), where numpy's newaxis gives 0 (seen by `stride()`)."""
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.meta = (x._data.shape, view_index(idx))
+        dim = idx.index(None)   # idx is (slice(None),) * dim + (None,[ Ellipsis])
+
+        def fn(a):
+            return _inserted_dim(a, dim)
+        return _view_of(x, fn(x._data), fn)
+
+
+def _inserted_dim(a, dim: int):
+    """A view of `a` with a size-1 dim at `dim`, strided as PyTorch's unsqueeze."""
+    step = a.strides[dim] * a.shape[dim] if dim < a.ndim else a.itemsize
+    shape = a.shape[:dim] + (1,) + a.shape[dim:]
+    strides = a.strides[:dim] + (step,) + a.strides[dim:]
+    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
 
 
 def view_index(idx: tuple) -> tuple:

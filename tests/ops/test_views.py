@@ -327,3 +327,22 @@ def test_inplace_on_reshape_view_of_non_c_contiguous_base_matches_pytorch():
                                         (lambda x: x.squeeze((0, 2)), "SqueezeBackward2")])
 def test_squeeze_nodes_are_numbered_as_pytorch(call, name):
     assert call(mt.ones(1, 2, 1, requires_grad=True)).grad_fn.name() == name
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda T: T.zeros(3, 4), lambda T: T.zeros(3, 4).t(), lambda T: T.zeros(3, 4)[:, ::2],
+    lambda T: T.zeros(()), lambda T: T.zeros(2, 3, 4).permute(2, 0, 1)])
+def test_unsqueeze_strides_are_pytorch_s(make):
+    """The new dim's stride is size * stride of the dim it goes before (1 at the end), as
+    PyTorch's; numpy's newaxis would give 0. Also through unsqueeze_ and after a write."""
+    ours, theirs = make(mt), make(torch)
+    for dim in range(-ours.dim() - 1, ours.dim() + 1):
+        assert ours.unsqueeze(dim).stride() == theirs.unsqueeze(dim).stride(), dim
+        assert ours.unsqueeze(dim).is_contiguous() == theirs.unsqueeze(dim).is_contiguous()
+    inplace = make(mt)
+    inplace.unsqueeze_(0)
+    assert inplace.stride() == make(torch).unsqueeze_(0).stride()
+    view = ours.unsqueeze(-1)
+    view.add_(1)   # a view: the write reaches the base
+    assert ours.sum().item() == ours.numel()
