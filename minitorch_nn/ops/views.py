@@ -366,7 +366,9 @@ def _inserted_dim(a, dim: int):
     step = a.strides[dim] * a.shape[dim] if dim < a.ndim else a.itemsize
     shape = a.shape[:dim] + (1,) + a.shape[dim:]
     strides = a.strides[:dim] + (step,) + a.strides[dim:]
-    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+    if type(a) is np.ndarray and a.flags.c_contiguous:   # a view of a's buffer, ~0.4 us
+        return np.ndarray(shape, a.dtype, a, 0, strides)
+    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)   # ~3 us
 
 
 def view_index(idx: tuple) -> tuple:
@@ -650,7 +652,9 @@ def _unfold_view(a, d: int, size: int, step: int):
     n = (a.shape[d] - size) // step + 1
     shape = a.shape[:d] + (n,) + a.shape[d + 1:] + (size,)
     strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1:] + (a.strides[d],)
-    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+    if type(a) is np.ndarray and a.flags.c_contiguous:   # a view of a's buffer, ~0.4 us
+        return np.ndarray(shape, a.dtype, a, 0, strides)
+    return xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)   # ~3 us
 
 
 @op("unfold", namespace="Tensor", methods=("unfold",))
