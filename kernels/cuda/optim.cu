@@ -33,35 +33,78 @@ __global__ void sgd_update(T* p, const T* g, T* buf, T lr, T momentum, T one_min
     }
 }
 
-// Adam, AdamW (decoupled) and AMSGrad (`max_exp_avg_sq`, untouched otherwise):
+// Adam, AdamW (decoupled) and AMSGrad of element i (`max_exp_avg_sq` untouched otherwise):
 //   x = p * (1 - lr * wd) (decoupled)  or  d = +-g + wd * p (L2);
 //   m = lerp(m, d, 1 - beta1);  v = beta2 * v + (1 - beta2) * d^2;  vmax = max(vmax, v);
 //   p = x - step_size * m / (sqrt(v or vmax) / sqrt(1 - beta2^t) + eps)
+// Shared by adam_update and adam_multi_update: one formula, the same bits.
+template <class T>
+__device__ __forceinline__ void mt_adam_at(long long i, T* p, const T* g, T* exp_avg,
+                                           T* exp_avg_sq, T* max_exp_avg_sq, T beta1,
+                                           T one_minus_beta1, T beta2, T one_minus_beta2,
+                                           T eps, T weight_decay, T decay_factor, T step_size,
+                                           T bias_correction2_sqrt, int amsgrad, int maximize,
+                                           int decoupled) {
+    T d = maximize ? -g[i] : g[i];
+    T x = p[i];
+    if (weight_decay != T(0)) {
+        if (decoupled)
+            x = x * decay_factor;
+        else
+            d = d + weight_decay * x;
+    }
+    const T m = mt_lerp(exp_avg[i], d, one_minus_beta1, beta1);
+    exp_avg[i] = m;
+    T v = exp_avg_sq[i] * beta2 + one_minus_beta2 * (d * d);
+    exp_avg_sq[i] = v;
+    if (amsgrad) {
+        if (max_exp_avg_sq[i] > v) v = max_exp_avg_sq[i];
+        max_exp_avg_sq[i] = v;
+    }
+    const T denom = mt_sqrt(v) / bias_correction2_sqrt + eps;
+    p[i] = x + (-step_size) * (m / denom);
+}
+
+// Adam on one tensor: one thread per element (grid-stride).
 template <class T>
 __global__ void adam_update(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
                             T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps,
                             T weight_decay, T decay_factor, T step_size,
                             T bias_correction2_sqrt, int amsgrad, int maximize, int decoupled,
                             long long n) {
-    for (long long i = mt_global_index(); i < n; i += mt_grid_stride()) {
-        T d = maximize ? -g[i] : g[i];
-        T x = p[i];
-        if (weight_decay != T(0)) {
-            if (decoupled)
-                x = x * decay_factor;
-            else
-                d = d + weight_decay * x;
-        }
-        const T m = mt_lerp(exp_avg[i], d, one_minus_beta1, beta1);
-        exp_avg[i] = m;
-        T v = exp_avg_sq[i] * beta2 + one_minus_beta2 * (d * d);
-        exp_avg_sq[i] = v;
-        if (amsgrad) {
-            if (max_exp_avg_sq[i] > v) v = max_exp_avg_sq[i];
-            max_exp_avg_sq[i] = v;
-        }
-        const T denom = mt_sqrt(v) / bias_correction2_sqrt + eps;
-        p[i] = x + (-step_size) * (m / denom);
+    for (long long i = mt_global_index(); i < n; i += mt_grid_stride())
+        mt_adam_at(i, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, one_minus_beta1, beta2,
+                   one_minus_beta2, eps, weight_decay, decay_factor, step_size,
+                   bias_correction2_sqrt, amsgrad, maximize, decoupled);
+}
+
+// Adam on many tensors in one launch (PyTorch's multi_tensor_apply), the tables of
+// kernels/cpu/optim.py's adam_multi_update:
+//   addresses (tensors x 5): device addresses of each tensor's p, g, exp_avg, exp_avg_sq,
+//     max_exp_avg_sq (0 without amsgrad, never read then);
+//   chunks (n_chunks x 3): rows (tensor, start, stop), elements [start, stop) of a tensor,
+//     stop never past its size (the caller derives both tables from the arrays' sizes);
+//   scalars (tensors x 2): each tensor's step_size and sqrt(1 - beta2^t).
+// One block per chunk (block-stride over chunks), its threads striding over the elements.
+template <class T>
+__global__ void adam_multi_update(const long long* addresses, const long long* chunks,
+                                  const T* scalars, T beta1, T one_minus_beta1, T beta2,
+                                  T one_minus_beta2, T eps, T weight_decay, T decay_factor,
+                                  int amsgrad, int maximize, int decoupled,
+                                  long long n_chunks) {
+    for (long long c = blockIdx.x; c < n_chunks; c += gridDim.x) {
+        const long long k = chunks[3 * c], start = chunks[3 * c + 1], stop = chunks[3 * c + 2];
+        const long long* row = addresses + 5 * k;
+        T* p = reinterpret_cast<T*>(row[0]);
+        const T* g = reinterpret_cast<const T*>(row[1]);
+        T* exp_avg = reinterpret_cast<T*>(row[2]);
+        T* exp_avg_sq = reinterpret_cast<T*>(row[3]);
+        T* max_exp_avg_sq = reinterpret_cast<T*>(row[4]);
+        const T step_size = scalars[2 * k], bias_correction2_sqrt = scalars[2 * k + 1];
+        for (long long i = start + threadIdx.x; i < stop; i += blockDim.x)
+            mt_adam_at(i, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, one_minus_beta1,
+                       beta2, one_minus_beta2, eps, weight_decay, decay_factor, step_size,
+                       bias_correction2_sqrt, amsgrad, maximize, decoupled);
     }
 }
 

@@ -12,9 +12,10 @@ optimizers update float16/bfloat16 parameters through their float32 array formul
 """
 from __future__ import annotations
 
+from . import _launch
 from ._launch import Family, check_same_shape, elementwise_config
 
-__all__ = ["sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adamax_update",
+__all__ = ["sgd_update", "adam_update", "adam_multi_update", "data_address", "rmsprop_update", "adagrad_update", "adamax_update",
            "nadam_update", "radam_update", "adadelta_update", "rprop_update", "asgd_update"]
 
 KERNELS = Family("optim", """
@@ -24,6 +25,10 @@ KERNELS = Family("optim", """
                 T one_minus_beta1, T beta2, T one_minus_beta2, T eps, T weight_decay,
                 T decay_factor, T step_size, T bias_correction2_sqrt, int amsgrad,
                 int maximize, int decoupled, long long n)
+    adam_multi_update(const long long* addresses, const long long* chunks, const T* scalars,
+                      T beta1, T one_minus_beta1, T beta2, T one_minus_beta2, T eps,
+                      T weight_decay, T decay_factor, int amsgrad, int maximize,
+                      int decoupled, long long n_chunks)
     rmsprop_update(T* p, const T* g, T* square_avg, T* grad_avg, T* buf, T lr, T alpha,
                    T one_minus_alpha, T eps, T weight_decay, T momentum, int centered,
                    int maximize, long long n)
@@ -70,6 +75,31 @@ def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, one_minus_beta
     _update("adam_update", (p, g, exp_avg, exp_avg_sq, max_exp_avg_sq), used, beta1,
             one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, decay_factor,
             step_size, bias_correction2_sqrt, bool(amsgrad), bool(maximize), bool(decoupled))
+
+
+def adam_multi_update(addresses, chunks, scalars, beta1, one_minus_beta1, beta2,
+                      one_minus_beta2, eps, weight_decay, decay_factor, amsgrad, maximize,
+                      decoupled) -> None:
+    """adam_update over many tensors in one launch: the tables of the Numba kernel (int64
+    addresses (tensors, 5) and chunks (chunks, 3), scalars (tensors, 2)) on the device. One
+    block per chunk; the grid is capped, the kernel strides over the chunks."""
+    if addresses.ndim != 2 or addresses.shape[1] != 5 or chunks.ndim != 2 or \
+            chunks.shape[1] != 3 or scalars.shape != (addresses.shape[0], 2):
+        raise ValueError("adam_multi_update: expected addresses (tensors, 5), chunks "
+                         f"(chunks, 3) and scalars (tensors, 2), got {addresses.shape}, "
+                         f"{chunks.shape} and {scalars.shape}")
+    n_chunks = chunks.shape[0]
+    grid = (min(n_chunks, _launch.MAX_GRID_BLOCKS),)
+    KERNELS.launch("adam_multi_update", grid, (_launch.BLOCK,), addresses, chunks, scalars,
+                   beta1, one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay,
+                   decay_factor, bool(amsgrad), bool(maximize), bool(decoupled), n_chunks)
+
+
+def data_address(a) -> int:
+    """The device address of a's first element (CuPy: `a.data.ptr`; the numpy arrays the
+    CPU emulation launches with: their host address), for adam_multi_update's tables."""
+    interface = getattr(a, "__array_interface__", None)
+    return interface["data"][0] if interface is not None else a.data.ptr
 
 
 def rmsprop_update(p, g, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, eps,

@@ -9,6 +9,11 @@ The update of one parameter at step t (PyTorch's `_single_tensor_adam`):
     v = beta2 * v + (1 - beta2) * d * d            second moment
     vmax = max(vmax, v); use vmax for v            (amsgrad)
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+A step updates the parameters of a group in one kernel call (_adam_multi_tensor.py: PyTorch's
+multi-tensor apply) unless `foreach=False` asks for the per-tensor loop; the tensors that
+call does not take (float16, strided views, complex) run the per-tensor update below. Both
+give the same bits, so `foreach` and `fused` only choose the path.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Callable, Iterable
 
 from ..array_backends import xp_of
 from ..tensor import Tensor, _wrap
+from ._adam_multi_tensor import adam_multi_tensor
 from .optimizer import (FusedKernel, Optimizer, _as_float, _bump_step, _check_flags,
                         _compute_dtype, _new_step, _params_with_grad, _real_view, _step_impl,
                         _no_array)
@@ -41,6 +47,8 @@ class Adam(Optimizer):
                  capturable: bool = False, differentiable: bool = False,
                  fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         _check_hyper_parameters(lr, betas, eps, weight_decay)
+        if fused and differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
         _check_flags(type(self).__name__, differentiable)
         betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() else b for b in betas)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
@@ -65,15 +73,17 @@ class Adam(Optimizer):
                     step._data[...] = float(p_state["step"])
                     p_state["step"] = step
 
-    def _state_of(self, p: Tensor, amsgrad: bool) -> dict:
+    def _state_of(self, p: Tensor, group: dict) -> dict:
         """The state of `p`, created on its first step: step counter and moment buffers."""
         state = self.state[p]
         if len(state) == 0:
+            if group["fused"]:
+                _check_fused_param(p)
             xp = xp_of(p._data)
             state["step"] = _new_step()
             state["exp_avg"] = _wrap(xp.zeros_like(p._data))
             state["exp_avg_sq"] = _wrap(xp.zeros_like(p._data))
-            if amsgrad:
+            if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _wrap(xp.zeros_like(p._data))
         return state
 
@@ -85,17 +95,37 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr = _as_float(group["lr"], "lr")
             beta1, beta2 = (_as_float(b, "betas") for b in group["betas"])
-            amsgrad = group["amsgrad"]
-            for p, grad in _params_with_grad(group):
-                state = self._state_of(p, amsgrad)
+            pairs = list(_params_with_grad(group))
+            if pairs and _multi_tensor(group):
+                pairs = adam_multi_tensor(self, group, pairs, lr, beta1, beta2)
+            for p, grad in pairs:
+                state = self._state_of(p, group)
                 t = _bump_step(state["step"])
-                vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+                vmax = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
                 p._version_counter.value += 1
                 adam_update(p._data, grad._data, state["exp_avg"]._data,
                             state["exp_avg_sq"]._data, vmax, t, lr, beta1, beta2,
                             group["eps"], group["weight_decay"], group["maximize"],
                             group["decoupled_weight_decay"], kernel)
         return loss
+
+
+def _multi_tensor(group: dict) -> bool:
+    """Whether the group's step takes the multi-tensor kernel: unless `foreach=False` (and
+    not `fused=True`) asks for the per-tensor loop. PyTorch refuses a Tensor lr with
+    foreach=True (without capturable); so do we."""
+    if group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]:
+        raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                         "foreach=True")
+    return bool(group["fused"]) or group["foreach"] is not False
+
+
+def _check_fused_param(p: Tensor) -> None:
+    """PyTorch's check when `fused=True` meets a parameter: floating point only."""
+    if not p.is_floating_point():
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors "
+                           f"of supported devices: ['cpu', 'cuda'] but {p.dtype} and "
+                           f"{p.device.type}")
 
 
 def _check_hyper_parameters(lr, betas, eps, weight_decay) -> None:

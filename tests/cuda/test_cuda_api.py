@@ -400,5 +400,5 @@ def test_a_training_step_launches_our_cuda_kernels():
                      ("pool", "max_pool2d_bwd"), ("dropout", "dropout_fwd"),
                      ("dropout", "dropout_bwd"), ("norm", "row_norm_fwd"),
                      ("loss", "cross_entropy_fwd"), ("loss", "cross_entropy_bwd"),
-                     ("embedding", "embedding_bwd"), ("optim", "adam_update")]:
+                     ("embedding", "embedding_bwd"), ("optim", "adam_multi_update")]:
         assert expected in ran, expected

@@ -173,7 +173,8 @@ def test_optimizer_steps(emu, dtype, make):
     with route_kernels(np.ndarray, CUDA_KERNELS):
         actual = train()
     assert {k for _, k, _, _ in emu.launches} & {"sgd_update", "adam_update",
-                                                  "rmsprop_update", "adagrad_update"}
+                                                  "adam_multi_update", "rmsprop_update",
+                                                  "adagrad_update"}
     _close(actual, expected, dtype)
 
 
