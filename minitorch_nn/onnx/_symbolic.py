@@ -505,7 +505,7 @@ def _expanded_index(idx, ndim):
 
 
 @handles("ops.views", "_IndexView", "Select", "Slice", "Alias", "Squeeze", "SqueezeDim",
-         "SqueezeDims", "Unsqueeze")
+         "SqueezeDims", "Unsqueeze", "UnsqueezeDim")
 def _index_view(g, rec):
     x, idx = rec.args
     idx = _expanded_index(idx, x.ndim)

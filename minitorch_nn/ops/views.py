@@ -348,8 +348,14 @@ class SqueezeDims(Squeeze):
 
 
 class Unsqueeze(_IndexView):
-    """x[..., None, ...] with PyTorch's stride for the new dim: size * stride of the dim it
+    """A basic index with None (x[None], x[0, None]): the node PyTorch names for it."""
+
+
+class UnsqueezeDim(_IndexView):
+    """x.unsqueeze(dim) with PyTorch's stride for the new dim: size * stride of the dim it
     is inserted before (1 at the end), where numpy's newaxis gives 0 (seen by `stride()`)."""
+
+    node_name = "UnsqueezeBackward0"
 
     @staticmethod
     def forward(ctx, x, idx):
@@ -444,7 +450,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     check_tensor(input, "input", "unsqueeze")
     ndim = input._data.ndim
     d = _wrap_dim(dim, ndim + 1)
-    return Unsqueeze.apply(input, (slice(None),) * d + (None,))
+    return UnsqueezeDim.apply(input, (slice(None),) * d + (None,))
 
 
 # ------------------------------------------------------------------ strided views
