@@ -253,8 +253,12 @@ class Tensor:
                       doc="Bytes of the elements: numel() * itemsize (views count their own).")
 
     def stride(self, dim: int | None = None):
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
+        a = self._data
+        item = a.itemsize
+        strides = tuple(s // item for s in a.strides)
+        if a.size == 0 and not any(strides):   # numpy 2 gives a new empty array strides 0;
+            strides = _contiguous_strides(a.shape)   # PyTorch's are those of its shape (a
+            # permuted view of such an array reports its own shape's, not the permuted ones)
         if dim is None:
             return strides
         return strides[_wrap_dim_of_shape(dim, self._data.ndim)]
@@ -713,3 +717,13 @@ def keep_recorded_shape(tensor, old_shape: tuple) -> None:
     if fn._recorded_shapes is None:
         fn._recorded_shapes = {}
     fn._recorded_shapes.setdefault(tensor._output_nr, tuple(old_shape))
+
+
+def _contiguous_strides(shape) -> tuple:
+    """Row-major strides (in elements) of `shape`, as PyTorch gives a new tensor: a dim of
+    size 0 or 1 counts as 1 for the dims before it."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))

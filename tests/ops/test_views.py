@@ -346,3 +346,15 @@ def test_unsqueeze_strides_are_pytorch_s(make):
     view = ours.unsqueeze(-1)
     view.add_(1)   # a view: the write reaches the base
     assert ours.sum().item() == ours.numel()
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda T: T.zeros(0, 3), lambda T: T.empty(2, 0, 4), lambda T: T.ones(0),
+    lambda T: T.zeros(3, 0), lambda T: T.zeros(0, 1, 5), lambda T: T.zeros(2, 3)[:0],
+    lambda T: T.zeros(4, 0, 2).reshape(0, 8), lambda T: T.zeros(0, 3).unsqueeze(1),
+    lambda T: T.randn(0, 2), lambda T: T.full((2, 0), 1.0)])
+def test_empty_tensor_strides_are_pytorch_s(make):
+    """numpy 2 gives a new zero-size array strides of 0; stride() reports PyTorch's."""
+    assert make(mt).stride() == make(torch).stride()
+    assert make(mt).is_contiguous() == make(torch).is_contiguous()
