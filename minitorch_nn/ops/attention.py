@@ -89,7 +89,7 @@ class ScaledDotProductAttention(ArrayFunction):
     def forward(ctx, q, k, v, mask, dropout_p, scale, gqa_repeat, causal=False):
         xp = xp_of(q._data)
         qa, ka, va = _heads_repeated(xp, q, k, v, gqa_repeat)
-        rows = _row_kernels(qa, mask, dropout_p, causal)
+        rows = _row_kernels(qa, ka, mask, dropout_p, causal)
         if rows is not None:   # scores scaled, masked and normalised by one kernel
             s = xp.matmul(qa, _transposed(xp, ka))
             items = s.reshape(-1, *s.shape[-2:])
@@ -202,10 +202,11 @@ def _transposed(xp, a):
     return xp.ascontiguousarray(xp.swapaxes(xp.ascontiguousarray(a), -1, -2))
 
 
-def _row_kernels(qa, mask, dropout_p: float, causal: bool):
+def _row_kernels(qa, ka, mask, dropout_p: float, causal: bool):
     """The attention softmax kernels (forward, backward) for qa's device and dtype when the
-    scores need no mask array (none given, or is_causal) and no dropout; else None."""
-    if dropout_p > 0.0 or (mask is not None and not causal) or 0 in qa.shape:
+    scores need no mask array (none given, or is_causal) and no dropout and are not empty
+    (no query or no key: the math path); else None."""
+    if dropout_p > 0.0 or (mask is not None and not causal) or qa.size == 0 or ka.size == 0:
         return None
     forward = kernel_for(qa, "attention", "attention_softmax_fwd")
     backward = kernel_for(qa, "attention", "attention_softmax_bwd")

@@ -144,6 +144,16 @@ def test_fused_rows_of_minus_inf_scores_give_zeros():
                   [q, k, v], grad_inputs=(2,))
 
 
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("lengths", [(3, 0), (0, 3)])
+def test_no_query_or_no_key(causal, lengths):
+    """Empty query or key sequences (where the fused rows do not apply) against PyTorch:
+    shapes, values and gradients."""
+    L, S = lengths
+    check_op(lambda T, q, k, v: F(T).scaled_dot_product_attention(q, k, v, is_causal=causal),
+             [(1, 2, L, 4), (1, 2, S, 4), (1, 2, S, 5)])
+
+
 def test_fused_rows_differentiate_twice():
     """Double backward through the fused path (grad_formula recomputes the weights)."""
     q, k, v = (mt.from_numpy(a).requires_grad_()
