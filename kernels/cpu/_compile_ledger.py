@@ -82,6 +82,8 @@ def install() -> None:
 
         def on_end(self, ev):
             stack = self._stack()
+            if not stack:   # began before install(), e.g. its compilation imported us
+                return
             started = stack.pop()
             data = ev.data
             record(_name_of(data["dispatcher"]), _signature(data["args"]),

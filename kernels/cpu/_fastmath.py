@@ -28,11 +28,22 @@ clear kernels/cpu/__pycache__ after changing it.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.core.errors import NumbaIRAssumptionWarning
 from numba.extending import intrinsic, overload
+
+# A kernel that inlines exp_fast or tanh_fast more than once per loop (the LSTM gates, the
+# cross-entropy rows) makes Numba's pedantic SSA check report variables of the inlined copies
+# as "not in scope" and ask for a bug report, on the first (uncached) compilation. The compiled
+# kernels are right (their tests check them against NumPy and PyTorch); the warning would only
+# confuse users. Calling the functions through njit functions of their own avoids it but stops
+# the loops vectorizing.
+warnings.filterwarnings("ignore", message=r".*variable '_(exp|tanh)_fast_impl.*' is not in scope",
+                        category=NumbaIRAssumptionWarning)
 
 __all__ = ["exp_fast", "expm1_fast", "tanh_fast", "erfc_fast", "normal_cdf_pdf", "log1p_fast",
            "row_max", "row_sum", "row_dot", "row_dot3", "row_sqdev", "sum_exp", "like", "FAST"]

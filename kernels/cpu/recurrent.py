@@ -27,24 +27,12 @@ lstm_direction_by_steps), so results agree with it to rounding.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from numba import njit
-from numba.core.errors import NumbaIRAssumptionWarning
 
 from ._fastmath import FAST, exp_fast, like, tanh_fast
 
 __all__ = ["lstm_gates_fwd", "lstm_gates_bwd", "gru_gates_fwd", "gru_gates_bwd"]
-
-# The kernels inline exp_fast and tanh_fast several times per loop; Numba's pedantic SSA check
-# then reports variables of the inlined copies as "not in scope" and asks for a bug report, on
-# the first (uncached) compilation. The compiled kernels are right (tests/kernels/
-# cuda_emulation/test_emulated_recurrent.py checks them against NumPy); the warning would only
-# confuse users. Calling the functions through njit functions of their own avoids it but
-# stops the loops vectorizing.
-warnings.filterwarnings("ignore", message=r".*variable '_(exp|tanh)_fast_impl.*' is not in scope",
-                        category=NumbaIRAssumptionWarning)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

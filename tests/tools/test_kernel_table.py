@@ -127,6 +127,21 @@ def test_compile_ledger_times_a_fresh_compilation():
     assert float(line.split()[0]) == pytest.approx(mine[0].seconds, abs=1e-3)
 
 
+def test_compile_ledger_ignores_an_end_without_its_start():
+    """A compilation that began before the ledger was installed (its own compilation imported
+    the kernels package) ends without a recorded start: the ledger skips it instead of
+    raising IndexError out of Numba's compiler."""
+    from numba.core import event
+
+    @numba.njit
+    def never_started(a):
+        return a
+
+    before = len(_compile_ledger.records())
+    event.end_event("numba:compile", data={"dispatcher": never_started, "args": ()})
+    assert len(_compile_ledger.records()) == before
+
+
 def test_text_table_names_devices_engines_and_kernels():
     rows = kernel_table(["F.leaky_relu"])
     text = format_rows(rows)
