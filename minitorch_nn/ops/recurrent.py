@@ -38,6 +38,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import _wrap
+from ._nn_util import kernel_for
 from ._util import xp_of
 from .recurrent_by_steps import (gru_direction_by_steps, lstm_direction_by_steps,
                                  rnn_direction_by_steps)
@@ -48,6 +49,7 @@ from .recurrent_steps import Steps, enter, leave
 __all__ = ["FUSED_DTYPES", "LstmLayer", "GruLayer", "RnnLayer"]
 
 FUSED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+SEQUENCE_KERNELS = True   # False: float32 on the CPU runs the Python loops too (tests compare)
 
 
 class LstmLayer(ArrayFunction):
@@ -65,8 +67,12 @@ class LstmLayer(ArrayFunction):
         cells, hs = _Blocks(xp, steps, hidden, gi.dtype), _Blocks(xp, steps, hidden, gi.dtype)
         c_init = _gate_major(xp, c0._data)
         c_fin = xp.empty_like(c_init)
+        kernel = _sequence_kernel(gi, steps, "lstm_sequence_fwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            kernel(gi, _contiguous(whh), _bias_array(b_hh, gi), *_step_arrays(steps), h_init,
+                   c_init, gates.data, cells.data, hs.data, out, h_fin, c_fin)
         h = c = None
-        for t in steps.order():
+        for t in steps.order() if kernel is None else ():
             size, rows = steps.sizes[t], steps.rows(t)
             h_prev, c_prev = _start(xp, h, h_init, size), _start(xp, c, c_init, size)
             h, c = hs[t], cells[t]
@@ -93,8 +99,13 @@ class LstmLayer(ArrayFunction):
         g_h, g_c = _gate_major(xp, g_h), _gate_major(xp, g_c)
         whh_t = xp.ascontiguousarray(w_hh._data.T)                  # (H, 4H)
         grads = _Gradients(xp, steps, 4 * hidden, hidden, g_rows.dtype, h_init.shape)
+        kernel = _sequence_kernel(gates.data, steps, "lstm_sequence_bwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            g_h0, g_c0 = grads.zero_states(2)
+            kernel(gates.data, cells.data, hs.data, *_step_arrays(steps), h_init, c_init,
+                   _contiguous(g_rows), g_h, g_c, whh_t, grads.d_in, grads.h_prev, g_h0, g_c0)
         dh = dc = None
-        for t in steps.backward_order():   # from the last step visited to the first
+        for t in steps.backward_order() if kernel is None else ():   # from the last step
             size, rows, before = steps.sizes[t], steps.rows(t), steps.before(t)
             dh_t = _start(xp, dh, g_h, size)
             dc = enter(xp, dc, g_c, size).copy()                     # the kernel updates it
@@ -129,8 +140,12 @@ class GruLayer(ArrayFunction):
         gates = _Blocks(xp, steps, 3 * hidden, gi.dtype)    # r, z, n
         h_n = _Blocks(xp, steps, hidden, gi.dtype)          # gh's n block, with its bias
         hs = _Blocks(xp, steps, hidden, gi.dtype)
+        kernel = _sequence_kernel(gi, steps, "gru_sequence_fwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            kernel(gi, _contiguous(whh), _bias_array(b_hh, gi), *_step_arrays(steps), h_init,
+                   gates.data, h_n.data, hs.data, out, h_fin)
         h = None
-        for t in steps.order():
+        for t in steps.order() if kernel is None else ():
             size, rows = steps.sizes[t], steps.rows(t)
             h_prev, h = _start(xp, h, h_init, size), hs[t]
             gru_gates_fwd(xp, xp.ascontiguousarray(gi[:, rows]), whh @ h_prev, bias(size), h_prev,
@@ -153,8 +168,13 @@ class GruLayer(ArrayFunction):
         whh_t = xp.ascontiguousarray(w_hh._data.T)                  # (H, 3H)
         grads = _Gradients(xp, steps, 3 * hidden, hidden, g_rows.dtype, h_init.shape,
                            separate_rec=True)
+        kernel = _sequence_kernel(gates.data, steps, "gru_sequence_bwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            kernel(gates.data, h_n.data, hs.data, *_step_arrays(steps), h_init,
+                   _contiguous(g_rows), g_h, whh_t, grads.d_in, grads.d_rec, grads.h_prev,
+                   *grads.zero_states(1))
         dh = None
-        for t in steps.backward_order():
+        for t in steps.backward_order() if kernel is None else ():
             size, rows, before = steps.sizes[t], steps.rows(t), steps.before(t)
             dh_t = _start(xp, dh, g_h, size)
             h_prev = _start(xp, hs.get(before), h_init, size)
@@ -186,8 +206,12 @@ class RnnLayer(ArrayFunction):
         xp, gi = _projected(x, w_ih, b_ih)                  # (H, N)
         whh, hidden, bias, out, h_init, h_fin = _loop_start(xp, gi, w_hh, b_hh, h0)
         hs = _Blocks(xp, steps, hidden, gi.dtype)
+        kernel = _sequence_kernel(gi, steps, "rnn_sequence_fwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            kernel(gi, _contiguous(whh), _bias_array(b_hh, gi), *_step_arrays(steps), h_init,
+                   bool(relu), hs.data, out, h_fin)
         h = None
-        for t in steps.order():
+        for t in steps.order() if kernel is None else ():
             size, rows = steps.sizes[t], steps.rows(t)
             rec, b = whh @ _start(xp, h, h_init, size), bias(size)
             pre = xp.ascontiguousarray(gi[:, rows]) + (rec if b is None else rec + b)
@@ -214,8 +238,12 @@ class RnnLayer(ArrayFunction):
         h_init, g_h = _gate_major(xp, h0._data), _gate_major(xp, g_h)
         whh_t = xp.ascontiguousarray(w_hh._data.T)
         grads = _Gradients(xp, steps, hidden, hidden, g_rows.dtype, h_init.shape)
+        kernel = _sequence_kernel(hs.data, steps, "rnn_sequence_bwd")
+        if kernel is not None:   # the loop below, in one Numba call
+            kernel(hs.data, *_step_arrays(steps), h_init, bool(relu), _contiguous(g_rows), g_h,
+                   whh_t, grads.d_in, grads.h_prev, *grads.zero_states(1))
         dh = None
-        for t in steps.backward_order():
+        for t in steps.backward_order() if kernel is None else ():
             size, rows, before = steps.sizes[t], steps.rows(t), steps.before(t)
             grads.h_prev[:, rows] = enter(xp, hs.get(before), h_init, size)
             dh_t = enter(xp, dh, g_h, size) + _gate_major(xp, g_rows[rows])
@@ -264,6 +292,12 @@ class _Gradients:
         self.h_prev = xp.empty((hidden, rows), dtype)
         self.states = None
         self.state_shape, self.dtype = state_shape, dtype
+
+    def zero_states(self, count: int) -> list:
+        """`count` zero arrays for the initial states' gradients, filled by a sequence
+        kernel (kernels/cpu/recurrent_sequence.py) as `initial` fills them step by step."""
+        self.states = [self.xp.zeros(self.state_shape, self.dtype) for _ in range(count)]
+        return self.states
 
     def initial(self, keep: int, *grads) -> None:
         """Record the gradients of the initial state(s) for the sequences that started at the
@@ -318,6 +352,32 @@ def _loop_start(xp, gi, w_hh, b_hh, h0):
     h_init = _gate_major(xp, h0._data)
     return (w_hh._data, hidden, bias_columns(xp, None if b_hh is None else b_hh._data),
             xp.empty((gi.shape[1], hidden), gi.dtype), h_init, xp.empty_like(h_init))
+
+
+def _sequence_kernel(a, steps: Steps, name: str):
+    """Kernel `name` of kernels/cpu/recurrent_sequence.py, which runs a whole loop of this
+    module in one Numba call, for float32 numpy arrays when numpy's BLAS can be called from
+    Numba (kernels/cpu/blas.py); else None: the Python loop."""
+    if not SEQUENCE_KERNELS or type(a) is not np.ndarray or a.dtype != np.float32 \
+            or steps.count == 0:
+        return None
+    from ..kernels.cpu.blas import AVAILABLE
+    return kernel_for(a, "recurrent_sequence", name) if AVAILABLE else None
+
+
+def _step_arrays(steps: Steps):
+    """(sizes, offsets, order) of the steps as int64 arrays, for the sequence kernels."""
+    return (np.array(steps.sizes, np.int64), np.array(steps.offsets, np.int64),
+            np.array(list(steps.order()), np.int64))
+
+
+def _bias_array(bias, like):
+    """The recurrent bias's array, or an empty one of like's dtype (no bias)."""
+    return np.empty(0, like.dtype) if bias is None else _contiguous(bias._data)
+
+
+def _contiguous(a):
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def _like_input(out, x):

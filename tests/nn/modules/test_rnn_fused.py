@@ -131,7 +131,8 @@ def test_float32_step_kernels_equal_the_array_code(kind, kw, monkeypatch):
     """float32 runs each step's gate math in one Numba kernel (kernels/cpu/recurrent.py);
     the array code it replaces (numpy ops on the same gate-major arrays) gives the same
     outputs and gradients to float32 rounding."""
-    from minitorch_nn.ops import recurrent_gates
+    from minitorch_nn.ops import recurrent, recurrent_gates
+    monkeypatch.setattr(recurrent, "SEQUENCE_KERNELS", False)   # the per-step Python loop
     kernels = _step(mt, kw, mt.float32, kind=kind)
     monkeypatch.setattr(recurrent_gates, "_step_kernel", lambda a, name: None)
     arrays = _step(mt, kw, mt.float32, kind=kind)
