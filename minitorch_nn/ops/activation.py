@@ -179,6 +179,19 @@ def _leaky_relu_grad_np(xp, x, g, slope):
 
 
 # ------------------------------------------------------------------ elementwise ops
+def _vectorized_half(name: str) -> bool:
+    """Whether PyTorch's CPU GELU runs a contiguous tensor of this 2-byte dtype through its
+    vectorised loop (which turns gelu(+inf) into NaN): bfloat16 always; float16 on CPUs that
+    compute float16 natively (AVX512-FP16: measured on an Intel Xeon with it, 2026-12-07;
+    an AMD Zen 4 without it keeps +inf)."""
+    if name == "bfloat16":
+        return True
+    if name != "float16":
+        return False
+    from ._conv_transpose_checks import _cpu_has_native
+    return _cpu_has_native("Half")
+
+
 class Gelu(ArrayFunction):
     @staticmethod
     def forward(ctx, x, approximate="none"):
@@ -192,7 +205,7 @@ class Gelu(ArrayFunction):
         if a.size == 1:   # one value: PyTorch's scalar loop (gelu(+inf) = +inf), no kernel
             return _wrap(_elementwise_np(_gelu_half_np if half else _gelu_np, [a], ctx.tanh))
         out = _elementwise("gelu_fwd", _gelu_half_np if half else _gelu_np, [a], ctx.tanh)
-        if not ctx.tanh and a.dtype.name == "bfloat16" and a.flags.c_contiguous:
+        if not ctx.tanh and _vectorized_half(a.dtype.name) and a.flags.c_contiguous:
             out[a == np.inf] = np.nan   # PyTorch's vectorised loop, as the float32 kernel
         return _wrap(out)
 
