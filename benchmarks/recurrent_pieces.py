@@ -4,7 +4,8 @@
 
 Prints, for the shapes of W8 (sequence 35, batch 20, LSTM 128 -> 256 -> 256, decoder 1000):
 1. each matrix product of the step in numpy (OpenBLAS) and torch.mm (MKL), 2 threads;
-2. the two-layer LSTM alone, forward + backward, ours against PyTorch's (oneDNN's fused RNN);
+2. the two-layer LSTM alone, forward + backward: ours (each layer's loop in one Numba call),
+   ours with the loop in Python, PyTorch's (oneDNN's fused RNN); best of three rounds;
 3. the per-step recurrent product W_hh @ h^T by a Numba kernel whose two threads each keep
    their half of W_hh's rows (no packing: 512 KB per core stays in its L2), against
    OpenBLAS, which packs all of W_hh on every call: the experiment behind the "next step"
@@ -52,18 +53,37 @@ def products(torch) -> None:
 
 
 def lstm_alone(torch) -> None:
+    """The two-layer LSTM alone: ours with each layer's loop in one Numba call (the default),
+    ours with the loop in Python (ops/recurrent.py SEQUENCE_KERNELS off), PyTorch; three
+    rounds, alternating."""
     import minitorch_nn as mt
+    from minitorch_nn.ops import recurrent
     x = np.random.default_rng(0).standard_normal((35, 20, 128), dtype=np.float32)
+    steps = {}
     for lib in (mt, torch):
         lib.manual_seed(0)
         lstm = lib.nn.LSTM(128, 256, 2)
         xt = lib.from_numpy(x.copy()).requires_grad_()
 
-        def step():
+        def step(lstm=lstm, xt=xt):
             out, _ = lstm(xt)
             out.sum().backward()
-        print(f"LSTM 2x256 on 35x20x128, forward + backward, {lib.__name__}: "
-              f"{_p10(step, 30) * 1e3:.2f} ms")
+        steps[lib.__name__] = step
+
+    def loop_in_python():
+        recurrent.SEQUENCE_KERNELS = False
+        try:
+            steps["minitorch_nn"]()
+        finally:
+            recurrent.SEQUENCE_KERNELS = True
+    runs = {"minitorch_nn (sequence kernels)": steps["minitorch_nn"],
+            "minitorch_nn (Python loop)": loop_in_python, "torch": steps["torch"]}
+    best = {name: float("inf") for name in runs}
+    for _ in range(3):
+        for name, fn in runs.items():
+            best[name] = min(best[name], _p10(fn, 30))
+    for name, seconds in best.items():
+        print(f"LSTM 2x256 on 35x20x128, forward + backward, {name}: {seconds * 1e3:.2f} ms")
 
 
 @njit(fastmath={"reassoc", "contract", "nsz", "arcp"}, parallel=True, cache=True)

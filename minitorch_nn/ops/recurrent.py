@@ -18,7 +18,10 @@ faster when the batch is the short side (76 us against 132 us for B=20, H=256 on
 and each gate's block of a step is one contiguous run, which the step kernels read as flat
 arrays (ops/recurrent_gates.py: kernels/cpu/recurrent.py for float32, kernels/cuda/
 recurrent.py on the GPU): an LSTM or GRU step is one BLAS call and one kernel call, forward
-and backward. Each step's blocks are stored one after the other in flat buffers, and the
+and backward. In float32 on the CPU each loop below runs as one Numba call instead
+(kernels/cpu/recurrent_sequence.py: the same products, through numpy's own BLAS called from
+Numba, and the same step kernels, without Python between the steps); the Python loops serve
+float64 and the GPU, and are the reference the kernels are tested against. Each step's blocks are stored one after the other in flat buffers, and the
 gradients of all steps side by side as (G, N) matrices, N = the number of rows of all steps,
 so the weight gradients are one product each.
 
