@@ -11,7 +11,9 @@ the one kernel cache.
   them to with `route_kernels`);
 - the dtype gate: the Numba kernels take float32/float64; a CUDA family takes the element
   types it is instantiated for (`KERNELS.takes(dtype)`: most add float16 and bfloat16);
-- the serial twin: below PARALLEL_MIN elements a parallel Numba kernel's `<name>_serial`;
+- the serial twin: below PARALLEL_MIN elements a parallel Numba kernel's `<name>_serial`
+  (above it, while OpenBLAS runs threads, the parallel kernel stops them first:
+  `_parallel_is_safe`);
 - None when the device, the dtype or the family has no such kernel: the caller's `xp` code
   runs (float16 on the CPU, the few CPU-only fast paths on the GPU).
 The answer is cached per (array type, dtype, family, name, serial); a non-float numpy
@@ -26,6 +28,8 @@ import importlib
 import os
 
 import numpy as np
+
+from . import openblas
 
 __all__ = ["Backend", "kernel_for", "route_kernels", "PARALLEL_MIN"]
 
@@ -84,9 +88,13 @@ def _parallel_is_safe() -> bool:
     A Numba parallel region waits for all its worker threads. OpenBLAS's (and MKL/OpenMP's)
     threads keep spinning for a while after each matrix product, holding the cores those
     workers need: measured on 2 cores, a small CNN training step took 45 ms with parallel
-    kernels against 13 ms with serial ones. So parallel kernels are used only when the BLAS
-    runs one thread or was told to stop spinning quickly (OPENBLAS_THREAD_TIMEOUT <= 8,
-    which must be set before numpy is imported); otherwise every kernel runs its serial twin.
+    kernels against 13 ms with serial ones. So parallel kernels run on every array of
+    PARALLEL_MIN elements or more only when the BLAS runs one thread or was told to stop
+    spinning quickly (OPENBLAS_THREAD_TIMEOUT <= 8, which must be set before numpy is
+    imported). Otherwise, where numpy's OpenBLAS can be told to stop its threads
+    (array_backends/openblas.py), arrays of LARGE_PARALLEL_MIN elements or more run the
+    parallel kernels after stopping them (work large enough to pay the threads' restart), and
+    everything else runs the serial twins.
     """
     env = os.environ
     if env.get("OPENBLAS_NUM_THREADS") == "1" or env.get("OMP_NUM_THREADS") == "1":
@@ -97,7 +105,13 @@ def _parallel_is_safe() -> bool:
 
 # Arrays with fewer elements than this run the serial twin of a parallel kernel (starting
 # threads costs more than the work; kernels/cpu/_variants.py). See _parallel_is_safe.
-PARALLEL_MIN = 1 << 15 if _parallel_is_safe() else 1 << 62
+# LARGE_PARALLEL_MIN (2M elements, 8 MB of float32): the parallel kernels' share of W4b's
+# gelu is 2x faster on 2 cores; no array of the model workloads W1, W2, W7, W8 or W9 is that
+# large, and their steps did not change (benchmarks, 2026-12-07).
+LARGE_PARALLEL_MIN = 1 << 21
+_STOP_BLAS_FIRST = not _parallel_is_safe() and openblas.can_stop_threads()
+PARALLEL_MIN = (1 << 15 if _parallel_is_safe() else
+                LARGE_PARALLEL_MIN if _STOP_BLAS_FIRST else 1 << 62)
 
 _NUMBA_CHARS = "fd"   # numpy type chars of float32 and float64: what the Numba kernels take
 _ndarray = np.ndarray
@@ -137,8 +151,14 @@ def _resolve(array_type: type, dtype, family: str, name: str, serial: bool):
     if fn is None or not _takes(module, dtype):
         return None
     if serial:
-        fn = getattr(module, name + "_serial", fn)
-    return fn
+        return getattr(module, name + "_serial", fn)
+    return threaded(fn) if hasattr(module, name + "_serial") else fn
+
+
+def threaded(kernel):
+    """A parallel Numba kernel as callers must run it: after stopping OpenBLAS's threads
+    where that is the policy (`_parallel_is_safe`)."""
+    return openblas.stopping_threads_first(kernel) if _STOP_BLAS_FIRST else kernel
 
 
 def _family(package: str, family: str):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..array_backends import backend_of
-from ..array_backends.base import PARALLEL_MIN
+from ..array_backends.base import PARALLEL_MIN, threaded
 from ..tensor import Tensor, _wrap
 from ._nn_util import type_name
 from ._util import xp_of
@@ -59,10 +59,9 @@ def _channels_last_like(shape, strides) -> bool:
 
 
 def _kernel(name: str, size: int):
-    kernel = backend_of(np.empty(0)).kernel("interpolate", name)
     if size < PARALLEL_MIN:
-        kernel = backend_of(np.empty(0)).kernel("interpolate", name + "_serial")
-    return kernel
+        return backend_of(np.empty(0)).kernel("interpolate", name + "_serial")
+    return threaded(backend_of(np.empty(0)).kernel("interpolate", name))
 
 
 def _pass(a: np.ndarray, axis: int, out_size: int, mode: str, align_corners: bool,
