@@ -29,7 +29,7 @@ def _product_with_workers():
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
 def test_stop_threads_ends_the_workers_and_the_next_product_restarts_them():
-    from threadpoolctl import threadpool_limits
+    threadpool_limits = pytest.importorskip("threadpoolctl").threadpool_limits   # scikit-learn's
     with threadpool_limits(2, user_api="blas"):
         a, expected = _product_with_workers()
         a @ a
