@@ -143,6 +143,48 @@ def _recurrent(w, state, size, out):
             out[:w.shape[0] * size].reshape((w.shape[0], size)), False)
 
 
+@njit(cache=True)
+def _forward_step(k, order, sizes, offsets, gi, w_hh, b_hh, hs, h_init, h_prev, g_t, rec):
+    """What every forward step starts with: step t = order[k], h_prev = the state it starts
+    from (H, size), g_t its block of the input projection, rec = W_hh h_prev + b_hh (G, size);
+    returns t, size, its first row and the step visited before it (-1 for none)."""
+    t = order[k]
+    size, first = sizes[t], offsets[t]
+    before = order[k - 1] if k > 0 else -1
+    h_src, have = _state(hs, w_hh.shape[1], offsets, before)
+    _gather(h_src, have, h_init, size, h_prev)
+    _columns_in(gi, first, size, g_t)
+    _recurrent(w_hh, h_prev, size, rec)
+    _add_rows(rec, size, b_hh)
+    return t, size, first, before
+
+
+@njit(cache=True)
+def _backward_step(k, order, sizes, offsets, hs, h_init, dh, have, g_h, dh_t, h_prev,
+                   h_prev_all, g_out, go):
+    """What every backward step starts with, for step t = order[k]: dh_t = the gradient
+    reaching its output state (the later step's dh, `have` columns, and the final state's
+    gradient g_h for sequences that ended here), h_prev = the state it started from (also
+    stored in h_prev_all's columns for dW_hh), go = its rows of the output's gradient, all
+    (H, size); returns t, size, its first row, the step before it and that step's width."""
+    t = order[k]
+    size, first = sizes[t], offsets[t]
+    before = order[k - 1] if k > 0 else -1
+    hidden = h_init.shape[0]
+    _gather(dh, have, g_h, size, dh_t)
+    h_src, width = _state(hs, hidden, offsets, before)
+    _gather(h_src, width, h_init, size, h_prev)
+    _columns_out(h_prev[:hidden * size], h_prev_all, first, size)
+    _rows_in(g_out, first, size, go)
+    return t, size, first, before, width
+
+
+@njit(cache=True)
+def _keep(order, sizes, k):
+    """How many sequences go on to the step after the k-th visited (0 after the last)."""
+    return sizes[order[k + 1]] if k + 1 < order.size else 0
+
+
 # ------------------------------------------------------------------ LSTM
 @njit(cache=True)
 def lstm_sequence_fwd(gi, w_hh, b_hh, sizes, offsets, order, h_init, c_init, act, cells, hs,
@@ -162,24 +204,17 @@ def lstm_sequence_fwd(gi, w_hh, b_hh, sizes, offsets, order, h_init, c_init, act
     h_prev, c_prev = np.empty(hidden * batch, gi.dtype), np.empty(hidden * batch, gi.dtype)
     no_bias = b_hh[:0]
     for k in range(order.size):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
-        before = order[k - 1] if k > 0 else -1
-        h_src, have = _state(hs, hidden, offsets, before)
-        c_src, _ = _state(cells, hidden, offsets, before)
-        _gather(h_src, have, h_init, size, h_prev)
+        t, size, first, before = _forward_step(k, order, sizes, offsets, gi, w_hh, b_hh, hs,
+                                               h_init, h_prev, g_t, rec)
+        c_src, have = _state(cells, hidden, offsets, before)
         _gather(c_src, have, c_init, size, c_prev)
-        _columns_in(gi, first, size, g_t)
-        _recurrent(w_hh, h_prev, size, rec)
-        _add_rows(rec, size, b_hh)
         h_t, _ = _state(hs, hidden, offsets, t)
         c_t, _ = _state(cells, hidden, offsets, t)
         lstm_gates_fwd(g_t[:gates * size], rec[:gates * size], no_bias, c_prev[:hidden * size],
                        act[gates * first:gates * (first + size)], c_t, h_t)
         _rows_out(h_t, out, first, size)
-        keep = sizes[order[k + 1]] if k + 1 < order.size else 0
-        _leave(h_t, size, keep, h_fin)
-        _leave(c_t, size, keep, c_fin)
+        _leave(h_t, size, _keep(order, sizes, k), h_fin)
+        _leave(c_t, size, _keep(order, sizes, k), c_fin)
 
 
 @njit(cache=True)
@@ -207,18 +242,13 @@ def lstm_sequence_bwd(act, cells, hs, sizes, offsets, order, h_init, c_init, g_o
     d = np.empty(gates * batch, dt)
     have = 0
     for k in range(order.size - 1, -1, -1):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
+        t, size, first, before, width = _backward_step(
+            k, order, sizes, offsets, hs, h_init, dh, have, g_h, dh_t, h_prev, h_prev_all,
+            g_out, go)
         m = hidden * size
-        before = order[k - 1] if k > 0 else -1
-        _gather(dh, have, g_h, size, dh_t)
         _gather(dc, have, g_c, size, dc_next)
-        c_src, width = _state(cells, hidden, offsets, before)
-        h_src, _ = _state(hs, hidden, offsets, before)
+        c_src, _ = _state(cells, hidden, offsets, before)
         _gather(c_src, width, c_init, size, c_prev)
-        _gather(h_src, width, h_init, size, h_prev)
-        _columns_out(h_prev[:m], h_prev_all, first, size)
-        _rows_in(g_out, first, size, go)
         c_t, _ = _state(cells, hidden, offsets, t)
         lstm_gates_bwd(act[gates * first:gates * (first + size)], c_t, c_prev[:m], dh_t[:m],
                        go[:m], dc_next[:m], d[:gates * size])
@@ -247,20 +277,14 @@ def gru_sequence_fwd(gi, w_hh, b_hh, sizes, offsets, order, h_init, act, h_n, hs
     h_prev = np.empty(hidden * batch, gi.dtype)
     no_bias = b_hh[:0]
     for k in range(order.size):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
-        before = order[k - 1] if k > 0 else -1
-        h_src, have = _state(hs, hidden, offsets, before)
-        _gather(h_src, have, h_init, size, h_prev)
-        _columns_in(gi, first, size, g_t)
-        _recurrent(w_hh, h_prev, size, gh)
-        _add_rows(gh, size, b_hh)
+        t, size, first, _ = _forward_step(k, order, sizes, offsets, gi, w_hh, b_hh, hs, h_init,
+                                          h_prev, g_t, gh)
         h_t, _ = _state(hs, hidden, offsets, t)
         n_t, _ = _state(h_n, hidden, offsets, t)
         gru_gates_fwd(g_t[:gates * size], gh[:gates * size], no_bias, h_prev[:hidden * size],
                       act[gates * first:gates * (first + size)], n_t, h_t)
         _rows_out(h_t, out, first, size)
-        _leave(h_t, size, sizes[order[k + 1]] if k + 1 < order.size else 0, h_fin)
+        _leave(h_t, size, _keep(order, sizes, k), h_fin)
 
 
 @njit(cache=True)
@@ -283,15 +307,10 @@ def gru_sequence_bwd(act, h_n, hs, sizes, offsets, order, h_init, g_out, g_h, w_
     d_i, d_r = np.empty(gates * batch, dt), np.empty(gates * batch, dt)
     have = 0
     for k in range(order.size - 1, -1, -1):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
+        t, size, first, _, width = _backward_step(
+            k, order, sizes, offsets, hs, h_init, dh, have, g_h, dh_t, h_prev, h_prev_all,
+            g_out, go)
         m, mg = hidden * size, gates * size
-        before = order[k - 1] if k > 0 else -1
-        _gather(dh, have, g_h, size, dh_t)
-        h_src, width = _state(hs, hidden, offsets, before)
-        _gather(h_src, width, h_init, size, h_prev)
-        _columns_out(h_prev[:m], h_prev_all, first, size)
-        _rows_in(g_out, first, size, go)
         n_t, _ = _state(h_n, hidden, offsets, t)
         gru_gates_bwd(act[gates * first:gates * (first + size)], n_t, h_prev[:m], dh_t[:m],
                       go[:m], d_i[:mg], d_r[:mg], dh_z[:m])
@@ -343,19 +362,13 @@ def rnn_sequence_fwd(gi, w_hh, b_hh, sizes, offsets, order, h_init, relu, hs, ou
     g_t, rec = np.empty(hidden * batch, gi.dtype), np.empty(hidden * batch, gi.dtype)
     h_prev = np.empty(hidden * batch, gi.dtype)
     for k in range(order.size):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
-        before = order[k - 1] if k > 0 else -1
-        h_src, have = _state(hs, hidden, offsets, before)
-        _gather(h_src, have, h_init, size, h_prev)
-        _columns_in(gi, first, size, g_t)
-        _recurrent(w_hh, h_prev, size, rec)
-        _add_rows(rec, size, b_hh)
+        t, size, first, _ = _forward_step(k, order, sizes, offsets, gi, w_hh, b_hh, hs, h_init,
+                                          h_prev, g_t, rec)
         h_t, _ = _state(hs, hidden, offsets, t)
         m = hidden * size
         _rnn_act(g_t[:m], rec[:m], h_t, relu)
         _rows_out(h_t, out, first, size)
-        _leave(h_t, size, sizes[order[k + 1]] if k + 1 < order.size else 0, h_fin)
+        _leave(h_t, size, _keep(order, sizes, k), h_fin)
 
 
 @njit(cache=True)
@@ -376,15 +389,10 @@ def rnn_sequence_bwd(hs, sizes, offsets, order, h_init, relu, g_out, g_h, w_hh_t
                      np.empty(hidden * batch, dt))
     have = 0
     for k in range(order.size - 1, -1, -1):
-        t = order[k]
-        size, first = sizes[t], offsets[t]
+        t, size, first, _, width = _backward_step(
+            k, order, sizes, offsets, hs, h_init, dh, have, g_h, d, h_prev, h_prev_all,
+            g_out, go)
         m = hidden * size
-        before = order[k - 1] if k > 0 else -1
-        _gather(dh, have, g_h, size, d)
-        h_src, width = _state(hs, hidden, offsets, before)
-        _gather(h_src, width, h_init, size, h_prev)
-        _columns_out(h_prev[:m], h_prev_all, first, size)
-        _rows_in(g_out, first, size, go)
         h_t, _ = _state(hs, hidden, offsets, t)
         _rnn_act_bwd(d[:m], go[:m], h_t, relu)
         _columns_out(d[:m], d_in, first, size)

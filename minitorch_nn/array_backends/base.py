@@ -92,9 +92,9 @@ def _parallel_is_safe() -> bool:
     PARALLEL_MIN elements or more only when the BLAS runs one thread or was told to stop
     spinning quickly (OPENBLAS_THREAD_TIMEOUT <= 8, which must be set before numpy is
     imported). Otherwise, where numpy's OpenBLAS can be told to stop its threads
-    (array_backends/openblas.py), arrays of LARGE_PARALLEL_MIN elements or more run the
-    parallel kernels after stopping them (work large enough to pay the threads' restart), and
-    everything else runs the serial twins.
+    (array_backends/openblas.py) and MINITORCH_STOP_BLAS_THREADS is not "0", arrays of
+    LARGE_PARALLEL_MIN elements or more run the parallel kernels after stopping them (work
+    large enough to pay the threads' restart), and everything else runs the serial twins.
     """
     env = os.environ
     if env.get("OPENBLAS_NUM_THREADS") == "1" or env.get("OMP_NUM_THREADS") == "1":
@@ -109,7 +109,8 @@ def _parallel_is_safe() -> bool:
 # gelu is 2x faster on 2 cores; no array of the model workloads W1, W2, W7, W8 or W9 is that
 # large, and their steps did not change (benchmarks, 2026-12-07).
 LARGE_PARALLEL_MIN = 1 << 21
-_STOP_BLAS_FIRST = not _parallel_is_safe() and openblas.can_stop_threads()
+_STOP_BLAS_FIRST = (not _parallel_is_safe() and openblas.can_stop_threads()
+                    and os.environ.get("MINITORCH_STOP_BLAS_THREADS", "1") != "0")
 PARALLEL_MIN = (1 << 15 if _parallel_is_safe() else
                 LARGE_PARALLEL_MIN if _STOP_BLAS_FIRST else 1 << 62)
 

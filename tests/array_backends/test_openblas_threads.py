@@ -75,3 +75,18 @@ def test_large_arrays_take_parallel_kernels_after_stopping_the_threads(monkeypat
         np.testing.assert_allclose(out, expected, rtol=0, atol=0)
     finally:
         base._KERNELS.clear()
+
+
+@pytest.mark.parametrize("setting, large", [("0", False), ("1", True)])
+def test_minitorch_stop_blas_threads_0_keeps_every_kernel_serial(setting, large):
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT")}
+    env["MINITORCH_STOP_BLAS_THREADS"] = setting
+    code = ("from minitorch_nn.array_backends import base; "
+            "print(base._STOP_BLAS_FIRST, base.PARALLEL_MIN == base.LARGE_PARALLEL_MIN)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(large), str(large)]
