@@ -22,13 +22,13 @@ writes wherever it is told. `product` does, for C-contiguous 2-D float32 arrays.
 from __future__ import annotations
 
 import ctypes
-import glob
-import os
 
 import numpy as np
 from llvmlite import binding
 from numba import njit, types
 from numba.extending import overload
+
+from ...array_backends.openblas import numpy_openblas
 
 __all__ = ["AVAILABLE", "sgemm", "product"]
 
@@ -37,18 +37,13 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112          # CBLAS enum values
 
 
 def _numpy_sgemm_address():
-    """The address of cblas_sgemm (64-bit integers) in the OpenBLAS of numpy's wheel, or
-    None."""
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas*.so*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in _NAMES:
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                return ctypes.cast(fn, ctypes.c_void_p).value
+    """The address of cblas_sgemm (64-bit integers) in the OpenBLAS of numpy's wheel
+    (array_backends/openblas.py finds it), or None."""
+    lib = numpy_openblas()
+    for name in _NAMES if lib is not None else ():
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return ctypes.cast(fn, ctypes.c_void_p).value
     return None
 
 
