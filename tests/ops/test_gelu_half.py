@@ -33,7 +33,7 @@ def _pytorch_gelu_is_atens_polynomial():
     from minitorch_nn.ops.activation import _gelu_half_np
     x = np.linspace(-5, 5, 20001, dtype=np.float32)
     theirs = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
-    return bool(np.array_equal(_gelu_half_np(np, x, False), theirs))
+    return float(np.mean(_gelu_half_np(np, x, False) != theirs)) < 0.01   # Intel: ~2/3
 
 
 def _ulps_apart(name):
