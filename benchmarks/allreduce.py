@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+
+from .timing import median_time
 
 SIZES = [2 ** 10, 2 ** 14, 2 ** 18, 2 ** 22, 2 ** 24]   # float32 elements: 4 KB .. 64 MB
 
@@ -33,15 +33,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def median_time(step, reps: int) -> float:
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        step()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
 
 
 def copy_bandwidth(nbytes: int = 64 * 2 ** 20) -> float:

@@ -18,9 +18,9 @@ in PyTorch (oneDNN's direct convolutions).
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
+
+from .timing import median_time
 
 _THREADS = 2
 
@@ -65,15 +65,6 @@ def products() -> dict:
     }
 
 
-def _median_call(fn, calls: int) -> float:
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def _pair(torch, left_shape, right_shape, transpose, batch):
     """(numpy call, torch call) computing one product of these shapes."""
     rng = np.random.default_rng(0)
@@ -103,8 +94,8 @@ def time_products(torch, rows: list, rounds: int = 5) -> tuple[float, float]:
                 fn()
         best_np = best_torch = float("inf")
         for _ in range(rounds):
-            best_np = min(best_np, _median_call(np_call, 20))
-            best_torch = min(best_torch, _median_call(torch_call, 20))
+            best_np = min(best_np, median_time(np_call, 20))
+            best_torch = min(best_torch, median_time(torch_call, 20))
         ours += count * best_np
         theirs += count * best_torch
     return ours, theirs

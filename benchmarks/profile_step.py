@@ -15,20 +15,10 @@ import cProfile
 import io
 import pstats
 import sys
-import time
 
-import numpy as np
+from .timing import median_time
 
 _THREADS = 2
-
-
-def _median_ms(step, steps: int) -> float:
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)) * 1e3
 
 
 def profile(key: str, steps: int = 20, rows: int = 18) -> str:
@@ -51,7 +41,8 @@ def profile(key: str, steps: int = 20, rows: int = 18) -> str:
         for _ in range(5):
             ours()
             theirs()
-        rounds = [(_median_ms(ours, steps), _median_ms(theirs, steps)) for _ in range(5)]
+        rounds = [(median_time(ours, steps) * 1e3, median_time(theirs, steps) * 1e3)
+                  for _ in range(5)]
         out.append(f"{workload.name}: median step, ours / PyTorch, five rounds (ms): "
                    + "  ".join(f"{a:.2f}/{b:.2f}" for a, b in rounds))
         profiler = cProfile.Profile()

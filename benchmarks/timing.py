@@ -12,7 +12,7 @@ import statistics
 import time
 from typing import Callable
 
-__all__ = ["time_step", "compare"]
+__all__ = ["time_step", "compare", "median_time"]
 
 
 def time_step(step: Callable, *, warmup: int = 3, min_time: float = 0.5,
@@ -21,6 +21,16 @@ def time_step(step: Callable, *, warmup: int = 3, min_time: float = 0.5,
     for _ in range(warmup):
         step()
     return _round(step, min_time, max_reps)
+
+
+def median_time(step: Callable, reps: int) -> float:
+    """Median seconds of `reps` timed calls of `step()` (no warm-up)."""
+    samples = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
 
 
 def _round(step: Callable, min_time: float, max_reps: int, min_reps: int = 3) -> float:
