@@ -106,8 +106,8 @@ def _parallel_is_safe() -> bool:
 # Arrays with fewer elements than this run the serial twin of a parallel kernel (starting
 # threads costs more than the work; kernels/cpu/_variants.py). See _parallel_is_safe.
 # LARGE_PARALLEL_MIN (2M elements, 8 MB of float32): the parallel kernels' share of W4b's
-# gelu is 2x faster on 2 cores; no array of the model workloads W1, W2, W7, W8 or W9 is that
-# large, and their steps did not change (benchmarks, 2026-12-07).
+# gelu is 2x faster on an Intel Xeon's 2 cores; no array of the model workloads W1, W2, W7,
+# W8 or W9 is that large, and their steps did not change (benchmarks, 2026-12-07).
 LARGE_PARALLEL_MIN = 1 << 21
 _STOP_BLAS_FIRST = (not _parallel_is_safe() and openblas.can_stop_threads()
                     and os.environ.get("MINITORCH_STOP_BLAS_THREADS", "1") != "0")

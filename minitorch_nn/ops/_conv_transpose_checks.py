@@ -22,6 +22,7 @@ Messages give sizes as the kernel sees them: a 1-D convolution's as 2-D ones, he
 from __future__ import annotations
 
 from ..settings import get_num_threads
+from ._cpu_features import cpu_has_native
 from ._nn_util import type_name
 
 _AXES = ("depth", "height", "width")
@@ -126,7 +127,7 @@ def uses_onednn(x, weight, stride, output_padding, dilation, groups: int) -> boo
         return False
     dtype = type_name(x)
     if dtype in ("BFloat16", "Half"):
-        return _cpu_has_native(dtype)
+        return cpu_has_native(dtype)
     if dtype != "Float":
         return False
     shape = (x.shape[0], x.shape[1], 1, x.shape[2]) if x.ndim == 3 else tuple(x.shape[:4])
@@ -137,32 +138,3 @@ def uses_onednn(x, weight, stride, output_padding, dilation, groups: int) -> boo
     large = (groups > 1 or (kw > 3 and kh > 3) or n > 1
              or shape[0] * shape[1] * shape[2] * shape[3] > 20480)
     return worth_it and large
-
-
-_NATIVE: dict = {}
-
-
-def _cpu_has_native(dtype: str) -> bool:
-    """oneDNN's bfloat16/float16 support test (ideep has_bf16/fp16_type_support): AVX-512
-    core (with AVX512-FP16 for float16), or AVX2 with the VNNI-2 extensions."""
-    if dtype not in _NATIVE:
-        f = host_cpu_features()
-        core = all(f.get(k) for k in ("avx512f", "avx512bw", "avx512vl", "avx512dq"))
-        vnni2 = all(f.get(k) for k in ("avxvnniint8", "avxneconvert", "avxifma"))
-        _NATIVE[dtype] = vnni2 or (core and (dtype == "BFloat16" or bool(f.get("avx512fp16"))))
-    return _NATIVE[dtype]
-
-
-_FEATURES: list = []
-
-
-def host_cpu_features() -> dict:
-    """This CPU's instruction-set extensions by LLVM's names ("avx2": True, ...), read once
-    through Numba's compiler (imported on use); empty where it cannot tell."""
-    if not _FEATURES:
-        try:
-            import llvmlite.binding as llvm
-            _FEATURES.append(dict(llvm.get_host_cpu_features()))
-        except (ImportError, RuntimeError):
-            _FEATURES.append({})
-    return _FEATURES[0]

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._conv_transpose_checks import host_cpu_features, uses_onednn
+from ._conv_transpose_checks import uses_onednn
+from ._cpu_features import host_cpu_features
 from ._nn_util import type_name
 from ._util import xp_of
 

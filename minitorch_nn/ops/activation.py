@@ -22,6 +22,7 @@ from .._user_warning import warn_user
 from ..array_backends import backend_of, large_arrays
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._cpu_features import cpu_has_native
 from ._nn_util import compute_array, kernel_for, require_float, type_name
 from ._util import wrap_dim, xp_of
 from .inplace import apply_inplace
@@ -188,8 +189,7 @@ def _vectorized_half(name: str) -> bool:
         return True
     if name != "float16":
         return False
-    from ._conv_transpose_checks import _cpu_has_native
-    return _cpu_has_native("Half")
+    return cpu_has_native("Half")
 
 
 class Gelu(ArrayFunction):
